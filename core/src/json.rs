@@ -1,1 +1,2 @@
-//! (in progress)
+//! Strict JSON for untrusted documents: duplicate member names and deep
+//! nesting are refused.

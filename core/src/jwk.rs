@@ -1,1 +1,1 @@
-//! (in progress)
+//! One JWK: the usability rules of SPEC.md "Keys" and a verifier built once.

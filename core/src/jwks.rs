@@ -1,1 +1,1 @@
-//! (in progress)
+//! A JWK Set document: limits, parsing into usable keys, and key selection.

@@ -1,1 +1,2 @@
-//! (in progress)
+//! Strict compact-JWS parsing and the header policy (SPEC.md rows
+//! `missing_token` to `missing_kid`).
