@@ -18,6 +18,7 @@ mod url;
 mod verifier;
 
 pub use alg::{Algorithm, Curve, KeyFamily};
+pub use bearer::token_from_authorization;
 pub use config::{AuthConfig, ConfigError};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use error::{AuthError, ClaimName, SourceProblem};
