@@ -21,6 +21,7 @@ mod url;
 mod verifier;
 
 pub use alg::{Algorithm, Curve, KeyFamily};
+pub use bearer::token_from_authorization;
 pub use config::{AuthConfig, ConfigError};
 pub use error::{AuthError, ClaimName, SourceProblem};
 pub use http::{
