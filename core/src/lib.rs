@@ -18,10 +18,11 @@ mod url;
 mod verifier;
 
 pub use alg::{Algorithm, Curve, KeyFamily};
+pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
-pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use error::{AuthError, ClaimName, SourceProblem};
 pub use http::{
     FetchId, FetchRequest, HttpResponse, TransportFailure, MAX_BODY_BYTES, MAX_REDIRECTS,
     USER_AGENT,
 };
+pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
