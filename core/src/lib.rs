@@ -22,6 +22,7 @@ mod verifier;
 
 pub use alg::{Algorithm, Curve, KeyFamily};
 pub use bearer::token_from_authorization;
+pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
 pub use error::{AuthError, ClaimName, SourceProblem};
 pub use http::{
