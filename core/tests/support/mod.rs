@@ -120,11 +120,17 @@ pub struct World {
     pub fetches: HashMap<String, u32>,
 }
 
+/// The simulation's monotonic origin: the one clock reading of a test.
+#[allow(clippy::disallowed_methods)]
+fn origin() -> Instant {
+    Instant::now()
+}
+
 impl World {
     pub fn new(config: AuthConfig) -> World {
         World {
             verifier: Verifier::new(config).expect("valid config"),
-            origin: Instant::now(),
+            origin: origin(),
             now: T0,
             wall_offset: 0.0,
             scripts: HashMap::new(),
@@ -180,7 +186,10 @@ impl World {
 
     pub fn kids(&mut self, refresh: bool) -> Result<Vec<String>, AuthError> {
         let keys = self.signing_keys(refresh)?;
-        Ok(keys.iter().filter_map(|k| k.kid().map(str::to_owned)).collect())
+        Ok(keys
+            .iter()
+            .filter_map(|k| k.kid().map(str::to_owned))
+            .collect())
     }
 
     pub fn healthcheck(&mut self, refresh: bool) -> bool {
@@ -235,6 +244,9 @@ impl World {
             };
             fed.expect("the answer matches the request in flight");
         }
-        assert!(!self.verifier.is_refreshing(), "a refresh was left half done");
+        assert!(
+            !self.verifier.is_refreshing(),
+            "a refresh was left half done"
+        );
     }
 }
