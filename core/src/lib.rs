@@ -19,9 +19,10 @@ mod verifier;
 
 pub use alg::{Algorithm, Curve, KeyFamily};
 pub use config::{AuthConfig, ConfigError};
-pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use error::{AuthError, ClaimName, SourceProblem};
 pub use http::{
     FetchId, FetchRequest, HttpResponse, TransportFailure, MAX_BODY_BYTES, MAX_REDIRECTS,
     USER_AGENT,
 };
+pub use jwk::SigningKey;
+pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
