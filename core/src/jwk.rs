@@ -85,6 +85,8 @@ pub(crate) enum Unusable {
     NotAnObject,
     /// The entry repeats a member name (at any depth).
     DuplicateMember,
+    /// The entry nests deeper than serde_json's recursion limit.
+    NestedTooDeep,
     /// The JWK carries private (or symmetric) key material.
     PrivateKey,
     /// `kty` is `oct`: symmetric keys are never used.
@@ -461,7 +463,8 @@ fn parse_ec(jwk: &Map<String, Value>) -> Result<Material, Unusable> {
     let (field_len, nid) = match curve {
         Curve::P256 => (32, Nid::X9_62_PRIME256V1),
         Curve::P384 => (48, Nid::SECP384R1),
-        _ => (66, Nid::SECP521R1),
+        Curve::P521 => (66, Nid::SECP521R1),
+        Curve::Ed25519 | Curve::Ed448 => return Err(Unusable::UnsupportedCurve),
     };
     if x.len() != field_len || y.len() != field_len {
         return Err(Unusable::InvalidCoordinateLength);
