@@ -123,5 +123,6 @@ pub use http::{
     FetchId, FetchRequest, HttpResponse, TransportFailure, MAX_BODY_BYTES, MAX_REDIRECTS,
     USER_AGENT,
 };
+pub use jwk::SigningKey;
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use verifier::{Answer, Check, KeyQuery, UnexpectedFetch, Verdict, Verifier};
