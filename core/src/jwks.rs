@@ -85,6 +85,7 @@ impl KeySet {
     }
 
     /// The number of usable keys (never zero).
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }

@@ -95,6 +95,8 @@
 //! and no request wait until [`Verifier::is_refreshing`] is false: that is
 //! single flight (SPEC.md rule 7).
 #![forbid(unsafe_code)]
+// Unit tests may read a clock or start a thread; the state machine never does.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 mod alg;
 mod backoff;

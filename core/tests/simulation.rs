@@ -18,7 +18,7 @@ use support::{Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 const TTL: f64 = 300.0;
 const COOLDOWN: f64 = 30.0;
 const STALE: f64 = 1800.0;
-const DAYS: f64 = 3.0;
+const DAYS: f64 = 5.0;
 
 /// xorshift64*: a fixed seed gives the same run every time.
 struct Rng(u64);

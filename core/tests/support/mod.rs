@@ -2,7 +2,7 @@
 //! tokens, endpoints whose answers change over time, and a clock moved by
 //! hand. The loop in [`World::run`] is the canonical driver loop, with the
 //! HTTP requests answered from the script instead of a network.
-#![allow(dead_code)] // each test file uses a different part
+#![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -201,7 +201,8 @@ impl World {
     /// complete any background refresh (refresh-ahead) before returning.
     pub fn run<T>(&mut self, mut op: impl FnMut(&mut Verifier, Now) -> Answer<T>) -> T {
         for _ in 0..16 {
-            let answer = op(&mut self.verifier, self.clock());
+            let now = self.clock();
+            let answer = op(&mut self.verifier, now);
             self.perform_fetches();
             if let Answer::Ready(value) = answer {
                 return value;
