@@ -1,1 +1,9 @@
-//! placeholder
+//! Conformance tooling for `oidc-jwt-verifier`, usable in your own tests.
+#![forbid(unsafe_code)]
+
+pub mod issuer;
+
+pub use issuer::{
+    discovery_document, tamper, FixedKey, Issuer, IssuerError, KeyKind, Retire, Segment,
+    SigningAlg, TestKey, TokenBuilder,
+};
