@@ -521,3 +521,47 @@ fn dropping_the_server_closes_listeners_and_held_connections() {
         io::ErrorKind::ConnectionRefused
     );
 }
+
+#[test]
+fn at_most_64_connections_are_served_at_once() {
+    let server = ScriptedServer::start().unwrap();
+    let url = "http://idp.test/held";
+    server.serve(url, Reply::Timeout).unwrap();
+    let (address, target) = address_and_target(&server.map_url(url).unwrap());
+    let request = format!("GET {target} HTTP/1.1\r\n\r\n");
+    let held: Vec<TcpStream> = (0..64)
+        .map(|_| {
+            let mut tcp = TcpStream::connect(&address).unwrap();
+            tcp.write_all(request.as_bytes()).unwrap();
+            tcp
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.requests(url) < 64 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(server.requests(url), 64);
+    let mut extra = TcpStream::connect(&address).unwrap();
+    extra
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = extra.write_all(request.as_bytes());
+    match extra.read(&mut [0; 8]) {
+        Ok(read) => assert_eq!(read, 0, "the 65th connection is closed at once"),
+        Err(error) => assert_eq!(error.kind(), io::ErrorKind::ConnectionReset),
+    }
+    assert_eq!(server.requests(url), 64);
+    drop(held);
+}
+
+#[test]
+fn only_the_last_100_requests_are_recorded() {
+    let server = ScriptedServer::start().unwrap();
+    let url = "http://idp.test/many";
+    server.serve_json(url, json!(1)).unwrap();
+    for _ in 0..101 {
+        get(&server, url).unwrap();
+    }
+    assert_eq!(server.requests(url), 101);
+    assert_eq!(server.recorded_requests(url).len(), 100);
+}

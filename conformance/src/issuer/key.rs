@@ -158,12 +158,7 @@ impl TestKey {
         header: &Map<String, Value>,
         payload: &Map<String, Value>,
     ) -> Result<String, IssuerError> {
-        let alg = header
-            .get("alg")
-            .and_then(Value::as_str)
-            .and_then(SigningAlg::from_name)
-            .filter(|alg| alg.fits(self.kind))
-            .unwrap_or(self.alg);
+        let alg = self.alg_for_header(header.get("alg"));
         let signing_input = format!(
             "{}.{}",
             b64url(Value::Object(header.clone()).to_string()),
@@ -176,6 +171,16 @@ impl TestKey {
     /// The underlying OpenSSL key, for tests that need more.
     pub fn openssl_key(&self) -> &PKey<Private> {
         &self.private_key
+    }
+
+    /// The header's `alg` when it names an algorithm this key computes,
+    /// else the key's own.
+    pub(super) fn alg_for_header(&self, header_alg: Option<&Value>) -> SigningAlg {
+        header_alg
+            .and_then(Value::as_str)
+            .and_then(SigningAlg::from_name)
+            .filter(|alg| alg.fits(self.kind))
+            .unwrap_or(self.alg)
     }
 
     fn check_fits(&self, alg: SigningAlg) -> Result<(), IssuerError> {

@@ -235,14 +235,7 @@ impl TokenBuilder {
     /// claiming `none` or `HS256` still carries a real signature). A token
     /// whose `kid` names another key is made by signing with the other key.
     pub fn sign(&self, key: &TestKey) -> Result<String, IssuerError> {
-        let alg = self
-            .header
-            .member("alg")
-            .and_then(Value::as_str)
-            .and_then(SigningAlg::from_name)
-            .filter(|alg| alg.fits(key.kind()))
-            .unwrap_or(key.alg());
-        self.sign_as(key, alg)
+        self.sign_as(key, key.alg_for_header(self.header.member("alg")))
     }
 
     /// Signs with `key` under `alg`, whatever the header says (algorithm
