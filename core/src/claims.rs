@@ -1,2 +1,786 @@
 //! Claim checks (SPEC.md rows `missing_claim` to `insufficient_permissions`)
 //! and the typed [`Claims`] a verification returns.
+
+use std::cmp::Ordering;
+
+use serde_json::{Map, Number, Value};
+
+use crate::config::Policy;
+use crate::error::{AuthError, ClaimName};
+use crate::time::UnixTime;
+
+/// A NumericDate claim (`exp`, `nbf`, `iat`) exactly as published: an
+/// integer stays an integer, a fraction a fraction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericDate(Number);
+
+impl NumericDate {
+    /// Wraps a JSON number; `None` when it has no finite `f64` value (only
+    /// possible with serde_json's `arbitrary_precision` feature).
+    pub fn from_number(number: Number) -> Option<Self> {
+        number
+            .as_f64()
+            .filter(|secs| secs.is_finite())
+            .map(|_| NumericDate(number))
+    }
+
+    /// Seconds since the Unix epoch (nearest `f64`).
+    pub fn as_secs_f64(&self) -> f64 {
+        // `from_number` admits only numbers with a finite f64 value.
+        self.0.as_f64().unwrap_or(f64::NAN)
+    }
+
+    /// The number as published.
+    pub fn as_number(&self) -> &Number {
+        &self.0
+    }
+}
+
+/// The `aud` claim as published: one string or an array of strings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Audience {
+    /// `"aud": "x"`.
+    One(String),
+    /// `"aud": ["x", "y"]` (possibly empty).
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Every audience named, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let all = match self {
+            Audience::One(one) => std::slice::from_ref(one),
+            Audience::Many(many) => many.as_slice(),
+        };
+        all.iter().map(String::as_str)
+    }
+
+    /// Whether `aud` is one of the audiences named (exact comparison).
+    pub fn contains(&self, aud: &str) -> bool {
+        self.iter().any(|named| named == aud)
+    }
+
+    fn to_json(&self) -> Value {
+        match self {
+            Audience::One(one) => Value::String(one.clone()),
+            Audience::Many(many) => many.iter().cloned().map(Value::String).collect(),
+        }
+    }
+}
+
+/// The claims of a verified token: the registered claims typed, every other
+/// claim as JSON, exactly as published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims {
+    /// `iss`.
+    pub issuer: String,
+    /// `sub`, when it is a string.
+    pub subject: Option<String>,
+    /// `aud`.
+    pub audience: Audience,
+    /// `exp`.
+    pub expires_at: NumericDate,
+    /// `nbf`.
+    pub not_before: Option<NumericDate>,
+    /// `iat`.
+    pub issued_at: Option<NumericDate>,
+    /// `jti`, when it is a string.
+    pub jwt_id: Option<String>,
+    /// Every other claim (also `sub`/`jti` when they are not strings),
+    /// exactly as published.
+    pub extra: Map<String, Value>,
+}
+
+impl Claims {
+    /// The whole payload again, lossless (numbers exactly as published).
+    /// Where `extra` repeats a typed claim's name, the typed value wins.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut payload = Map::with_capacity(self.extra.len() + 7);
+        payload.insert("iss".into(), Value::String(self.issuer.clone()));
+        if let Some(subject) = &self.subject {
+            payload.insert("sub".into(), Value::String(subject.clone()));
+        }
+        payload.insert("aud".into(), self.audience.to_json());
+        payload.insert("exp".into(), Value::Number(self.expires_at.0.clone()));
+        if let Some(not_before) = &self.not_before {
+            payload.insert("nbf".into(), Value::Number(not_before.0.clone()));
+        }
+        if let Some(issued_at) = &self.issued_at {
+            payload.insert("iat".into(), Value::Number(issued_at.0.clone()));
+        }
+        if let Some(jwt_id) = &self.jwt_id {
+            payload.insert("jti".into(), Value::String(jwt_id.clone()));
+        }
+        for (name, value) in &self.extra {
+            if !payload.contains_key(name) {
+                payload.insert(name.clone(), value.clone());
+            }
+        }
+        payload
+    }
+
+    /// One claim by name, registered or not, as published.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let date = |date: &NumericDate| Value::Number(date.0.clone());
+        let typed = match name {
+            "iss" => Some(Value::String(self.issuer.clone())),
+            "sub" => self.subject.clone().map(Value::String),
+            "aud" => Some(self.audience.to_json()),
+            "exp" => Some(date(&self.expires_at)),
+            "nbf" => self.not_before.as_ref().map(date),
+            "iat" => self.issued_at.as_ref().map(date),
+            "jti" => self.jwt_id.clone().map(Value::String),
+            _ => None,
+        };
+        typed.or_else(|| self.extra.get(name).cloned())
+    }
+
+    /// The values of a claim holding a space-separated string or an array
+    /// of strings (such as scopes or permissions). Empty when the claim is
+    /// absent or of another type; non-string array elements are skipped.
+    pub fn string_list(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .as_ref()
+            .map(string_values)
+            .unwrap_or_default()
+    }
+
+    /// Deserializes the whole payload into the caller's type.
+    ///
+    /// Fails with `invalid_claim` naming the payload when it does not fit.
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, AuthError> {
+        serde_json::from_value(Value::Object(self.to_json()))
+            .map_err(|_| AuthError::InvalidClaim(ClaimName::Payload))
+    }
+
+    /// Splits a checked payload into typed claims and the rest.
+    fn from_payload(mut payload: Map<String, Value>) -> Result<Self, AuthError> {
+        for claim in [ClaimName::Exp, ClaimName::Iss, ClaimName::Aud] {
+            if !payload.contains_key(claim.as_str()) {
+                return Err(AuthError::MissingClaim(claim));
+            }
+        }
+        let expires_at = take_date(&mut payload, ClaimName::Exp)?;
+        let not_before = take_date(&mut payload, ClaimName::Nbf)?;
+        let issued_at = take_date(&mut payload, ClaimName::Iat)?;
+        let issuer = match payload.shift_remove("iss") {
+            Some(Value::String(issuer)) => issuer,
+            _ => return Err(AuthError::InvalidClaim(ClaimName::Iss)),
+        };
+        let audience = payload
+            .shift_remove("aud")
+            .and_then(audience)
+            .ok_or(AuthError::InvalidClaim(ClaimName::Aud))?;
+        Ok(Claims {
+            issuer,
+            subject: take_string(&mut payload, "sub"),
+            audience,
+            expires_at: expires_at.ok_or(AuthError::MissingClaim(ClaimName::Exp))?,
+            not_before,
+            issued_at,
+            jwt_id: take_string(&mut payload, "jti"),
+            extra: payload,
+        })
+    }
+}
+
+impl serde::Serialize for Claims {
+    /// Serializes as the flat payload object.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+/// Removes a NumericDate claim; present but not a finite JSON number is
+/// `invalid_claim`.
+fn take_date(
+    payload: &mut Map<String, Value>,
+    claim: ClaimName,
+) -> Result<Option<NumericDate>, AuthError> {
+    match payload.shift_remove(claim.as_str()) {
+        None => Ok(None),
+        Some(Value::Number(number)) => NumericDate::from_number(number)
+            .map(Some)
+            .ok_or(AuthError::InvalidClaim(claim)),
+        Some(_) => Err(AuthError::InvalidClaim(claim)),
+    }
+}
+
+/// Removes the claim `name` when it is a string; any other value stays.
+fn take_string(payload: &mut Map<String, Value>, name: &str) -> Option<String> {
+    match payload.get(name) {
+        Some(Value::String(_)) => match payload.shift_remove(name) {
+            Some(Value::String(value)) => Some(value),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `aud` as a string or an array of strings, or `None` for any other shape.
+fn audience(value: Value) -> Option<Audience> {
+    match value {
+        Value::String(one) => Some(Audience::One(one)),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(aud) => Some(aud),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Audience::Many),
+        _ => None,
+    }
+}
+
+/// A space-separated string's pieces, or an array's string elements.
+fn string_values(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(list) => list
+            .split(' ')
+            .filter(|piece| !piece.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every claim check after the signature verified, in the order of SPEC.md's
+/// table: `missing_claim`, `invalid_claim`, `token_expired`,
+/// `token_not_yet_valid`, `invalid_issuer`, `invalid_audience`,
+/// `insufficient_scope`, `insufficient_permissions`. `now` is wall-clock time.
+pub(crate) fn check(
+    policy: &Policy,
+    payload: Map<String, Value>,
+    now: UnixTime,
+) -> Result<Claims, AuthError> {
+    let claims = Claims::from_payload(payload)?;
+    check_lifetime(&claims, policy.leeway_s, now.as_secs_f64())?;
+    if claims.issuer != policy.issuer {
+        return Err(AuthError::InvalidIssuer);
+    }
+    if !policy
+        .audiences
+        .iter()
+        .any(|aud| claims.audience.contains(aud))
+    {
+        return Err(AuthError::InvalidAudience);
+    }
+    let scopes = claims.string_list(&policy.scope_claim);
+    let missing = absent_from(&scopes, &policy.required_scopes);
+    if !missing.is_empty() {
+        return Err(AuthError::InsufficientScope { missing });
+    }
+    let permissions = claims.string_list(&policy.permissions_claim);
+    let missing = absent_from(&permissions, &policy.required_permissions);
+    if !missing.is_empty() {
+        return Err(AuthError::InsufficientPermissions { missing });
+    }
+    Ok(claims)
+}
+
+/// `now >= exp + leeway` is expired, `now < nbf - leeway` not yet valid. The
+/// sums are `f64` (they saturate to infinity, never overflow); a `now` that
+/// compares with nothing (NaN) counts as expired.
+fn check_lifetime(claims: &Claims, leeway_s: f64, now: f64) -> Result<(), AuthError> {
+    let expires = claims.expires_at.as_secs_f64() + leeway_s;
+    if now.partial_cmp(&expires) != Some(Ordering::Less) {
+        return Err(AuthError::TokenExpired);
+    }
+    if let Some(not_before) = &claims.not_before {
+        if now < not_before.as_secs_f64() - leeway_s {
+            return Err(AuthError::TokenNotYetValid);
+        }
+    }
+    Ok(())
+}
+
+/// The `required` values absent from `held`, in the order of `required`.
+fn absent_from(held: &[String], required: &[String]) -> Vec<String> {
+    required
+        .iter()
+        .filter(|value| !held.contains(value))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AuthConfig;
+    use serde_json::json;
+
+    const ISSUER: &str = "https://id.example.test/";
+    const AUDIENCE: &str = "https://api.example.test";
+    const NOW: f64 = 1_767_225_600.0;
+
+    fn policy() -> Policy {
+        let config = AuthConfig::with_jwks_url(ISSUER, AUDIENCE, "https://id.example.test/jwks");
+        config.validate().unwrap().0
+    }
+
+    fn policy_with(change: impl FnOnce(&mut AuthConfig)) -> Policy {
+        let mut config =
+            AuthConfig::with_jwks_url(ISSUER, AUDIENCE, "https://id.example.test/jwks");
+        change(&mut config);
+        config.validate().unwrap().0
+    }
+
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    /// A payload that passes every check at `NOW`, with `changes` merged in
+    /// (a `null` change removes the claim only when `remove` lists it).
+    fn payload(changes: Value, remove: &[&str]) -> Map<String, Value> {
+        let mut payload = object(json!({
+            "iss": ISSUER, "sub": "alice", "aud": AUDIENCE, "exp": NOW + 600.0,
+            "nbf": NOW - 60.0, "iat": NOW - 60.0, "jti": "id-1"
+        }));
+        payload.extend(object(changes));
+        for name in remove {
+            payload.shift_remove(*name);
+        }
+        payload
+    }
+
+    fn check_at(
+        policy: &Policy,
+        payload: Map<String, Value>,
+        now: f64,
+    ) -> Result<Claims, AuthError> {
+        check(policy, payload, UnixTime::from_secs_f64(now))
+    }
+
+    fn error(changes: Value, remove: &[&str]) -> AuthError {
+        check_at(&policy(), payload(changes, remove), NOW).unwrap_err()
+    }
+
+    #[test]
+    fn a_good_token_yields_typed_claims() {
+        let claims = check_at(&policy(), payload(json!({"scope": "read"}), &[]), NOW).unwrap();
+        assert_eq!(claims.issuer, ISSUER);
+        assert_eq!(claims.subject.as_deref(), Some("alice"));
+        assert_eq!(claims.audience, Audience::One(AUDIENCE.into()));
+        assert_eq!(claims.expires_at.as_secs_f64(), NOW + 600.0);
+        assert_eq!(
+            claims.not_before.as_ref().map(NumericDate::as_secs_f64),
+            Some(NOW - 60.0)
+        );
+        assert_eq!(
+            claims.issued_at.as_ref().map(NumericDate::as_secs_f64),
+            Some(NOW - 60.0)
+        );
+        assert_eq!(claims.jwt_id.as_deref(), Some("id-1"));
+        assert_eq!(claims.extra, object(json!({"scope": "read"})));
+    }
+
+    #[test]
+    fn each_required_claim_missing_is_named() {
+        for claim in [ClaimName::Exp, ClaimName::Iss, ClaimName::Aud] {
+            assert_eq!(
+                error(json!({}), &[claim.as_str()]),
+                AuthError::MissingClaim(claim)
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_missing_claim_is_named_in_order_exp_iss_aud() {
+        assert_eq!(
+            error(json!({}), &["iss", "aud"]),
+            AuthError::MissingClaim(ClaimName::Iss)
+        );
+        assert_eq!(
+            error(json!({}), &["aud", "exp"]),
+            AuthError::MissingClaim(ClaimName::Exp)
+        );
+    }
+
+    #[test]
+    fn missing_claims_come_before_invalid_ones() {
+        let got = error(json!({"exp": "soon"}), &["iss"]);
+        assert_eq!(got, AuthError::MissingClaim(ClaimName::Iss));
+        let got = error(json!({"iss": 7, "nbf": null}), &["aud"]);
+        assert_eq!(got, AuthError::MissingClaim(ClaimName::Aud));
+    }
+
+    #[test]
+    fn dates_that_are_not_numbers_are_invalid() {
+        for bad in [
+            json!("1767225600"),
+            json!(null),
+            json!(true),
+            json!([1]),
+            json!({"t": 1}),
+        ] {
+            for claim in [ClaimName::Exp, ClaimName::Nbf, ClaimName::Iat] {
+                let got = error(json!({ claim.as_str(): bad.clone() }), &[]);
+                assert_eq!(got, AuthError::InvalidClaim(claim), "{claim} = {bad}");
+            }
+        }
+    }
+
+    #[test]
+    fn issuer_that_is_not_a_string_is_invalid() {
+        for bad in [json!(null), json!(1), json!([ISSUER]), json!({})] {
+            assert_eq!(
+                error(json!({ "iss": bad }), &[]),
+                AuthError::InvalidClaim(ClaimName::Iss)
+            );
+        }
+    }
+
+    #[test]
+    fn audience_that_is_not_strings_is_invalid() {
+        for bad in [
+            json!(null),
+            json!(1),
+            json!([AUDIENCE, 2]),
+            json!([null]),
+            json!({}),
+        ] {
+            assert_eq!(
+                error(json!({ "aud": bad }), &[]),
+                AuthError::InvalidClaim(ClaimName::Aud)
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_invalid_claim_is_named_in_order_exp_nbf_iat_iss_aud() {
+        let all_bad = json!({"exp": null, "nbf": null, "iat": null, "iss": null, "aud": null});
+        let order = ["exp", "nbf", "iat", "iss", "aud"];
+        for skip in 0..order.len() {
+            let mut changes = object(all_bad.clone());
+            for name in &order[..skip] {
+                changes.shift_remove(*name);
+            }
+            // exp, iss and aud are required: keep them valid once skipped.
+            let valid = payload(json!({}), &[]);
+            let mut changed = valid.clone();
+            for name in &order[..skip] {
+                if let Some(value) = valid.get(*name) {
+                    changed.insert((*name).to_owned(), value.clone());
+                }
+            }
+            changed.extend(changes);
+            let got = check_at(&policy(), changed, NOW).unwrap_err();
+            assert_eq!(got.code(), "invalid_claim");
+            assert_eq!(got.to_string(), format!("Invalid claim: {}", order[skip]));
+        }
+    }
+
+    #[test]
+    fn invalid_claims_come_before_the_time_checks() {
+        let got = error(json!({"exp": NOW - 10.0, "iat": "yesterday"}), &[]);
+        assert_eq!(got, AuthError::InvalidClaim(ClaimName::Iat));
+    }
+
+    #[test]
+    fn expiry_is_inclusive_at_exp_plus_leeway() {
+        let policy = policy_with(|c| c.leeway_s = 5.0);
+        let exp = json!({"exp": 1000, "nbf": 0, "iat": 0});
+        assert_eq!(
+            check_at(&policy, payload(exp.clone(), &[]), 1005.0),
+            Err(AuthError::TokenExpired)
+        );
+        assert!(check_at(&policy, payload(exp.clone(), &[]), 1004.5).is_ok());
+        assert_eq!(
+            check_at(&policy, payload(exp, &[]), 1e12),
+            Err(AuthError::TokenExpired)
+        );
+    }
+
+    #[test]
+    fn fractional_expiry_is_compared_exactly() {
+        let exp = payload(json!({"exp": 1000.25, "nbf": 0}), &[]);
+        assert!(check_at(&policy(), exp.clone(), 1000.2).is_ok());
+        assert_eq!(
+            check_at(&policy(), exp, 1000.25),
+            Err(AuthError::TokenExpired)
+        );
+    }
+
+    #[test]
+    fn not_before_allows_leeway_and_refuses_just_before() {
+        let policy = policy_with(|c| c.leeway_s = 5.0);
+        let nbf = payload(json!({"nbf": 2000, "exp": 3000}), &[]);
+        assert!(check_at(&policy, nbf.clone(), 1995.0).is_ok());
+        assert_eq!(
+            check_at(&policy, nbf.clone(), 1994.999),
+            Err(AuthError::TokenNotYetValid)
+        );
+        let policy = self::policy();
+        assert!(check_at(&policy, nbf.clone(), 2000.0).is_ok());
+        assert_eq!(
+            check_at(&policy, nbf, 1999.5),
+            Err(AuthError::TokenNotYetValid)
+        );
+    }
+
+    #[test]
+    fn huge_and_negative_dates_never_overflow() {
+        let policy = policy_with(|c| c.leeway_s = 1e308);
+        for exp in [json!(1e308), json!(f64::MAX), json!(u64::MAX)] {
+            assert!(
+                check_at(&policy, payload(json!({"exp": exp.clone()}), &[]), NOW).is_ok(),
+                "{exp}"
+            );
+        }
+        let policy = self::policy();
+        assert!(check_at(
+            &policy,
+            payload(json!({"exp": f64::MAX, "nbf": -f64::MAX}), &[]),
+            NOW
+        )
+        .is_ok());
+        assert_eq!(
+            check_at(
+                &policy,
+                payload(json!({"nbf": f64::MAX, "exp": f64::MAX}), &[]),
+                NOW
+            ),
+            Err(AuthError::TokenNotYetValid)
+        );
+        for exp in [json!(-1), json!(-0.5), json!(i64::MIN), json!(-f64::MAX)] {
+            let got = check_at(&policy, payload(json!({ "exp": exp.clone() }), &[]), NOW);
+            assert_eq!(got, Err(AuthError::TokenExpired), "{exp}");
+        }
+    }
+
+    #[test]
+    fn a_now_that_compares_with_nothing_counts_as_expired() {
+        assert_eq!(
+            check_at(&policy(), payload(json!({}), &[]), f64::NAN),
+            Err(AuthError::TokenExpired)
+        );
+    }
+
+    #[test]
+    fn expired_comes_before_not_yet_valid_and_issuer() {
+        let got = error(json!({"exp": NOW, "nbf": NOW + 10.0, "iss": "other"}), &[]);
+        assert_eq!(got, AuthError::TokenExpired);
+        let got = error(json!({"nbf": NOW + 10.0, "iss": "other"}), &[]);
+        assert_eq!(got, AuthError::TokenNotYetValid);
+    }
+
+    #[test]
+    fn issuer_is_compared_exactly() {
+        for other in [
+            "https://id.example.test",
+            "HTTPS://id.example.test/",
+            "https://id.example.test/ ",
+            "",
+        ] {
+            let got = error(json!({"iss": other, "aud": "elsewhere"}), &[]);
+            assert_eq!(got, AuthError::InvalidIssuer, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn audience_must_meet_a_configured_one() {
+        assert!(check_at(
+            &policy(),
+            payload(json!({"aud": ["x", AUDIENCE]}), &[]),
+            NOW
+        )
+        .is_ok());
+        for bad in [
+            json!("x"),
+            json!([]),
+            json!(["x", "https://api.example.test/"]),
+        ] {
+            let got = error(json!({ "aud": bad.clone(), "scope": 1 }), &[]);
+            assert_eq!(got, AuthError::InvalidAudience, "{bad}");
+        }
+        let policy = policy_with(|c| c.audience = vec!["a".into(), "b".into()]);
+        assert!(check_at(&policy, payload(json!({"aud": "b"}), &[]), NOW).is_ok());
+        assert!(check_at(&policy, payload(json!({"aud": ["c", "a"]}), &[]), NOW).is_ok());
+    }
+
+    #[test]
+    fn required_scopes_accept_strings_and_arrays() {
+        let policy = policy_with(|c| c.required_scopes = vec!["read".into(), "write".into()]);
+        for held in [
+            json!("read write"),
+            json!("  write   read "),
+            json!(["write", 3, "read"]),
+        ] {
+            assert!(
+                check_at(&policy, payload(json!({ "scope": held.clone() }), &[]), NOW).is_ok(),
+                "{held}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_scopes_are_listed_in_configuration_order() {
+        let policy = policy_with(|c| {
+            c.required_scopes = vec!["write".into(), "read".into(), "admin".into()];
+            c.required_permissions = vec!["never".into()];
+        });
+        let cases = [
+            (json!({"scope": "read"}), vec!["write", "admin"]),
+            (json!({"scope": "read\twrite admin"}), vec!["write", "read"]),
+            (json!({"scope": ["admin", null]}), vec!["write", "read"]),
+            (json!({"scope": 7}), vec!["write", "read", "admin"]),
+            (json!({}), vec!["write", "read", "admin"]),
+        ];
+        for (changes, missing) in cases {
+            let got = check_at(&policy, payload(changes.clone(), &[]), NOW).unwrap_err();
+            let missing = missing.into_iter().map(String::from).collect();
+            assert_eq!(got, AuthError::InsufficientScope { missing }, "{changes}");
+        }
+    }
+
+    #[test]
+    fn missing_permissions_come_after_scopes() {
+        let policy = policy_with(|c| {
+            c.scope_claim = "scp".into();
+            c.permissions_claim = "perms".into();
+            c.required_scopes = vec!["read".into()];
+            c.required_permissions = vec!["users:read".into(), "users:write".into()];
+        });
+        let got = check_at(
+            &policy,
+            payload(json!({"scp": ["read"], "perms": "users:write"}), &[]),
+            NOW,
+        );
+        let missing = vec!["users:read".to_owned()];
+        assert_eq!(got, Err(AuthError::InsufficientPermissions { missing }));
+        let got = check_at(
+            &policy,
+            payload(json!({"scope": "read", "perms": []}), &[]),
+            NOW,
+        );
+        let missing = vec!["read".to_owned()];
+        assert_eq!(got, Err(AuthError::InsufficientScope { missing }));
+        let held = json!({"scp": "read", "perms": ["users:write", "users:read"]});
+        assert!(check_at(&policy, payload(held, &[]), NOW).is_ok());
+    }
+
+    #[test]
+    fn to_json_gives_back_the_payload_exactly() {
+        let input = payload(
+            json!({
+                "exp": 1_767_226_200_u64, "nbf": 1_767_225_000.0, "iat": -3.25,
+                "aud": [AUDIENCE, "other"], "sub": 42, "jti": null,
+                "scope": "a b", "nested": {"n": [1, 1.0, -1, 2.5]}, "big": u64::MAX
+            }),
+            &[],
+        );
+        let claims = check_at(&policy(), input.clone(), NOW).unwrap();
+        assert_eq!(claims.subject, None);
+        assert_eq!(claims.jwt_id, None);
+        assert_eq!(claims.extra.get("sub"), Some(&json!(42)));
+        assert!(claims.expires_at.as_number().is_u64());
+        assert!(claims.not_before.as_ref().unwrap().as_number().is_f64());
+        let output = claims.to_json();
+        assert_eq!(output, input);
+        assert_eq!(
+            serde_json::to_string(&output["nested"]).unwrap(),
+            r#"{"n":[1,1.0,-1,2.5]}"#
+        );
+        assert_eq!(serde_json::to_value(&claims).unwrap(), Value::Object(input));
+    }
+
+    #[test]
+    fn typed_claims_win_over_extra_with_the_same_name() {
+        let mut claims = check_at(&policy(), payload(json!({}), &[]), NOW).unwrap();
+        claims.extra.insert("iss".into(), json!("forged"));
+        assert_eq!(claims.to_json()["iss"], json!(ISSUER));
+        assert_eq!(claims.get("iss"), Some(json!(ISSUER)));
+    }
+
+    #[test]
+    fn get_finds_registered_and_other_claims() {
+        let claims = check_at(
+            &policy(),
+            payload(json!({"sub": [1], "role": "x"}), &["iat"]),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(claims.get("iss"), Some(json!(ISSUER)));
+        assert_eq!(claims.get("aud"), Some(json!(AUDIENCE)));
+        assert_eq!(claims.get("exp"), Some(json!(NOW + 600.0)));
+        assert_eq!(claims.get("jti"), Some(json!("id-1")));
+        assert_eq!(claims.get("sub"), Some(json!([1])));
+        assert_eq!(claims.get("role"), Some(json!("x")));
+        assert_eq!(claims.get("iat"), None);
+        assert_eq!(claims.get("absent"), None);
+    }
+
+    #[test]
+    fn string_list_reads_strings_and_arrays() {
+        let changes = json!({"scope": " a  b ", "roles": ["x", 1, "y"], "n": 5});
+        let claims = check_at(&policy(), payload(changes, &[]), NOW).unwrap();
+        assert_eq!(claims.string_list("scope"), ["a", "b"]);
+        assert_eq!(claims.string_list("roles"), ["x", "y"]);
+        assert!(claims.string_list("n").is_empty());
+        assert!(claims.string_list("absent").is_empty());
+        assert_eq!(claims.string_list("iss"), [ISSUER]);
+    }
+
+    #[test]
+    fn deserialize_fills_a_caller_type() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Mine {
+            sub: String,
+            exp: u64,
+            aud: String,
+            tenant: String,
+        }
+        let changes = json!({"exp": 2_000_000_000_u64, "tenant": "t1"});
+        let claims = check_at(&policy(), payload(changes, &[]), NOW).unwrap();
+        let mine: Mine = claims.deserialize().unwrap();
+        assert_eq!(
+            mine,
+            Mine {
+                sub: "alice".into(),
+                exp: 2_000_000_000,
+                aud: AUDIENCE.into(),
+                tenant: "t1".into()
+            }
+        );
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct NeedsMore {
+            absent: String,
+        }
+        assert_eq!(
+            claims.deserialize::<NeedsMore>().unwrap_err(),
+            AuthError::InvalidClaim(ClaimName::Payload)
+        );
+    }
+
+    #[test]
+    fn audience_iterates_and_matches_exactly() {
+        let many = Audience::Many(vec!["a".into(), "b".into()]);
+        assert_eq!(many.iter().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(many.contains("b") && !many.contains("B"));
+        let one = Audience::One("a".into());
+        assert_eq!(one.iter().collect::<Vec<_>>(), ["a"]);
+        assert!(!Audience::Many(vec![]).contains(""));
+    }
+
+    #[test]
+    fn numeric_dates_keep_their_number() {
+        let date = NumericDate::from_number(Number::from(17)).unwrap();
+        assert_eq!(date.as_secs_f64(), 17.0);
+        assert!(date.as_number().is_u64());
+        let date = NumericDate::from_number(Number::from_f64(-2.5).unwrap()).unwrap();
+        assert_eq!(
+            (date.as_secs_f64(), date.as_number().is_f64()),
+            (-2.5, true)
+        );
+    }
+}

@@ -4,7 +4,14 @@
 
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::alg::Algorithm;
+use crate::time::seconds;
+use crate::url::HttpUrl;
+
+/// The longest `cache_ttl_s` accepted: one day.
+const MAX_CACHE_TTL_S: f64 = 86_400.0;
 
 /// Verifier configuration, one field per key of the conformance format's
 /// configuration table (same names, same defaults).
@@ -125,4 +132,801 @@ pub(crate) struct SourceSettings {
     pub(crate) allow_insecure_http: bool,
     pub(crate) fetch_attempts: u32,
     pub(crate) http_timeout: Duration,
+}
+
+impl AuthConfig {
+    /// A configuration with the defaults of FORMAT.md's table, taking keys
+    /// from a JWK Set URL.
+    pub fn with_jwks_url(
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+        jwks_url: impl Into<String>,
+    ) -> Self {
+        AuthConfig {
+            jwks_url: Some(jwks_url.into()),
+            ..AuthConfig::defaults(issuer.into(), vec![audience.into()])
+        }
+    }
+
+    /// A configuration with the defaults of FORMAT.md's table, taking keys
+    /// from the `jwks_uri` of an OpenID Connect discovery document.
+    pub fn with_discovery_url(
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+        discovery_url: impl Into<String>,
+    ) -> Self {
+        AuthConfig {
+            discovery_url: Some(discovery_url.into()),
+            ..AuthConfig::defaults(issuer.into(), vec![audience.into()])
+        }
+    }
+
+    /// Every default of FORMAT.md's table, with no key source yet.
+    fn defaults(issuer: String, audience: Vec<String>) -> Self {
+        AuthConfig {
+            issuer,
+            audience,
+            jwks_url: None,
+            discovery_url: None,
+            allowed_algs: vec![Algorithm::RS256.name().to_owned()],
+            leeway_s: 0.0,
+            required_scopes: Vec::new(),
+            required_permissions: Vec::new(),
+            scope_claim: "scope".to_owned(),
+            permissions_claim: "permissions".to_owned(),
+            require_kid: true,
+            expected_typ: None,
+            max_token_bytes: 16_384,
+            cache_ttl_s: 300.0,
+            refresh_cooldown_s: 30.0,
+            stale_if_error_s: 3600.0,
+            refresh_ahead_s: 30.0,
+            allow_insecure_http: false,
+            fetch_attempts: 2,
+            http_timeout_s: 3.0,
+        }
+    }
+
+    /// Builds a configuration from a JSON object whose keys are the
+    /// conformance format's configuration keys (FORMAT.md), with their JSON
+    /// types: `audience` a string or an array of strings, durations numbers
+    /// of seconds, `fetch_attempts` and `max_token_bytes` non-negative
+    /// integers, `expected_typ` a string or `null`.
+    ///
+    /// Missing keys take their defaults; `issuer` and `audience` are
+    /// required. An unknown key is refused ("unsupported config key"), never
+    /// ignored. Only the shape is checked here: the values are judged when a
+    /// verifier is built.
+    ///
+    /// ```
+    /// use oidc_jwt_verifier_core::AuthConfig;
+    /// let json = serde_json::json!({
+    ///     "issuer": "https://id.example.test/",
+    ///     "audience": ["api://a", "api://b"],
+    ///     "jwks_url": "https://id.example.test/jwks",
+    ///     "leeway_s": 30
+    /// });
+    /// let config = AuthConfig::from_json(&json).unwrap();
+    /// assert_eq!(config.audience, ["api://a", "api://b"]);
+    /// assert_eq!(config.leeway_s, 30.0);
+    /// let err = AuthConfig::from_json(&serde_json::json!({"leeway": 1})).unwrap_err();
+    /// assert_eq!((err.field(), err.reason()), ("leeway", "unsupported config key"));
+    /// ```
+    pub fn from_json(value: &Value) -> Result<Self, ConfigError> {
+        let object = value
+            .as_object()
+            .ok_or_else(|| ConfigError::new("config", "must be a JSON object"))?;
+        let mut config = AuthConfig::defaults(String::new(), Vec::new());
+        for (key, value) in object {
+            config.set_from_json(key, value)?;
+        }
+        for required in ["issuer", "audience"] {
+            if !object.contains_key(required) {
+                return Err(ConfigError::new(required, "is required"));
+            }
+        }
+        Ok(config)
+    }
+
+    /// Sets the field named `key` from its JSON value.
+    fn set_from_json(&mut self, key: &str, value: &Value) -> Result<(), ConfigError> {
+        match key {
+            "issuer" => self.issuer = json_string(key, value)?,
+            "audience" => self.audience = json_audience(key, value)?,
+            "jwks_url" => self.jwks_url = Some(json_string(key, value)?),
+            "discovery_url" => self.discovery_url = Some(json_string(key, value)?),
+            "allowed_algs" => self.allowed_algs = json_strings(key, value)?,
+            "leeway_s" => self.leeway_s = json_number(key, value)?,
+            "required_scopes" => self.required_scopes = json_strings(key, value)?,
+            "required_permissions" => self.required_permissions = json_strings(key, value)?,
+            "scope_claim" => self.scope_claim = json_string(key, value)?,
+            "permissions_claim" => self.permissions_claim = json_string(key, value)?,
+            "require_kid" => self.require_kid = json_bool(key, value)?,
+            "expected_typ" => self.expected_typ = json_optional_string(key, value)?,
+            "max_token_bytes" => self.max_token_bytes = json_count(key, value)?,
+            "cache_ttl_s" => self.cache_ttl_s = json_number(key, value)?,
+            "refresh_cooldown_s" => self.refresh_cooldown_s = json_number(key, value)?,
+            "stale_if_error_s" => self.stale_if_error_s = json_number(key, value)?,
+            "refresh_ahead_s" => self.refresh_ahead_s = json_number(key, value)?,
+            "allow_insecure_http" => self.allow_insecure_http = json_bool(key, value)?,
+            "fetch_attempts" => self.fetch_attempts = json_count(key, value)?,
+            "http_timeout_s" => self.http_timeout_s = json_number(key, value)?,
+            _ => return Err(ConfigError::new(key, "unsupported config key")),
+        }
+        Ok(())
+    }
+
+    /// Checks every rule of SPEC.md "Configuration", in the order of
+    /// FORMAT.md's table, and splits the result into the claim policy and
+    /// the key-source settings.
+    pub(crate) fn validate(&self) -> Result<(Policy, SourceSettings), ConfigError> {
+        self.check_issuer_and_audience()?;
+        let url = self.source_url()?;
+        let allowed_algs = allowed_algorithms(&self.allowed_algs)?;
+        if !(self.leeway_s.is_finite() && self.leeway_s >= 0.0) {
+            return Err(ConfigError::new(
+                "leeway_s",
+                "must be a finite number of seconds, 0 or more",
+            ));
+        }
+        if self.max_token_bytes == 0 {
+            return Err(ConfigError::new("max_token_bytes", "must be at least 1"));
+        }
+        let settings = self.source_settings(url, allowed_algs.clone())?;
+        let policy = Policy {
+            issuer: self.issuer.clone(),
+            audiences: self.audience.clone(),
+            allowed_algs,
+            leeway_s: self.leeway_s,
+            required_scopes: self.required_scopes.clone(),
+            required_permissions: self.required_permissions.clone(),
+            scope_claim: self.scope_claim.clone(),
+            permissions_claim: self.permissions_claim.clone(),
+            require_kid: self.require_kid,
+            expected_typ: self.expected_typ.clone(),
+            max_token_bytes: self.max_token_bytes,
+        };
+        Ok((policy, settings))
+    }
+
+    fn check_issuer_and_audience(&self) -> Result<(), ConfigError> {
+        if self.issuer.is_empty() {
+            return Err(ConfigError::new("issuer", "must not be empty"));
+        }
+        if self.audience.is_empty() {
+            return Err(ConfigError::new(
+                "audience",
+                "must name at least one audience",
+            ));
+        }
+        if self.audience.iter().any(String::is_empty) {
+            return Err(ConfigError::new(
+                "audience",
+                "must not contain an empty audience",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The one key source, its URL checked.
+    fn source_url(&self) -> Result<SourceUrl, ConfigError> {
+        let url = match (&self.jwks_url, &self.discovery_url) {
+            (Some(jwks), None) => SourceUrl::Jwks(self.checked_url("jwks_url", jwks)?),
+            (None, Some(discovery)) => {
+                SourceUrl::Discovery(self.checked_url("discovery_url", discovery)?)
+            }
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    "jwks_url",
+                    "give only one of jwks_url and discovery_url",
+                ))
+            }
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "jwks_url",
+                    "give one of jwks_url and discovery_url",
+                ))
+            }
+        };
+        Ok(url)
+    }
+
+    fn checked_url(&self, field: &str, url: &str) -> Result<String, ConfigError> {
+        if url.is_empty() {
+            return Err(ConfigError::new(field, "must not be empty"));
+        }
+        let parsed = HttpUrl::parse(url)
+            .ok_or_else(|| ConfigError::new(field, "must be an absolute http(s) URL"))?;
+        if !parsed.https && !self.allow_insecure_http {
+            return Err(ConfigError::new(
+                field,
+                "must be https (plain http needs allow_insecure_http)",
+            ));
+        }
+        Ok(url.to_owned())
+    }
+
+    /// The cache, refresh and fetch settings, each duration checked.
+    fn source_settings(
+        &self,
+        url: SourceUrl,
+        allowed_algs: Vec<Algorithm>,
+    ) -> Result<SourceSettings, ConfigError> {
+        if !(self.cache_ttl_s > 0.0 && self.cache_ttl_s <= MAX_CACHE_TTL_S) {
+            return Err(ConfigError::new(
+                "cache_ttl_s",
+                "must be in (0, 86400] seconds",
+            ));
+        }
+        let refresh_cooldown = positive_seconds("refresh_cooldown_s", self.refresh_cooldown_s)?;
+        let stale_if_error = non_negative_seconds("stale_if_error_s", self.stale_if_error_s)?;
+        let refresh_ahead = non_negative_seconds("refresh_ahead_s", self.refresh_ahead_s)?;
+        if self.fetch_attempts == 0 {
+            return Err(ConfigError::new("fetch_attempts", "must be at least 1"));
+        }
+        let http_timeout = positive_seconds("http_timeout_s", self.http_timeout_s)?;
+        Ok(SourceSettings {
+            url,
+            issuer: self.issuer.clone(),
+            allowed_algs,
+            cache_ttl: seconds(self.cache_ttl_s),
+            refresh_cooldown,
+            stale_if_error,
+            refresh_ahead,
+            allow_insecure_http: self.allow_insecure_http,
+            fetch_attempts: self.fetch_attempts,
+            http_timeout,
+        })
+    }
+}
+
+/// Parses `allowed_algs`: not empty, no `none`, no `HS*`, only known names;
+/// duplicates dropped, order kept.
+fn allowed_algorithms(names: &[String]) -> Result<Vec<Algorithm>, ConfigError> {
+    const FIELD: &str = "allowed_algs";
+    if names.is_empty() {
+        return Err(ConfigError::new(FIELD, "must name at least one algorithm"));
+    }
+    let mut algorithms = Vec::with_capacity(names.len());
+    for name in names {
+        if name.eq_ignore_ascii_case("none") {
+            return Err(ConfigError::new(FIELD, "none is never allowed"));
+        }
+        if name
+            .get(..2)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("HS"))
+        {
+            return Err(ConfigError::new(
+                FIELD,
+                "symmetric (HS*) algorithms are never allowed",
+            ));
+        }
+        let algorithm = Algorithm::from_name(name)
+            .ok_or_else(|| ConfigError::new(FIELD, "unknown algorithm name"))?;
+        if !algorithms.contains(&algorithm) {
+            algorithms.push(algorithm);
+        }
+    }
+    Ok(algorithms)
+}
+
+/// A duration that must be finite and above zero.
+fn positive_seconds(field: &str, secs: f64) -> Result<Duration, ConfigError> {
+    if secs.is_finite() && secs > 0.0 {
+        Ok(seconds(secs))
+    } else {
+        Err(ConfigError::new(
+            field,
+            "must be a finite number of seconds above 0",
+        ))
+    }
+}
+
+/// A duration that must be 0 or more (infinity meaning "forever").
+fn non_negative_seconds(field: &str, secs: f64) -> Result<Duration, ConfigError> {
+    if secs >= 0.0 {
+        Ok(seconds(secs))
+    } else {
+        Err(ConfigError::new(
+            field,
+            "must be a number of seconds, 0 or more",
+        ))
+    }
+}
+
+fn json_string(field: &str, value: &Value) -> Result<String, ConfigError> {
+    value
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| ConfigError::new(field, "must be a string"))
+}
+
+fn json_optional_string(field: &str, value: &Value) -> Result<Option<String>, ConfigError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        _ => Err(ConfigError::new(field, "must be a string or null")),
+    }
+}
+
+fn json_strings(field: &str, value: &Value) -> Result<Vec<String>, ConfigError> {
+    let wrong_type = || ConfigError::new(field, "must be an array of strings");
+    value
+        .as_array()
+        .ok_or_else(wrong_type)?
+        .iter()
+        .map(|item| item.as_str().map(str::to_owned).ok_or_else(wrong_type))
+        .collect()
+}
+
+fn json_audience(field: &str, value: &Value) -> Result<Vec<String>, ConfigError> {
+    match value {
+        Value::String(one) => Ok(vec![one.clone()]),
+        Value::Array(_) => json_strings(field, value),
+        _ => Err(ConfigError::new(
+            field,
+            "must be a string or an array of strings",
+        )),
+    }
+}
+
+fn json_bool(field: &str, value: &Value) -> Result<bool, ConfigError> {
+    value
+        .as_bool()
+        .ok_or_else(|| ConfigError::new(field, "must be a boolean"))
+}
+
+fn json_number(field: &str, value: &Value) -> Result<f64, ConfigError> {
+    value
+        .as_f64()
+        .ok_or_else(|| ConfigError::new(field, "must be a number"))
+}
+
+fn json_count<T: TryFrom<u64>>(field: &str, value: &Value) -> Result<T, ConfigError> {
+    value
+        .as_u64()
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| ConfigError::new(field, "must be a non-negative integer in range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ISSUER: &str = "https://id.example.test/";
+    const AUDIENCE: &str = "https://api.example.test";
+    const JWKS: &str = "https://login.example.test/.well-known/jwks.json";
+    const DISCOVERY: &str = "https://login.example.test/.well-known/openid-configuration";
+
+    fn base() -> AuthConfig {
+        AuthConfig::with_jwks_url(ISSUER, AUDIENCE, JWKS)
+    }
+
+    /// The field `validate` names for `config`.
+    fn refused_field(config: &AuthConfig) -> String {
+        match config.validate() {
+            Ok(_) => panic!("configuration accepted: {config:?}"),
+            Err(e) => e.field().to_owned(),
+        }
+    }
+
+    fn from_json_error(value: serde_json::Value) -> (String, String) {
+        let e = AuthConfig::from_json(&value).unwrap_err();
+        (e.field().to_owned(), e.reason().to_owned())
+    }
+
+    #[test]
+    fn every_format_key_at_its_default_equals_with_jwks_url() {
+        let json = json!({
+            "issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS,
+            "allowed_algs": ["RS256"], "leeway_s": 0, "required_scopes": [],
+            "required_permissions": [], "scope_claim": "scope",
+            "permissions_claim": "permissions", "require_kid": true, "expected_typ": null,
+            "max_token_bytes": 16384, "cache_ttl_s": 300, "refresh_cooldown_s": 30,
+            "stale_if_error_s": 3600, "refresh_ahead_s": 30, "allow_insecure_http": false,
+            "fetch_attempts": 2, "http_timeout_s": 3
+        });
+        assert_eq!(AuthConfig::from_json(&json).unwrap(), base());
+    }
+
+    #[test]
+    fn missing_keys_take_defaults() {
+        let json = json!({"issuer": ISSUER, "audience": AUDIENCE, "discovery_url": DISCOVERY});
+        assert_eq!(
+            AuthConfig::from_json(&json).unwrap(),
+            AuthConfig::with_discovery_url(ISSUER, AUDIENCE, DISCOVERY)
+        );
+    }
+
+    #[test]
+    fn from_json_reads_every_key() {
+        let json = json!({
+            "issuer": "i", "audience": ["a", "b"], "jwks_url": "j", "discovery_url": "d",
+            "allowed_algs": ["ES256", "EdDSA"], "leeway_s": 1.5, "required_scopes": ["s"],
+            "required_permissions": ["p"], "scope_claim": "scp",
+            "permissions_claim": "perms", "require_kid": false, "expected_typ": "at+jwt",
+            "max_token_bytes": 10, "cache_ttl_s": 60.5, "refresh_cooldown_s": 5,
+            "stale_if_error_s": 7, "refresh_ahead_s": 0, "allow_insecure_http": true,
+            "fetch_attempts": 4, "http_timeout_s": 0.25
+        });
+        let expected = AuthConfig {
+            issuer: "i".into(),
+            audience: vec!["a".into(), "b".into()],
+            jwks_url: Some("j".into()),
+            discovery_url: Some("d".into()),
+            allowed_algs: vec!["ES256".into(), "EdDSA".into()],
+            leeway_s: 1.5,
+            required_scopes: vec!["s".into()],
+            required_permissions: vec!["p".into()],
+            scope_claim: "scp".into(),
+            permissions_claim: "perms".into(),
+            require_kid: false,
+            expected_typ: Some("at+jwt".into()),
+            max_token_bytes: 10,
+            cache_ttl_s: 60.5,
+            refresh_cooldown_s: 5.0,
+            stale_if_error_s: 7.0,
+            refresh_ahead_s: 0.0,
+            allow_insecure_http: true,
+            fetch_attempts: 4,
+            http_timeout_s: 0.25,
+        };
+        assert_eq!(AuthConfig::from_json(&json).unwrap(), expected);
+    }
+
+    #[test]
+    fn from_json_refuses_unknown_keys() {
+        let json =
+            json!({"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS, "jwks_uri": JWKS});
+        assert_eq!(
+            from_json_error(json),
+            ("jwks_uri".to_owned(), "unsupported config key".to_owned())
+        );
+    }
+
+    #[test]
+    fn from_json_requires_issuer_and_audience() {
+        assert_eq!(from_json_error(json!({"audience": AUDIENCE})).0, "issuer");
+        assert_eq!(from_json_error(json!({"issuer": ISSUER})).0, "audience");
+        assert_eq!(from_json_error(json!([ISSUER])).0, "config");
+    }
+
+    #[test]
+    fn from_json_names_the_field_of_a_wrong_type() {
+        let cases = [
+            ("issuer", json!(1)),
+            ("audience", json!(7)),
+            ("audience", json!(["a", 7])),
+            ("jwks_url", json!(null)),
+            ("discovery_url", json!(["x"])),
+            ("allowed_algs", json!("RS256")),
+            ("leeway_s", json!("0")),
+            ("required_scopes", json!("read")),
+            ("required_permissions", json!([true])),
+            ("scope_claim", json!(null)),
+            ("permissions_claim", json!(1)),
+            ("require_kid", json!("true")),
+            ("expected_typ", json!(false)),
+            ("max_token_bytes", json!(-1)),
+            ("max_token_bytes", json!(1.5)),
+            ("cache_ttl_s", json!(null)),
+            ("refresh_cooldown_s", json!("30")),
+            ("stale_if_error_s", json!([])),
+            ("refresh_ahead_s", json!({})),
+            ("allow_insecure_http", json!(0)),
+            ("fetch_attempts", json!(4_294_967_296_u64)),
+            ("fetch_attempts", json!(-2)),
+            ("http_timeout_s", json!(true)),
+        ];
+        for (field, value) in cases {
+            let mut object = json!({"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS});
+            object[field] = value.clone();
+            assert_eq!(from_json_error(object).0, field, "{field} = {value}");
+        }
+    }
+
+    #[test]
+    fn from_json_does_not_judge_values() {
+        let json = json!({"issuer": "", "audience": [], "leeway_s": -1, "fetch_attempts": 0});
+        let config = AuthConfig::from_json(&json).unwrap();
+        assert_eq!((config.leeway_s, config.fetch_attempts), (-1.0, 0));
+        assert_eq!(refused_field(&config), "issuer");
+    }
+
+    /// The `config` objects of /work/shared/conformance/examples (three distinct shapes).
+    const EXAMPLE_CONFIGS: [&str; 3] = [
+        r#"{"issuer": "https://id.example.test/", "audience": "https://api.example.test", "jwks_url": "https://login.example.test/.well-known/jwks.json", "allowed_algs": ["RS256"], "leeway_s": 0, "required_scopes": [], "required_permissions": [], "scope_claim": "scope", "permissions_claim": "permissions", "require_kid": true, "max_token_bytes": 16384, "cache_ttl_s": 300, "refresh_cooldown_s": 30, "stale_if_error_s": 3600, "refresh_ahead_s": 30, "allow_insecure_http": false, "fetch_attempts": 2, "http_timeout_s": 3}"#,
+        r#"{"issuer": "https://id.example.test/", "audience": "https://api.example.test", "allowed_algs": ["RS256"], "leeway_s": 0, "required_scopes": [], "required_permissions": [], "scope_claim": "scope", "permissions_claim": "permissions", "require_kid": true, "max_token_bytes": 16384, "cache_ttl_s": 300, "refresh_cooldown_s": 30, "stale_if_error_s": 3600, "refresh_ahead_s": 30, "allow_insecure_http": false, "fetch_attempts": 2, "http_timeout_s": 3, "discovery_url": "https://login.example.test/.well-known/openid-configuration"}"#,
+        r#"{"issuer": "https://id.example.test/", "audience": "https://api.example.test", "jwks_url": "https://login.example.test/.well-known/jwks.json", "allowed_algs": ["RS256"], "leeway_s": 0, "required_scopes": ["write:messages"], "required_permissions": [], "scope_claim": "scope", "permissions_claim": "permissions", "require_kid": true, "max_token_bytes": 16384, "cache_ttl_s": 300, "refresh_cooldown_s": 30, "stale_if_error_s": 600, "refresh_ahead_s": 30, "allow_insecure_http": false, "fetch_attempts": 1, "http_timeout_s": 3}"#,
+    ];
+
+    #[test]
+    fn example_configs_parse_and_validate() {
+        for text in EXAMPLE_CONFIGS {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            let config = AuthConfig::from_json(&value).unwrap();
+            config.validate().unwrap();
+        }
+    }
+
+    /// Every example case of the shared conformance folder, read from disk
+    /// (the folder sits next to the worktrees: `<root>/../shared`).
+    #[test]
+    fn shared_example_cases_parse_and_validate() {
+        let folder = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/conformance/examples"
+        );
+        let entries = std::fs::read_dir(folder).expect("shared conformance examples folder");
+        let mut count = 0;
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let case: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let config = AuthConfig::from_json(&case["config"])
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            config
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            count += 1;
+        }
+        assert!(count > 0, "no example cases in {folder}");
+    }
+
+    #[test]
+    fn valid_config_splits_into_policy_and_settings() {
+        let mut config = AuthConfig::with_discovery_url(ISSUER, AUDIENCE, DISCOVERY);
+        config.allowed_algs = vec!["ES256".into(), "RS256".into(), "ES256".into()];
+        config.refresh_ahead_s = 0.0;
+        config.stale_if_error_s = f64::INFINITY;
+        let (policy, settings) = config.validate().unwrap();
+        assert_eq!(policy.issuer, ISSUER);
+        assert_eq!(policy.audiences, [AUDIENCE]);
+        assert_eq!(policy.allowed_algs, [Algorithm::ES256, Algorithm::RS256]);
+        assert_eq!(settings.allowed_algs, policy.allowed_algs);
+        assert_eq!(settings.url, SourceUrl::Discovery(DISCOVERY.into()));
+        assert_eq!(settings.cache_ttl, Duration::from_secs(300));
+        assert_eq!(settings.refresh_cooldown, Duration::from_secs(30));
+        assert_eq!(settings.refresh_ahead, Duration::ZERO);
+        assert_eq!(settings.stale_if_error, Duration::MAX);
+        assert_eq!(settings.http_timeout, Duration::from_secs(3));
+        assert_eq!(settings.fetch_attempts, 2);
+        let (_, settings) = base().validate().unwrap();
+        assert_eq!(settings.url, SourceUrl::Jwks(JWKS.into()));
+    }
+
+    #[test]
+    fn empty_issuer_is_refused() {
+        let config = AuthConfig {
+            issuer: String::new(),
+            ..base()
+        };
+        assert_eq!(refused_field(&config), "issuer");
+    }
+
+    #[test]
+    fn empty_audience_list_or_string_is_refused() {
+        let config = AuthConfig {
+            audience: vec![],
+            ..base()
+        };
+        assert_eq!(refused_field(&config), "audience");
+        let config = AuthConfig {
+            audience: vec!["a".into(), String::new()],
+            ..base()
+        };
+        assert_eq!(refused_field(&config), "audience");
+    }
+
+    #[test]
+    fn both_or_neither_key_source_names_jwks_url() {
+        let both = AuthConfig {
+            discovery_url: Some(DISCOVERY.into()),
+            ..base()
+        };
+        assert_eq!(refused_field(&both), "jwks_url");
+        let neither = AuthConfig {
+            jwks_url: None,
+            ..base()
+        };
+        assert_eq!(refused_field(&neither), "jwks_url");
+    }
+
+    #[test]
+    fn bad_urls_name_their_field() {
+        for bad in [
+            "",
+            "login.example.test/jwks",
+            "ftp://login.example.test/",
+            "http://login.example.test/jwks",
+        ] {
+            let config = AuthConfig {
+                jwks_url: Some(bad.into()),
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "jwks_url", "{bad:?}");
+            let config = AuthConfig::with_discovery_url(ISSUER, AUDIENCE, bad);
+            assert_eq!(refused_field(&config), "discovery_url", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn plain_http_needs_allow_insecure_http() {
+        let config = AuthConfig {
+            jwks_url: Some("http://127.0.0.1:8080/jwks".into()),
+            allow_insecure_http: true,
+            ..base()
+        };
+        let (_, settings) = config.validate().unwrap();
+        assert!(settings.allow_insecure_http);
+        let config = AuthConfig {
+            allow_insecure_http: false,
+            ..config
+        };
+        assert_eq!(refused_field(&config), "jwks_url");
+    }
+
+    #[test]
+    fn allowed_algs_refuses_empty_none_symmetric_and_unknown() {
+        for bad in [
+            vec![],
+            vec!["none"],
+            vec!["RS256", "NoNe"],
+            vec!["HS256"],
+            vec!["hs512"],
+            vec!["RS256", "XY999"],
+            vec!["rs256"],
+        ] {
+            let config = AuthConfig {
+                allowed_algs: bad.iter().map(|s| s.to_string()).collect(),
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "allowed_algs", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_algorithm_name_is_accepted() {
+        let config = AuthConfig {
+            allowed_algs: Algorithm::ALL.iter().map(|a| a.name().to_owned()).collect(),
+            ..base()
+        };
+        assert_eq!(config.validate().unwrap().0.allowed_algs, Algorithm::ALL);
+    }
+
+    #[test]
+    fn leeway_must_be_finite_and_not_negative() {
+        for bad in [-1.0, -0.001, f64::NAN, f64::INFINITY] {
+            let config = AuthConfig {
+                leeway_s: bad,
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "leeway_s", "{bad}");
+        }
+        let config = AuthConfig {
+            leeway_s: 0.5,
+            ..base()
+        };
+        assert_eq!(config.validate().unwrap().0.leeway_s, 0.5);
+    }
+
+    #[test]
+    fn cache_ttl_must_be_above_zero_and_at_most_a_day() {
+        for bad in [0.0, -1.0, 86_400.001, f64::NAN, f64::INFINITY] {
+            let config = AuthConfig {
+                cache_ttl_s: bad,
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "cache_ttl_s", "{bad}");
+        }
+        let config = AuthConfig {
+            cache_ttl_s: 86_400.0,
+            ..base()
+        };
+        assert_eq!(
+            config.validate().unwrap().1.cache_ttl,
+            Duration::from_secs(86_400)
+        );
+        let config = AuthConfig {
+            cache_ttl_s: 0.001,
+            ..config
+        };
+        assert_eq!(
+            config.validate().unwrap().1.cache_ttl,
+            Duration::from_millis(1)
+        );
+    }
+
+    #[test]
+    fn cooldown_must_be_positive_and_finite() {
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let config = AuthConfig {
+                refresh_cooldown_s: bad,
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "refresh_cooldown_s", "{bad}");
+        }
+    }
+
+    #[test]
+    fn timeout_must_be_positive_and_finite() {
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let config = AuthConfig {
+                http_timeout_s: bad,
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "http_timeout_s", "{bad}");
+        }
+        let config = AuthConfig {
+            http_timeout_s: 0.5,
+            ..base()
+        };
+        assert_eq!(
+            config.validate().unwrap().1.http_timeout,
+            Duration::from_millis(500)
+        );
+    }
+
+    #[test]
+    fn stale_window_must_not_be_negative() {
+        for bad in [-1.0, f64::NAN, f64::NEG_INFINITY] {
+            let config = AuthConfig {
+                stale_if_error_s: bad,
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "stale_if_error_s", "{bad}");
+        }
+        let config = AuthConfig {
+            stale_if_error_s: 0.0,
+            ..base()
+        };
+        assert_eq!(config.validate().unwrap().1.stale_if_error, Duration::ZERO);
+    }
+
+    #[test]
+    fn refresh_ahead_must_not_be_negative() {
+        for bad in [-1.0, f64::NAN] {
+            let config = AuthConfig {
+                refresh_ahead_s: bad,
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "refresh_ahead_s", "{bad}");
+        }
+    }
+
+    #[test]
+    fn zero_fetch_attempts_is_refused() {
+        let config = AuthConfig {
+            fetch_attempts: 0,
+            ..base()
+        };
+        assert_eq!(refused_field(&config), "fetch_attempts");
+    }
+
+    #[test]
+    fn zero_max_token_bytes_is_refused() {
+        let config = AuthConfig {
+            max_token_bytes: 0,
+            ..base()
+        };
+        assert_eq!(refused_field(&config), "max_token_bytes");
+    }
+
+    #[test]
+    fn errors_name_the_first_bad_field_in_table_order() {
+        let config = AuthConfig {
+            allowed_algs: vec![],
+            leeway_s: -1.0,
+            fetch_attempts: 0,
+            ..base()
+        };
+        assert_eq!(refused_field(&config), "allowed_algs");
+        let config = AuthConfig {
+            issuer: String::new(),
+            jwks_url: None,
+            ..base()
+        };
+        assert_eq!(refused_field(&config), "issuer");
+    }
 }

@@ -3,9 +3,12 @@
 #![allow(dead_code)] // removed once every module is wired
 
 mod alg;
+mod backoff;
 mod bearer;
+mod cache;
 mod claims;
 mod config;
+mod discovery;
 mod error;
 mod http;
 mod json;
@@ -18,10 +21,13 @@ mod url;
 mod verifier;
 
 pub use alg::{Algorithm, Curve, KeyFamily};
+pub use bearer::token_from_authorization;
+pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
-pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use error::{AuthError, ClaimName, SourceProblem};
 pub use http::{
     FetchId, FetchRequest, HttpResponse, TransportFailure, MAX_BODY_BYTES, MAX_REDIRECTS,
     USER_AGENT,
 };
+pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
+pub use verifier::{Answer, Check, KeyQuery, UnexpectedFetch, Verdict, Verifier};

@@ -89,7 +89,11 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock reading `unix` now, with `origin` as its monotonic reading.
     pub fn new(origin: Instant, unix: f64) -> Self {
-        ManualClock { origin, origin_unix: unix, now_unix: Mutex::new(unix) }
+        ManualClock {
+            origin,
+            origin_unix: unix,
+            now_unix: Mutex::new(unix),
+        }
     }
 
     /// Sets the time (Unix seconds). Setting it before the first reading

@@ -1,2 +1,630 @@
 //! Strict compact-JWS parsing and the header policy (SPEC.md rows
 //! `missing_token` to `missing_kid`).
+//!
+//! [`parse`] runs the checks in the order of the SPEC.md table and returns
+//! the first failure; nothing in an error echoes the token.
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::{DecodePaddingMode, Engine as _};
+use serde_json::{Map, Value};
+
+use crate::alg::Algorithm;
+use crate::config::Policy;
+use crate::error::AuthError;
+use crate::json::{self, MAX_DEPTH};
+
+/// The largest decoded header accepted (SPEC.md `malformed_token`).
+pub(crate) const MAX_HEADER_BYTES: usize = 4096;
+
+/// Header parameters that are never accepted: they would let the token choose
+/// its own key (`jku`, `x5u`, `jwk`, `x5c`), change how it is processed
+/// (`crit`, `b64`) or compress it (`zip`).
+const FORBIDDEN_HEADER_PARAMETERS: [&str; 7] = ["jku", "x5u", "jwk", "x5c", "crit", "b64", "zip"];
+
+/// Unpadded base64url (RFC 7515 section 2) with nothing tolerated: no `=`,
+/// no `+` or `/`, no whitespace, no non-zero trailing bits, no length 4k+1.
+const STRICT_BASE64URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_allow_trailing_bits(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
+/// The JOSE header parameters the verifier acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// The signature algorithm, already checked against `allowed_algs`.
+    pub(crate) alg: Algorithm,
+    /// The key ID, if any.
+    pub(crate) kid: Option<String>,
+    /// The token type, if any.
+    pub(crate) typ: Option<String>,
+}
+
+/// A compact JWS whose form and header passed every check up to
+/// `missing_kid`; its signature is not verified yet.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Jws<'a> {
+    /// The checked header.
+    pub(crate) header: Header,
+    /// The payload, a strictly parsed JSON object (claims not judged yet).
+    pub(crate) payload: Map<String, Value>,
+    /// `<header b64>.<payload b64>`, borrowed from the token: what was signed.
+    pub(crate) signing_input: &'a str,
+    /// The decoded signature (possibly empty).
+    pub(crate) signature: Vec<u8>,
+}
+
+/// Parses a compact JWS and applies the header policy, in SPEC.md table
+/// order: `missing_token`, `token_too_large`, `malformed_token`,
+/// `forbidden_header`, `disallowed_alg`, `invalid_type`, `missing_kid`.
+///
+/// A `cty` that is not a string is not refused here: it cannot name a nested
+/// JWT, and the verifier never reads `cty` otherwise.
+pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, AuthError> {
+    if token.chars().all(char::is_whitespace) {
+        return Err(AuthError::MissingToken);
+    }
+    if token.len() > policy.max_token_bytes {
+        return Err(AuthError::TokenTooLarge);
+    }
+    let (signing_input, header_b64, payload_b64, signature_b64) =
+        split_parts(token).ok_or(AuthError::MalformedToken)?;
+    let mut header = decode_header(header_b64)?;
+    let payload = decode_json_part(payload_b64)?;
+    let signature = STRICT_BASE64URL
+        .decode(signature_b64)
+        .map_err(|_| AuthError::MalformedToken)?;
+    let kid = take_string(&mut header, "kid")?;
+    let typ = take_string(&mut header, "typ")?;
+    check_forbidden(&header)?;
+    let alg = allowed_alg(&header, policy)?;
+    check_type(typ.as_deref(), policy.expected_typ.as_deref())?;
+    if policy.require_kid && kid.is_none() {
+        return Err(AuthError::MissingKid);
+    }
+    Ok(Jws {
+        header: Header { alg, kid, typ },
+        payload,
+        signing_input,
+        signature,
+    })
+}
+
+/// Splits `header.payload.signature`: exactly two dots, so a JWE (five
+/// parts) is refused. Returns the signing input and the three parts.
+fn split_parts(token: &str) -> Option<(&str, &str, &str, &str)> {
+    let (signing_input, signature) = token.rsplit_once('.')?;
+    let (header, payload) = signing_input.split_once('.')?;
+    if payload.contains('.') {
+        return None;
+    }
+    Some((signing_input, header, payload, signature))
+}
+
+/// Decodes and parses the header, refusing an encoded part that could not
+/// fit [`MAX_HEADER_BYTES`] before decoding anything.
+fn decode_header(encoded: &str) -> Result<Map<String, Value>, AuthError> {
+    if decoded_len(encoded.len()) > MAX_HEADER_BYTES {
+        return Err(AuthError::MalformedToken);
+    }
+    decode_json_part(encoded)
+}
+
+/// The length unpadded base64 of `encoded_len` characters decodes to (for
+/// the impossible remainder 1, an upper bound; such input fails to decode).
+fn decoded_len(encoded_len: usize) -> usize {
+    encoded_len / 4 * 3 + (encoded_len % 4).saturating_sub(1)
+}
+
+/// Decodes a non-empty header or payload part into a strict JSON object.
+fn decode_json_part(encoded: &str) -> Result<Map<String, Value>, AuthError> {
+    if encoded.is_empty() {
+        return Err(AuthError::MalformedToken);
+    }
+    let bytes = STRICT_BASE64URL
+        .decode(encoded)
+        .map_err(|_| AuthError::MalformedToken)?;
+    json::parse_object(&bytes, MAX_DEPTH).map_err(|_| AuthError::MalformedToken)
+}
+
+/// Removes an optional string member; present but not a string is malformed.
+fn take_string(header: &mut Map<String, Value>, name: &str) -> Result<Option<String>, AuthError> {
+    match header.remove(name) {
+        None => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value)),
+        Some(_) => Err(AuthError::MalformedToken),
+    }
+}
+
+/// Refuses key-choosing and processing-changing parameters, and a `cty`
+/// announcing a nested JWT (`JWT` or `application/jwt`, any case).
+fn check_forbidden(header: &Map<String, Value>) -> Result<(), AuthError> {
+    let forbidden_member = FORBIDDEN_HEADER_PARAMETERS
+        .iter()
+        .any(|name| header.contains_key(*name));
+    let nested_jwt = header
+        .get("cty")
+        .and_then(Value::as_str)
+        .is_some_and(|cty| same_media_type(cty, "JWT"));
+    if forbidden_member || nested_jwt {
+        return Err(AuthError::ForbiddenHeader);
+    }
+    Ok(())
+}
+
+/// The header's `alg`, if it names a supported algorithm (exactly, so `none`
+/// in any case never matches) that the policy allows.
+fn allowed_alg(header: &Map<String, Value>, policy: &Policy) -> Result<Algorithm, AuthError> {
+    header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(Algorithm::from_name)
+        .filter(|alg| policy.allowed_algs.contains(alg))
+        .ok_or(AuthError::DisallowedAlg)
+}
+
+/// When a type is expected, the token's `typ` must name the same media type.
+fn check_type(typ: Option<&str>, expected: Option<&str>) -> Result<(), AuthError> {
+    match (expected, typ) {
+        (None, _) => Ok(()),
+        (Some(expected), Some(typ)) if same_media_type(typ, expected) => Ok(()),
+        (Some(_), _) => Err(AuthError::InvalidType),
+    }
+}
+
+/// Whether two `typ`/`cty` values name the same media type: a value with no
+/// `/` stands for `application/<value>` (RFC 7515 section 4.1.9), and media
+/// type names compare ignoring ASCII case. So `at+jwt`, `AT+JWT` and
+/// `application/at+jwt` are one type.
+fn same_media_type(a: &str, b: &str) -> bool {
+    let (a_type, a_subtype) = media_type(a);
+    let (b_type, b_subtype) = media_type(b);
+    a_type.eq_ignore_ascii_case(b_type) && a_subtype.eq_ignore_ascii_case(b_subtype)
+}
+
+/// Splits a media type into type and subtype, `application` when omitted.
+fn media_type(value: &str) -> (&str, &str) {
+    value.split_once('/').unwrap_or(("application", value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PAYLOAD: &str = r#"{"iss":"https://issuer.test","sub":"u","exp":2000000000}"#;
+    const SIGNATURE: &str = "c2ln";
+
+    fn b64(bytes: impl AsRef<[u8]>) -> String {
+        STRICT_BASE64URL.encode(bytes)
+    }
+
+    fn token_with(header: &str, payload: &str) -> String {
+        format!("{}.{}.{SIGNATURE}", b64(header), b64(payload))
+    }
+
+    fn token(header: &str) -> String {
+        token_with(header, PAYLOAD)
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            issuer: "https://issuer.test".into(),
+            audiences: vec!["api".into()],
+            allowed_algs: vec![Algorithm::RS256, Algorithm::ES256],
+            leeway_s: 0.0,
+            required_scopes: Vec::new(),
+            required_permissions: Vec::new(),
+            scope_claim: "scope".into(),
+            permissions_claim: "permissions".into(),
+            require_kid: true,
+            expected_typ: None,
+            max_token_bytes: 16384,
+        }
+    }
+
+    fn check(token: &str) -> Result<Jws<'_>, AuthError> {
+        parse(token, &policy())
+    }
+
+    fn error(token: &str) -> AuthError {
+        match check(token) {
+            Ok(_) => panic!("token accepted"),
+            Err(error) => error,
+        }
+    }
+
+    /// `levels` of nesting in total: the outer object plus arrays inside it.
+    fn nested_payload(levels: usize) -> String {
+        let inner = levels - 1;
+        format!("{{\"a\":{}1{}}}", "[".repeat(inner), "]".repeat(inner))
+    }
+
+    /// A header of exactly `len` bytes.
+    fn header_of_len(len: usize) -> String {
+        let base = r#"{"alg":"RS256","kid":"k","pad":""}"#;
+        format!(
+            r#"{{"alg":"RS256","kid":"k","pad":"{}"}}"#,
+            "x".repeat(len - base.len())
+        )
+    }
+
+    const HEADER: &str = r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#;
+
+    #[test]
+    fn parses_a_well_formed_token() {
+        let text = token(HEADER);
+        let jws = check(&text).unwrap();
+        assert_eq!(jws.header.alg, Algorithm::RS256);
+        assert_eq!(jws.header.kid.as_deref(), Some("k1"));
+        assert_eq!(jws.header.typ.as_deref(), Some("JWT"));
+        assert_eq!(
+            jws.payload,
+            serde_json::from_str::<Map<_, _>>(PAYLOAD).unwrap()
+        );
+        assert_eq!(jws.signature, b"sig");
+        let signing_input = &text[..text.rfind('.').unwrap()];
+        assert_eq!(jws.signing_input, signing_input);
+        assert_eq!(jws.signing_input.as_ptr(), text.as_ptr());
+    }
+
+    #[test]
+    fn empty_or_whitespace_token_is_missing() {
+        for blank in ["", " ", "\t\r\n", "\u{3000}"] {
+            assert_eq!(error(blank), AuthError::MissingToken, "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn too_large_is_checked_before_decoding() {
+        let text = token(HEADER);
+        let mut exact = policy();
+        exact.max_token_bytes = text.len();
+        assert!(parse(&text, &exact).is_ok());
+        exact.max_token_bytes = text.len() - 1;
+        assert_eq!(parse(&text, &exact).unwrap_err(), AuthError::TokenTooLarge);
+        let garbage = "!".repeat(16385);
+        assert_eq!(error(&garbage), AuthError::TokenTooLarge);
+    }
+
+    #[test]
+    fn needs_exactly_three_parts() {
+        let header = b64(HEADER);
+        let payload = b64(PAYLOAD);
+        for bad in [
+            "abc".to_owned(),
+            format!("{header}.{payload}"),
+            format!("{header}.{payload}.{SIGNATURE}.x"),
+            format!("{header}.{payload}.{SIGNATURE}.."),
+            format!("{header}.{payload}.{SIGNATURE}.{payload}.{SIGNATURE}"),
+            format!("{header}..{payload}.{SIGNATURE}"),
+        ] {
+            assert_eq!(error(&bad), AuthError::MalformedToken, "{bad}");
+        }
+    }
+
+    #[test]
+    fn empty_header_or_payload_is_malformed_but_empty_signature_is_not() {
+        let header = b64(HEADER);
+        let payload = b64(PAYLOAD);
+        assert_eq!(
+            error(&format!(".{payload}.{SIGNATURE}")),
+            AuthError::MalformedToken
+        );
+        assert_eq!(
+            error(&format!("{header}..{SIGNATURE}")),
+            AuthError::MalformedToken
+        );
+        let unsigned = format!("{header}.{payload}.");
+        assert!(check(&unsigned).unwrap().signature.is_empty());
+    }
+
+    #[test]
+    fn base64url_must_be_strict_and_unpadded() {
+        let header = b64(HEADER);
+        let payload = b64(PAYLOAD);
+        // "sig" is exactly 4 characters; "si" encodes to "c2k" (3 characters).
+        assert_eq!(b64("si"), "c2k");
+        let part_variants = [
+            "c2k=".to_owned(),  // padding
+            "c2k==".to_owned(), // padding
+            "c+k".to_owned(),   // standard alphabet
+            "c/k".to_owned(),   // standard alphabet
+            "c2 k".to_owned(),  // whitespace inside
+            "c2k\n".to_owned(), // trailing whitespace
+            "c2l".to_owned(),   // non-zero trailing bits ('l' = 37, low bits set)
+            "AB".to_owned(),    // non-zero trailing bits in a 2-character part
+            "c2lnc".to_owned(), // length 4k+1
+            "A".to_owned(),     // length 4k+1
+        ];
+        for bad in &part_variants {
+            for text in [
+                format!("{header}.{payload}.{bad}"),
+                format!("{header}.{bad}.{SIGNATURE}"),
+                format!("{bad}.{payload}.{SIGNATURE}"),
+            ] {
+                assert_eq!(error(&text), AuthError::MalformedToken, "{text}");
+            }
+        }
+        // The canonical forms of those trailing-bit cases do decode.
+        assert!(check(&format!("{header}.{payload}.c2k")).is_ok());
+        assert!(check(&format!("{header}.{payload}.AA")).is_ok());
+    }
+
+    #[test]
+    fn header_and_payload_must_be_utf8_json_objects() {
+        for bad in [
+            "[]",
+            "\"x\"",
+            "1",
+            "{",
+            "{\"alg\":\"RS256\"} x",
+            "\u{feff}{}",
+        ] {
+            assert_eq!(
+                error(&token_with(HEADER, bad)),
+                AuthError::MalformedToken,
+                "{bad}"
+            );
+            assert_eq!(
+                error(&token_with(bad, PAYLOAD)),
+                AuthError::MalformedToken,
+                "{bad}"
+            );
+        }
+        let not_utf8 = format!("{}.{}.{SIGNATURE}", b64(HEADER), b64(b"{\"a\":\"\xff\"}"));
+        assert_eq!(error(&not_utf8), AuthError::MalformedToken);
+        let not_utf8 = format!(
+            "{}.{}.{SIGNATURE}",
+            b64(b"{\"alg\":\"RS256\xc0\"}"),
+            b64(PAYLOAD)
+        );
+        assert_eq!(error(&not_utf8), AuthError::MalformedToken);
+    }
+
+    #[test]
+    fn duplicate_member_names_are_malformed_at_any_depth() {
+        let duplicate_alg = r#"{"alg":"RS256","kid":"k","alg":"RS256"}"#;
+        assert_eq!(error(&token(duplicate_alg)), AuthError::MalformedToken);
+        let depth_three = r#"{"a":{"b":{"c":1,"c":2}},"exp":1}"#;
+        assert_eq!(
+            error(&token_with(HEADER, depth_three)),
+            AuthError::MalformedToken
+        );
+        let top = r#"{"sub":"a","sub":"b"}"#;
+        assert_eq!(error(&token_with(HEADER, top)), AuthError::MalformedToken);
+    }
+
+    #[test]
+    fn nesting_deeper_than_32_is_malformed() {
+        assert!(check(&token_with(HEADER, &nested_payload(32))).is_ok());
+        let deep = token_with(HEADER, &nested_payload(33));
+        assert_eq!(error(&deep), AuthError::MalformedToken);
+        let deep_header = format!(
+            r#"{{"alg":"RS256","kid":"k","x":{}1{}}}"#,
+            "[".repeat(32),
+            "]".repeat(32)
+        );
+        assert_eq!(error(&token(&deep_header)), AuthError::MalformedToken);
+    }
+
+    #[test]
+    fn header_over_4096_bytes_is_malformed() {
+        assert!(check(&token(&header_of_len(4096))).is_ok());
+        assert_eq!(
+            error(&token(&header_of_len(4097))),
+            AuthError::MalformedToken
+        );
+        // The encoded-length pre-check agrees with the decoded length.
+        for len in 0..20 {
+            assert_eq!(decoded_len(b64("x".repeat(len)).len()), len);
+        }
+    }
+
+    #[test]
+    fn kid_and_typ_must_be_strings_when_present() {
+        for bad in [
+            r#"{"alg":"RS256","kid":7}"#,
+            r#"{"alg":"RS256","kid":null}"#,
+            r#"{"alg":"RS256","kid":["k"]}"#,
+            r#"{"alg":"RS256","kid":"k","typ":1}"#,
+            r#"{"alg":"RS256","kid":"k","typ":{}}"#,
+        ] {
+            assert_eq!(error(&token(bad)), AuthError::MalformedToken, "{bad}");
+        }
+    }
+
+    #[test]
+    fn malformed_payload_is_reported_before_header_policy() {
+        let header = r#"{"alg":"none","jku":"https://x.test"}"#;
+        assert_eq!(error(&token_with(header, "[]")), AuthError::MalformedToken);
+        assert_eq!(
+            error(&format!("{}.{}.c2l", b64(header), b64(PAYLOAD))),
+            AuthError::MalformedToken
+        );
+    }
+
+    #[test]
+    fn forbidden_header_parameters_are_refused() {
+        for name in FORBIDDEN_HEADER_PARAMETERS {
+            let header = format!(r#"{{"alg":"RS256","kid":"k","{name}":"x"}}"#);
+            assert_eq!(error(&token(&header)), AuthError::ForbiddenHeader, "{name}");
+            let header = format!(r#"{{"alg":"RS256","kid":"k","{name}":false}}"#);
+            assert_eq!(error(&token(&header)), AuthError::ForbiddenHeader, "{name}");
+        }
+    }
+
+    #[test]
+    fn nested_jwt_content_type_is_refused_in_any_case() {
+        for cty in [
+            "JWT",
+            "jwt",
+            "Jwt",
+            "application/jwt",
+            "Application/JWT",
+            "APPLICATION/jwt",
+        ] {
+            let header = format!(r#"{{"alg":"RS256","kid":"k","cty":"{cty}"}}"#);
+            assert_eq!(error(&token(&header)), AuthError::ForbiddenHeader, "{cty}");
+        }
+        for cty in [
+            r#""json""#,
+            r#""application/json""#,
+            r#""text/jwt""#,
+            "7",
+            "null",
+        ] {
+            let header = format!(r#"{{"alg":"RS256","kid":"k","cty":{cty}}}"#);
+            assert!(check(&token(&header)).is_ok(), "{cty}");
+        }
+    }
+
+    #[test]
+    fn forbidden_header_comes_before_alg() {
+        let header = r#"{"alg":"none","x5u":"https://x.test"}"#;
+        assert_eq!(error(&token(header)), AuthError::ForbiddenHeader);
+    }
+
+    #[test]
+    fn alg_must_be_a_supported_allowed_name() {
+        for alg in [
+            "",
+            r#""none""#,
+            r#""NONE""#,
+            r#""None""#,
+            r#""nOnE""#,
+            "7",
+            "null",
+            r#"["RS256"]"#,
+            r#""HS256""#,
+            r#""rs256""#,
+            r#""RS256 ""#,
+            r#""PS256""#,
+            r#""EdDSA""#,
+        ] {
+            let header = if alg.is_empty() {
+                r#"{"kid":"k"}"#.to_owned()
+            } else {
+                format!(r#"{{"alg":{alg},"kid":"k"}}"#)
+            };
+            assert_eq!(error(&token(&header)), AuthError::DisallowedAlg, "{alg}");
+        }
+        let text = token(r#"{"alg":"ES256","kid":"k"}"#);
+        let es = check(&text).unwrap();
+        assert_eq!(es.header.alg, Algorithm::ES256);
+    }
+
+    #[test]
+    fn alg_comes_before_type_and_kid() {
+        let mut strict = policy();
+        strict.expected_typ = Some("at+jwt".into());
+        let text = token(r#"{"alg":"none"}"#);
+        assert_eq!(parse(&text, &strict).unwrap_err(), AuthError::DisallowedAlg);
+    }
+
+    #[test]
+    fn typ_matches_ignoring_case_and_application_prefix() {
+        let mut strict = policy();
+        strict.expected_typ = Some("at+jwt".into());
+        for typ in [
+            "at+jwt",
+            "AT+JWT",
+            "At+Jwt",
+            "application/at+jwt",
+            "APPLICATION/AT+JWT",
+        ] {
+            let text = token(&format!(r#"{{"alg":"RS256","kid":"k","typ":"{typ}"}}"#));
+            assert!(parse(&text, &strict).is_ok(), "{typ}");
+        }
+        strict.expected_typ = Some("application/AT+JWT".into());
+        let text = token(r#"{"alg":"RS256","kid":"k","typ":"at+jwt"}"#);
+        assert!(parse(&text, &strict).is_ok());
+    }
+
+    #[test]
+    fn typ_that_differs_or_is_missing_is_invalid() {
+        let mut strict = policy();
+        strict.expected_typ = Some("at+jwt".into());
+        for header in [
+            r#"{"alg":"RS256","kid":"k"}"#,
+            r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#,
+            r#"{"alg":"RS256","kid":"k","typ":""}"#,
+            r#"{"alg":"RS256","kid":"k","typ":"at+jwt "}"#,
+            r#"{"alg":"RS256","kid":"k","typ":"text/at+jwt"}"#,
+            r#"{"alg":"RS256","kid":"k","typ":"application/application/at+jwt"}"#,
+        ] {
+            assert_eq!(
+                parse(&token(header), &strict).unwrap_err(),
+                AuthError::InvalidType,
+                "{header}"
+            );
+        }
+        // Without an expected type, any `typ` passes.
+        assert!(check(&token(r#"{"alg":"RS256","kid":"k","typ":"whatever"}"#)).is_ok());
+    }
+
+    #[test]
+    fn kid_is_required_only_when_configured() {
+        let text = token(r#"{"alg":"RS256"}"#);
+        assert_eq!(error(&text), AuthError::MissingKid);
+        let mut relaxed = policy();
+        relaxed.require_kid = false;
+        let jws = parse(&text, &relaxed).unwrap();
+        assert_eq!(jws.header.kid, None);
+        let mut strict = policy();
+        strict.expected_typ = Some("at+jwt".into());
+        assert_eq!(parse(&text, &strict).unwrap_err(), AuthError::InvalidType);
+    }
+
+    const HEADER_STAGE_CODES: [&str; 7] = [
+        "missing_token",
+        "token_too_large",
+        "malformed_token",
+        "forbidden_header",
+        "disallowed_alg",
+        "invalid_type",
+        "missing_kid",
+    ];
+
+    fn assert_header_stage(result: Result<Jws<'_>, AuthError>) -> Result<(), TestCaseError> {
+        if let Err(error) = result {
+            prop_assert!(
+                HEADER_STAGE_CODES.contains(&error.code()),
+                "{}",
+                error.code()
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_strings_never_panic(text in any::<String>()) {
+            assert_header_stage(check(&text))?;
+        }
+
+        #[test]
+        fn arbitrary_base64url_parts_never_panic(text in "[A-Za-z0-9_=+/ .-]{0,80}") {
+            assert_header_stage(check(&text))?;
+        }
+
+        #[test]
+        fn arbitrary_decoded_parts_never_panic(
+            header in proptest::collection::vec(any::<u8>(), 0..64),
+            payload in proptest::collection::vec(any::<u8>(), 0..64),
+            signature in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let text = format!("{}.{}.{}", b64(&header), b64(&payload), b64(&signature));
+            assert_header_stage(check(&text))?;
+        }
+
+        #[test]
+        fn arbitrary_json_headers_never_panic(header in r#"\{("(alg|kid|typ|cty|jku|x)":("[A-Za-z0-9+/]{0,8}"|[0-9]|null|\[\]|\{\}),?){0,4}\}"#) {
+            let text = token(&header);
+            assert_header_stage(check(&text))?;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The OpenID Connect discovery document: the strict issuer cross-check and
+//! the `jwks_uri` it names (SPEC.md rule 1, row `issuer_mismatch`).
+
+use serde_json::Value;
+
+use crate::error::{AuthError, SourceProblem};
+use crate::http::MAX_BODY_BYTES;
+use crate::json;
+use crate::url::HttpUrl;
+
+/// Reads a discovery document and returns the JWK Set URL it names.
+///
+/// The `issuer` member must equal `issuer` exactly, or no key from this
+/// document is ever trusted (`issuer_mismatch`); the `jwks_uri` must be an
+/// `https` URL (plain `http` only when `allow_insecure_http`), or the refresh
+/// ends with `jwks_error` and the URL is never requested.
+pub(crate) fn jwks_uri(
+    body: &[u8],
+    issuer: &str,
+    allow_insecure_http: bool,
+) -> Result<String, AuthError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(AuthError::JwksError(SourceProblem::BodyTooLarge));
+    }
+    let document = json::parse_object(body, json::MAX_DEPTH)
+        .map_err(|_| AuthError::JwksError(SourceProblem::NotJson))?;
+    match document.get("issuer") {
+        Some(Value::String(published)) if published == issuer => {}
+        _ => return Err(AuthError::IssuerMismatch),
+    }
+    let Some(Value::String(uri)) = document.get("jwks_uri") else {
+        return Err(AuthError::JwksError(SourceProblem::BadJwksUri));
+    };
+    let usable = HttpUrl::parse(uri).is_some_and(|url| url.https || allow_insecure_http);
+    if usable {
+        Ok(uri.clone())
+    } else {
+        Err(AuthError::JwksError(SourceProblem::BadJwksUri))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISSUER: &str = "https://id.example.test/";
+
+    fn read(body: &str, insecure: bool) -> Result<String, AuthError> {
+        jwks_uri(body.as_bytes(), ISSUER, insecure)
+    }
+
+    #[test]
+    fn returns_the_https_jwks_uri_of_the_configured_issuer() {
+        let doc =
+            r#"{"issuer":"https://id.example.test/","jwks_uri":"https://id.example.test/keys"}"#;
+        assert_eq!(read(doc, false).unwrap(), "https://id.example.test/keys");
+    }
+
+    #[test]
+    fn issuer_is_compared_exactly() {
+        for issuer in [
+            r#""https://id.example.test""#,
+            r#""HTTPS://id.example.test/""#,
+            r#""https://evil.test/""#,
+            "null",
+            "7",
+        ] {
+            let doc = format!(r#"{{"issuer":{issuer},"jwks_uri":"https://id.example.test/keys"}}"#);
+            assert_eq!(
+                read(&doc, false),
+                Err(AuthError::IssuerMismatch),
+                "{issuer}"
+            );
+        }
+        let doc = r#"{"jwks_uri":"https://id.example.test/keys"}"#;
+        assert_eq!(read(doc, false), Err(AuthError::IssuerMismatch));
+    }
+
+    #[test]
+    fn issuer_mismatch_wins_over_a_bad_jwks_uri() {
+        let doc = r#"{"issuer":"https://evil.test/","jwks_uri":"ftp://x/"}"#;
+        assert_eq!(read(doc, false), Err(AuthError::IssuerMismatch));
+    }
+
+    #[test]
+    fn jwks_uri_must_be_https_unless_insecure_http_is_allowed() {
+        let bad = AuthError::JwksError(SourceProblem::BadJwksUri);
+        let http =
+            r#"{"issuer":"https://id.example.test/","jwks_uri":"http://id.example.test/keys"}"#;
+        assert_eq!(read(http, false), Err(bad.clone()));
+        assert_eq!(read(http, true).unwrap(), "http://id.example.test/keys");
+        for uri in ["null", r#""""#, r#""/keys""#, r#""ftp://x/keys""#, "[]"] {
+            let doc = format!(r#"{{"issuer":"https://id.example.test/","jwks_uri":{uri}}}"#);
+            assert_eq!(read(&doc, true), Err(bad.clone()), "{uri}");
+        }
+        let missing = r#"{"issuer":"https://id.example.test/"}"#;
+        assert_eq!(read(missing, false), Err(bad));
+    }
+
+    #[test]
+    fn unusable_documents_are_jwks_errors() {
+        let not_json = AuthError::JwksError(SourceProblem::NotJson);
+        assert_eq!(read("<html>", false), Err(not_json.clone()));
+        assert_eq!(read("[]", false), Err(not_json.clone()));
+        let duplicated = r#"{"issuer":"https://evil.test/","issuer":"https://id.example.test/","jwks_uri":"https://id.example.test/keys"}"#;
+        assert_eq!(read(duplicated, false), Err(not_json));
+        let huge = vec![b' '; MAX_BODY_BYTES + 1];
+        assert_eq!(
+            jwks_uri(&huge, ISSUER, false),
+            Err(AuthError::JwksError(SourceProblem::BodyTooLarge))
+        );
+    }
+}

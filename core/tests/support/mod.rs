@@ -1,0 +1,240 @@
+//! A scripted world for driving the Sans-IO core in tests: keys that sign
+//! tokens, endpoints whose answers change over time, and a clock moved by
+//! hand. The loop in [`World::run`] is the canonical driver loop, with the
+//! HTTP requests answered from the script instead of a network.
+#![allow(dead_code)] // each test file uses a different part
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use josekit::jws::{JwsSigner, RS256};
+use oidc_jwt_verifier_core::{
+    Answer, AuthConfig, AuthError, Claims, HttpResponse, Now, SigningKey, TransportFailure,
+    UnixTime, Verdict, Verifier,
+};
+use openssl::rsa::Rsa;
+use serde_json::{json, Value};
+
+pub const ISSUER: &str = "https://id.example.test/";
+pub const AUDIENCE: &str = "api://default";
+pub const JWKS_URL: &str = "https://id.example.test/jwks";
+pub const T0: f64 = 1_767_225_600.0;
+
+/// An RS256 signing key with its public JWK.
+pub struct Key {
+    pub kid: String,
+    signer: Box<dyn JwsSigner>,
+    pub jwk: Value,
+}
+
+impl Key {
+    pub fn rsa(kid: &str) -> Key {
+        let rsa = Rsa::generate(2048).expect("RSA key generation");
+        let pem = rsa.private_key_to_pem().expect("PEM");
+        let signer = RS256.signer_from_pem(&pem).expect("signer");
+        let jwk = json!({
+            "kty": "RSA",
+            "kid": kid,
+            "n": URL_SAFE_NO_PAD.encode(rsa.n().to_vec()),
+            "e": URL_SAFE_NO_PAD.encode(rsa.e().to_vec()),
+        });
+        Key {
+            kid: kid.to_owned(),
+            signer: Box::new(signer),
+            jwk,
+        }
+    }
+
+    /// A compact RS256 token with this key's `kid` (or `kid_override`).
+    pub fn sign_with_kid(&self, kid: Option<&str>, claims: &Value) -> String {
+        let mut header = json!({"alg": "RS256", "typ": "JWT"});
+        if let Some(kid) = kid {
+            header["kid"] = json!(kid);
+        }
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = self.signer.sign(input.as_bytes()).expect("sign");
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    pub fn sign(&self, claims: &Value) -> String {
+        self.sign_with_kid(Some(&self.kid), claims)
+    }
+
+    /// A valid token for the standard issuer and audience, expiring an hour after `iat`.
+    pub fn token(&self, iat: f64) -> String {
+        self.sign(&json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": iat, "exp": iat + 3600.0}))
+    }
+}
+
+pub fn jwks(keys: &[&Key]) -> Value {
+    json!({"keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>()})
+}
+
+/// What an endpoint answers.
+#[derive(Clone, Debug)]
+pub enum Script {
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    Fail(TransportFailure),
+}
+
+impl Script {
+    pub fn json(value: &Value) -> Script {
+        Script::status(200, value)
+    }
+
+    pub fn status(status: u16, value: &Value) -> Script {
+        Script::Respond {
+            status,
+            headers: vec![],
+            body: value.to_string().into_bytes(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Script {
+        if let Script::Respond { headers, .. } = &mut self {
+            headers.push((name.to_owned(), value.to_owned()));
+        }
+        self
+    }
+}
+
+/// A verifier, scripted endpoints and a hand-moved clock.
+pub struct World {
+    pub verifier: Verifier,
+    origin: Instant,
+    /// Unix seconds of the monotonic clock.
+    pub now: f64,
+    /// Wall-clock offset from `now` (a stepped wall clock).
+    pub wall_offset: f64,
+    scripts: HashMap<String, Script>,
+    pub fetches: HashMap<String, u32>,
+}
+
+impl World {
+    pub fn new(config: AuthConfig) -> World {
+        World {
+            verifier: Verifier::new(config).expect("valid config"),
+            origin: Instant::now(),
+            now: T0,
+            wall_offset: 0.0,
+            scripts: HashMap::new(),
+            fetches: HashMap::new(),
+        }
+    }
+
+    pub fn standard() -> World {
+        World::new(AuthConfig::with_jwks_url(ISSUER, AUDIENCE, JWKS_URL))
+    }
+
+    pub fn at(&mut self, unix: f64) -> &mut World {
+        self.now = unix;
+        self
+    }
+
+    pub fn advance(&mut self, secs: f64) -> &mut World {
+        self.now += secs;
+        self
+    }
+
+    pub fn serve(&mut self, url: &str, script: Script) {
+        self.scripts.insert(url.to_owned(), script);
+    }
+
+    pub fn fetched(&self, url: &str) -> u32 {
+        self.fetches.get(url).copied().unwrap_or(0)
+    }
+
+    pub fn instant(&self) -> Instant {
+        self.origin + Duration::from_secs_f64((self.now - T0).max(0.0))
+    }
+
+    fn clock(&self) -> Now {
+        Now {
+            wall: UnixTime::from_secs_f64(self.now + self.wall_offset),
+            monotonic: self.instant(),
+        }
+    }
+
+    pub fn verify(&mut self, token: &str) -> Result<Claims, AuthError> {
+        self.run(|v, now| match v.verify(token, now) {
+            Verdict::Check(check) => Answer::Ready(check.finish()),
+            Verdict::Rejected(error) => Answer::Ready(Err(error)),
+            Verdict::NeedKeys => Answer::NeedKeys,
+        })
+    }
+
+    pub fn signing_keys(&mut self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
+        let query = self.verifier.key_query(refresh);
+        self.run(|v, now| v.signing_keys(&query, now.monotonic))
+    }
+
+    pub fn kids(&mut self, refresh: bool) -> Result<Vec<String>, AuthError> {
+        let keys = self.signing_keys(refresh)?;
+        Ok(keys.iter().filter_map(|k| k.kid().map(str::to_owned)).collect())
+    }
+
+    pub fn healthcheck(&mut self, refresh: bool) -> bool {
+        let query = self.verifier.key_query(refresh);
+        self.run(|v, now| v.healthcheck(&query, now.monotonic))
+    }
+
+    /// The canonical loop: ask, perform the refresh it needs, ask again; then
+    /// complete any background refresh (refresh-ahead) before returning.
+    pub fn run<T>(&mut self, mut op: impl FnMut(&mut Verifier, Now) -> Answer<T>) -> T {
+        for _ in 0..16 {
+            let answer = op(&mut self.verifier, self.clock());
+            self.perform_fetches();
+            if let Answer::Ready(value) = answer {
+                return value;
+            }
+        }
+        panic!("the verifier kept asking for keys");
+    }
+
+    pub fn perform_fetches(&mut self) {
+        while let Some(request) = self.verifier.poll_fetch(self.instant()) {
+            let url = request.url().to_owned();
+            *self.fetches.entry(url.clone()).or_default() += 1;
+            let now = self.instant();
+            let fed = match self.scripts.get(&url).cloned() {
+                Some(Script::Respond {
+                    status,
+                    headers,
+                    body,
+                }) => {
+                    let header = |name: &str| {
+                        headers
+                            .iter()
+                            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                            .map(|(_, v)| v.clone())
+                    };
+                    let response = HttpResponse {
+                        status,
+                        cache_control: header("cache-control"),
+                        retry_after: header("retry-after"),
+                        body,
+                    };
+                    self.verifier.handle_response(request.id(), response, now)
+                }
+                Some(Script::Fail(failure)) => {
+                    self.verifier.handle_failure(request.id(), failure, now)
+                }
+                None => self
+                    .verifier
+                    .handle_failure(request.id(), TransportFailure::Refused, now),
+            };
+            fed.expect("the answer matches the request in flight");
+        }
+        assert!(!self.verifier.is_refreshing(), "a refresh was left half done");
+    }
+}
