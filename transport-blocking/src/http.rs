@@ -153,7 +153,9 @@ fn outcome(exchange: Result<Response<Body>, ureq::Error>, max_body: usize) -> Ou
     };
     let cache_control = joined(header::CACHE_CONTROL);
     let retry_after = joined(header::RETRY_AFTER);
-    let limit = u64::try_from(max_body).unwrap_or(u64::MAX).saturating_add(1);
+    let limit = u64::try_from(max_body)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     let mut body = Vec::new();
     if let Err(error) = response
         .body_mut()
@@ -191,11 +193,23 @@ mod tests {
     #[test]
     fn failures_map_to_refused_timeout_or_other() {
         let cases = [
-            (io(std::io::ErrorKind::ConnectionRefused), TransportFailure::Refused),
+            (
+                io(std::io::ErrorKind::ConnectionRefused),
+                TransportFailure::Refused,
+            ),
             (io(std::io::ErrorKind::TimedOut), TransportFailure::Timeout),
-            (ureq::Error::Timeout(ureq::Timeout::Global), TransportFailure::Timeout),
-            (ureq::Error::Timeout(ureq::Timeout::Connect), TransportFailure::Timeout),
-            (io(std::io::ErrorKind::ConnectionReset), TransportFailure::Other),
+            (
+                ureq::Error::Timeout(ureq::Timeout::Global),
+                TransportFailure::Timeout,
+            ),
+            (
+                ureq::Error::Timeout(ureq::Timeout::Connect),
+                TransportFailure::Timeout,
+            ),
+            (
+                io(std::io::ErrorKind::ConnectionReset),
+                TransportFailure::Other,
+            ),
             (ureq::Error::HostNotFound, TransportFailure::Other),
             (ureq::Error::Tls("handshake"), TransportFailure::Other),
         ];

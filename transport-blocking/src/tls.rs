@@ -38,7 +38,11 @@ mod tests {
 
     #[test]
     fn pem_without_a_certificate_is_refused() {
-        for pem in [&b""[..], b"not a pem", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"] {
+        for pem in [
+            &b""[..],
+            b"not a pem",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        ] {
             assert!(matches!(
                 parse_root_certificates(pem),
                 Err(BuildError::RootCertificate(_))
