@@ -5,7 +5,9 @@ mod support;
 
 use std::sync::OnceLock;
 
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, HttpResponse, SourceProblem, TransportFailure};
+use oidc_jwt_verifier_core::{
+    AuthConfig, AuthError, HttpResponse, SourceProblem, TransportFailure,
+};
 use serde_json::json;
 use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 
@@ -43,7 +45,10 @@ fn fetch_failed(problem: SourceProblem) -> AuthError {
 fn the_first_verification_fetches_once_then_fresh_keys_answer_without_fetching() {
     let mut world = world_serving(&[k1()]);
     let token = k1().token(T0);
-    assert_eq!(world.verify(&token).unwrap().subject.as_deref(), Some("alice"));
+    assert_eq!(
+        world.verify(&token).unwrap().subject.as_deref(),
+        Some("alice")
+    );
     world.advance(100.0);
     assert!(world.verify(&token).is_ok());
     assert_eq!(world.fetched(JWKS_URL), 1);
@@ -66,18 +71,28 @@ fn keys_are_fresh_until_exactly_fetched_plus_ttl() {
 #[test]
 fn cache_control_max_age_shortens_freshness_but_never_below_the_cooldown() {
     let mut world = configured(|c| c.refresh_ahead_s = 0.0);
-    world.serve(JWKS_URL, Script::json(&jwks(&[k1()])).with_header("Cache-Control", "max-age=5"));
+    world.serve(
+        JWKS_URL,
+        Script::json(&jwks(&[k1()])).with_header("Cache-Control", "max-age=5"),
+    );
     let token = k1().token(T0);
     world.verify(&token).unwrap();
     world.at(T0 + 29.9);
     world.verify(&token).unwrap();
-    assert_eq!(world.fetched(JWKS_URL), 1, "max-age below the cooldown counts as the cooldown");
+    assert_eq!(
+        world.fetched(JWKS_URL),
+        1,
+        "max-age below the cooldown counts as the cooldown"
+    );
     world.at(T0 + 30.0);
     world.verify(&token).unwrap();
     assert_eq!(world.fetched(JWKS_URL), 2);
 
     let mut world = configured(|c| c.refresh_ahead_s = 0.0);
-    world.serve(JWKS_URL, Script::json(&jwks(&[k1()])).with_header("cache-control", "no-store"));
+    world.serve(
+        JWKS_URL,
+        Script::json(&jwks(&[k1()])).with_header("cache-control", "no-store"),
+    );
     world.verify(&token).unwrap();
     world.at(T0 + 30.0);
     world.verify(&token).unwrap();
@@ -91,7 +106,11 @@ fn an_unknown_kid_refetches_once_per_cooldown() {
     let rotated = k2().token(T0);
     world.at(T0 + 29.999);
     assert_eq!(world.verify(&rotated), Err(AuthError::KeyNotFound));
-    assert_eq!(world.fetched(JWKS_URL), 1, "inside the cooldown nothing is fetched");
+    assert_eq!(
+        world.fetched(JWKS_URL),
+        1,
+        "inside the cooldown nothing is fetched"
+    );
 
     world.serve(JWKS_URL, Script::json(&jwks(&[k1(), k2()])));
     world.at(T0 + 30.0);
@@ -102,7 +121,11 @@ fn an_unknown_kid_refetches_once_per_cooldown() {
     assert_eq!(world.verify(&forged), Err(AuthError::KeyNotFound));
     world.at(T0 + 59.0);
     assert_eq!(world.verify(&forged), Err(AuthError::KeyNotFound));
-    assert_eq!(world.fetched(JWKS_URL), 2, "a fetch just now counts as the cooldown");
+    assert_eq!(
+        world.fetched(JWKS_URL),
+        2,
+        "a fetch just now counts as the cooldown"
+    );
     world.at(T0 + 60.0);
     assert_eq!(world.verify(&forged), Err(AuthError::KeyNotFound));
     assert_eq!(world.fetched(JWKS_URL), 3);
@@ -126,7 +149,10 @@ fn a_kid_less_token_needs_exactly_one_fitting_key_when_kid_is_optional() {
 
     let mut world = configured(|c| c.require_kid = false);
     world.serve(JWKS_URL, Script::json(&jwks(&[k1(), k2()])));
-    assert_eq!(world.verify(&k1().sign_with_kid(None, &claims)), Err(AuthError::MissingKid));
+    assert_eq!(
+        world.verify(&k1().sign_with_kid(None, &claims)),
+        Err(AuthError::MissingKid)
+    );
     assert_eq!(world.fetched(JWKS_URL), 1);
 }
 
@@ -152,14 +178,20 @@ fn refresh_ahead_answers_at_once_and_refreshes_in_the_background() {
 
     world.serve(JWKS_URL, Script::Fail(TransportFailure::Refused));
     world.at(T0 + 270.0);
-    assert!(world.verify(&token).is_ok(), "answered from the keys, whatever the refresh does");
+    assert!(
+        world.verify(&token).is_ok(),
+        "answered from the keys, whatever the refresh does"
+    );
     assert_eq!(world.fetched(JWKS_URL), 3, "one refresh of two attempts");
 }
 
 #[test]
 fn refresh_ahead_is_capped_at_half_the_freshness_and_zero_turns_it_off() {
     let mut world = world_serving(&[k1()]);
-    world.serve(JWKS_URL, Script::json(&jwks(&[k1()])).with_header("cache-control", "max-age=40"));
+    world.serve(
+        JWKS_URL,
+        Script::json(&jwks(&[k1()])).with_header("cache-control", "max-age=40"),
+    );
     let token = k1().token(T0);
     world.verify(&token).unwrap();
     world.at(T0 + 19.9);
@@ -192,7 +224,10 @@ fn stale_keys_serve_until_exactly_the_end_of_the_stale_window() {
     world.at(T0 + 899.999);
     assert!(world.verify(&token).is_ok());
     world.at(T0 + 900.0);
-    assert_eq!(world.verify(&token), Err(fetch_failed(SourceProblem::Status(503))));
+    assert_eq!(
+        world.verify(&token),
+        Err(fetch_failed(SourceProblem::Status(503)))
+    );
     assert!(!world.healthcheck(false));
 }
 
@@ -202,8 +237,14 @@ fn an_unknown_kid_whose_refetch_fails_reports_the_fetch_failure() {
     world.verify(&k1().token(T0)).unwrap();
     world.serve(JWKS_URL, Script::Fail(TransportFailure::Timeout));
     world.at(T0 + 40.0);
-    assert_eq!(world.verify(&k2().token(T0)), Err(fetch_failed(SourceProblem::Timeout)));
-    assert!(world.verify(&k1().token(T0)).is_ok(), "fresh keys still answer");
+    assert_eq!(
+        world.verify(&k2().token(T0)),
+        Err(fetch_failed(SourceProblem::Timeout))
+    );
+    assert!(
+        world.verify(&k1().token(T0)).is_ok(),
+        "fresh keys still answer"
+    );
 }
 
 #[test]
@@ -214,7 +255,10 @@ fn failed_refreshes_back_off_1_2_4_seconds_up_to_the_cooldown() {
     for tenth in 0..=1200 {
         world.at(T0 + f64::from(tenth) / 10.0);
         let before = world.fetched(JWKS_URL);
-        assert_eq!(world.verify(&token), Err(fetch_failed(SourceProblem::Refused)));
+        assert_eq!(
+            world.verify(&token),
+            Err(fetch_failed(SourceProblem::Refused))
+        );
         if world.fetched(JWKS_URL) > before {
             attempts_at.push(f64::from(tenth) / 10.0);
         }
@@ -244,10 +288,20 @@ fn a_success_resets_the_backoff() {
 #[test]
 fn retry_after_on_503_delays_the_next_attempt_capped_at_the_ttl() {
     let mut world = configured(|c| c.cache_ttl_s = 100.0);
-    world.serve(JWKS_URL, Script::status(503, &json!({})).with_header("Retry-After", "120"));
+    world.serve(
+        JWKS_URL,
+        Script::status(503, &json!({})).with_header("Retry-After", "120"),
+    );
     let token = k1().token(T0);
-    assert_eq!(world.verify(&token), Err(fetch_failed(SourceProblem::Status(503))));
-    assert_eq!(world.fetched(JWKS_URL), 1, "a response with Retry-After is not retried at once");
+    assert_eq!(
+        world.verify(&token),
+        Err(fetch_failed(SourceProblem::Status(503)))
+    );
+    assert_eq!(
+        world.fetched(JWKS_URL),
+        1,
+        "a response with Retry-After is not retried at once"
+    );
     world.at(T0 + 99.9);
     assert!(world.verify(&token).is_err());
     assert_eq!(world.fetched(JWKS_URL), 1);
@@ -263,7 +317,11 @@ fn one_refresh_retries_refused_timeouts_and_5xx_but_not_4xx() {
         (Script::Fail(TransportFailure::Refused), 3),
         (Script::Fail(TransportFailure::Timeout), 3),
         (Script::status(500, &json!({})), 3),
-        (Script::status(502, &json!({})).with_header("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"), 1),
+        (
+            Script::status(502, &json!({}))
+                .with_header("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"),
+            1,
+        ),
         (Script::status(404, &json!({})), 1),
         (Script::status(429, &json!({})), 1),
         (Script::Fail(TransportFailure::Other), 1),
@@ -282,16 +340,33 @@ fn an_unusable_answer_changes_nothing_cached_and_counts_as_a_failure() {
     let mut world = world_serving(&[k1()]);
     let token = k1().token(T0);
     world.verify(&token).unwrap();
-    world.serve(JWKS_URL, Script::Respond { status: 200, headers: vec![], body: b"<html>".to_vec() });
+    world.serve(
+        JWKS_URL,
+        Script::Respond {
+            status: 200,
+            headers: vec![],
+            body: b"<html>".to_vec(),
+        },
+    );
     world.at(T0 + 300.0);
     assert!(world.verify(&token).is_ok(), "the old keys keep serving");
     world.at(T0 + 300.5);
     assert!(world.verify(&token).is_ok());
-    assert_eq!(world.fetched(JWKS_URL), 2, "backing off after the unusable answer");
+    assert_eq!(
+        world.fetched(JWKS_URL),
+        2,
+        "backing off after the unusable answer"
+    );
 
     let mut world = World::standard();
-    world.serve(JWKS_URL, Script::json(&json!({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]})));
-    assert_eq!(world.verify(&token), Err(AuthError::JwksError(SourceProblem::NoUsableKey)));
+    world.serve(
+        JWKS_URL,
+        Script::json(&json!({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]})),
+    );
+    assert_eq!(
+        world.verify(&token),
+        Err(AuthError::JwksError(SourceProblem::NoUsableKey))
+    );
 }
 
 #[test]
@@ -299,12 +374,26 @@ fn a_body_over_the_limit_is_a_jwks_error() {
     let mut world = World::standard();
     let mut body = jwks(&[k1()]).to_string().into_bytes();
     body.resize(512 * 1024 + 1, b' ');
-    world.serve(JWKS_URL, Script::Respond { status: 200, headers: vec![], body });
-    assert_eq!(world.verify(&k1().token(T0)), Err(AuthError::JwksError(SourceProblem::BodyTooLarge)));
+    world.serve(
+        JWKS_URL,
+        Script::Respond {
+            status: 200,
+            headers: vec![],
+            body,
+        },
+    );
+    assert_eq!(
+        world.verify(&k1().token(T0)),
+        Err(AuthError::JwksError(SourceProblem::BodyTooLarge))
+    );
 }
 
 fn discovery_world(document: serde_json::Value) -> World {
-    let mut world = World::new(AuthConfig::with_discovery_url(ISSUER, AUDIENCE, DISCOVERY_URL));
+    let mut world = World::new(AuthConfig::with_discovery_url(
+        ISSUER,
+        AUDIENCE,
+        DISCOVERY_URL,
+    ));
     world.serve(DISCOVERY_URL, Script::json(&document));
     world.serve(JWKS_URL, Script::json(&jwks(&[k1()])));
     world
@@ -317,13 +406,19 @@ fn discovery_fetches_the_document_then_its_jwks_uri_on_every_refresh() {
     world.verify(&token).unwrap();
     world.at(T0 + 300.0);
     world.verify(&token).unwrap();
-    assert_eq!((world.fetched(DISCOVERY_URL), world.fetched(JWKS_URL)), (2, 2));
+    assert_eq!(
+        (world.fetched(DISCOVERY_URL), world.fetched(JWKS_URL)),
+        (2, 2)
+    );
 }
 
 #[test]
 fn discovery_with_another_issuer_is_never_trusted() {
     let mut world = discovery_world(json!({"issuer": "https://evil.test/", "jwks_uri": JWKS_URL}));
-    assert_eq!(world.verify(&k1().token(T0)), Err(AuthError::IssuerMismatch));
+    assert_eq!(
+        world.verify(&k1().token(T0)),
+        Err(AuthError::IssuerMismatch)
+    );
     assert_eq!(world.fetched(JWKS_URL), 0);
     assert!(!world.healthcheck(false));
 }
@@ -333,7 +428,10 @@ fn discovery_with_a_plain_http_jwks_uri_never_requests_it() {
     let http = "http://id.example.test/jwks";
     let mut world = discovery_world(json!({"issuer": ISSUER, "jwks_uri": http}));
     world.serve(http, Script::json(&jwks(&[k1()])));
-    assert_eq!(world.verify(&k1().token(T0)), Err(AuthError::JwksError(SourceProblem::BadJwksUri)));
+    assert_eq!(
+        world.verify(&k1().token(T0)),
+        Err(AuthError::JwksError(SourceProblem::BadJwksUri))
+    );
     assert_eq!(world.fetched(http), 0);
 }
 
@@ -342,7 +440,10 @@ fn fetch_attempts_count_per_url_in_discovery_mode() {
     let mut world = discovery_world(json!({"issuer": ISSUER, "jwks_uri": JWKS_URL}));
     world.serve(JWKS_URL, Script::status(500, &json!({})));
     assert!(world.verify(&k1().token(T0)).is_err());
-    assert_eq!((world.fetched(DISCOVERY_URL), world.fetched(JWKS_URL)), (1, 2));
+    assert_eq!(
+        (world.fetched(DISCOVERY_URL), world.fetched(JWKS_URL)),
+        (1, 2)
+    );
 }
 
 #[test]
@@ -354,10 +455,18 @@ fn key_operations_fetch_when_nothing_is_cached_stale_or_refresh_is_asked() {
     assert!(world.healthcheck(false));
     assert_eq!(world.fetched(JWKS_URL), 1);
     assert!(world.healthcheck(true));
-    assert_eq!(world.fetched(JWKS_URL), 2, "refresh skips freshness and cooldown");
+    assert_eq!(
+        world.fetched(JWKS_URL),
+        2,
+        "refresh skips freshness and cooldown"
+    );
     world.at(T0 + 290.0);
     assert!(world.healthcheck(false));
-    assert_eq!(world.fetched(JWKS_URL), 2, "key operations never start a refresh-ahead");
+    assert_eq!(
+        world.fetched(JWKS_URL),
+        2,
+        "key operations never start a refresh-ahead"
+    );
     world.at(T0 + 300.0);
     world.signing_keys(false).unwrap();
     assert_eq!(world.fetched(JWKS_URL), 3, "past freshness");
@@ -380,7 +489,9 @@ fn refresh_never_skips_the_backoff() {
 fn signing_key_finds_one_key_by_kid() {
     let mut world = world_serving(&[k1(), k2()]);
     let query = world.verifier.key_query(false);
-    let key = world.run(|v, now| v.signing_key("k2", &query, now.monotonic)).unwrap();
+    let key = world
+        .run(|v, now| v.signing_key("k2", &query, now.monotonic))
+        .unwrap();
     assert_eq!(key.kid(), Some("k2"));
     let missing = world.run(|v, now| v.signing_key("nope", &query, now.monotonic));
     assert_eq!(missing, Err(AuthError::KeyNotFound));
@@ -397,7 +508,11 @@ fn a_monotonic_time_going_backwards_counts_as_no_time_passing() {
     world.verify(&token).unwrap();
     world.at(T0 + 399.0);
     world.verify(&token).unwrap();
-    assert_eq!(world.fetched(JWKS_URL), 1, "fresh until 100 + 300 by the latest time seen");
+    assert_eq!(
+        world.fetched(JWKS_URL),
+        1,
+        "fresh until 100 + 300 by the latest time seen"
+    );
 }
 
 #[test]
@@ -408,18 +523,29 @@ fn a_request_never_answered_is_given_up_as_a_timeout() {
     });
     let token = k1().token(T0);
     let now = world.instant();
-    let first = match world.verifier.verify(&token, oidc_jwt_verifier_core::Now {
-        wall: oidc_jwt_verifier_core::UnixTime::from_secs_f64(T0),
-        monotonic: now,
-    }) {
+    let first = match world.verifier.verify(
+        &token,
+        oidc_jwt_verifier_core::Now {
+            wall: oidc_jwt_verifier_core::UnixTime::from_secs_f64(T0),
+            monotonic: now,
+        },
+    ) {
         oidc_jwt_verifier_core::Verdict::NeedKeys => world.verifier.poll_fetch(now).unwrap(),
         other => panic!("expected NeedKeys, got {other:?}"),
     };
     world.at(T0 + 4.999);
-    assert!(world.verifier.poll_fetch(world.instant()).is_none(), "still in flight");
+    assert!(
+        world.verifier.poll_fetch(world.instant()).is_none(),
+        "still in flight"
+    );
     world.at(T0 + 5.001);
     world.serve(JWKS_URL, Script::json(&jwks(&[k1()])));
-    assert_eq!(world.verify(&token), Err(fetch_failed(SourceProblem::Timeout)));
-    let late = world.verifier.handle_response(first.id(), HttpResponse::default(), world.instant());
+    assert_eq!(
+        world.verify(&token),
+        Err(fetch_failed(SourceProblem::Timeout))
+    );
+    let late = world
+        .verifier
+        .handle_response(first.id(), HttpResponse::default(), world.instant());
     assert!(late.is_err(), "a late answer matches nothing");
 }

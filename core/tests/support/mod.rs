@@ -2,7 +2,7 @@
 //! tokens, endpoints whose answers change over time, and a clock moved by
 //! hand. The loop in [`World::run`] is the canonical driver loop, with the
 //! HTTP requests answered from the script instead of a network.
-#![allow(dead_code)] // each test file uses a different part
+#![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -120,11 +120,17 @@ pub struct World {
     pub fetches: HashMap<String, u32>,
 }
 
+/// The simulation's monotonic origin: the one clock reading of a test.
+#[allow(clippy::disallowed_methods)]
+fn origin() -> Instant {
+    Instant::now()
+}
+
 impl World {
     pub fn new(config: AuthConfig) -> World {
         World {
             verifier: Verifier::new(config).expect("valid config"),
-            origin: Instant::now(),
+            origin: origin(),
             now: T0,
             wall_offset: 0.0,
             scripts: HashMap::new(),
@@ -180,7 +186,10 @@ impl World {
 
     pub fn kids(&mut self, refresh: bool) -> Result<Vec<String>, AuthError> {
         let keys = self.signing_keys(refresh)?;
-        Ok(keys.iter().filter_map(|k| k.kid().map(str::to_owned)).collect())
+        Ok(keys
+            .iter()
+            .filter_map(|k| k.kid().map(str::to_owned))
+            .collect())
     }
 
     pub fn healthcheck(&mut self, refresh: bool) -> bool {
@@ -192,7 +201,8 @@ impl World {
     /// complete any background refresh (refresh-ahead) before returning.
     pub fn run<T>(&mut self, mut op: impl FnMut(&mut Verifier, Now) -> Answer<T>) -> T {
         for _ in 0..16 {
-            let answer = op(&mut self.verifier, self.clock());
+            let now = self.clock();
+            let answer = op(&mut self.verifier, now);
             self.perform_fetches();
             if let Answer::Ready(value) = answer {
                 return value;
@@ -235,6 +245,9 @@ impl World {
             };
             fed.expect("the answer matches the request in flight");
         }
-        assert!(!self.verifier.is_refreshing(), "a refresh was left half done");
+        assert!(
+            !self.verifier.is_refreshing(),
+            "a refresh was left half done"
+        );
     }
 }
