@@ -20,6 +20,9 @@ use oidc_jwt_verifier_core::{
 /// The HTTP client the async driver uses: hyper-util's pooled client over
 /// `hyper-tls`'s native-tls connector.
 ///
+/// The client the driver builds itself trusts the system roots (or only
+/// those given to
+/// [`Builder::root_certificate_pem`](crate::Builder::root_certificate_pem)).
 /// A caller's own client may have any settings: the legacy client never
 /// follows redirects, and the driver sets the timeout and the `User-Agent`
 /// of every request itself.

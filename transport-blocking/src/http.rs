@@ -14,11 +14,14 @@ use ureq::{Agent, Body};
 
 /// The HTTP client the blocking driver uses: a [`ureq::Agent`].
 ///
-/// A caller's own agent must be built with [`TlsProvider::NativeTls`] to
-/// reach `https` URLs (this crate compiles no other TLS stack). Whatever its
-/// configuration, the driver sets on every request: no redirects followed
-/// by `ureq`, statuses returned as responses, the timeouts of the request,
-/// and the crate's `User-Agent`.
+/// The agent the driver builds itself uses native-tls, no proxy, and the
+/// system roots (or only those given to
+/// [`Builder::root_certificate_pem`](crate::Builder::root_certificate_pem)).
+/// A caller's own agent (for a proxy, say) must be built with
+/// [`TlsProvider::NativeTls`] to reach `https` URLs: this crate compiles no
+/// other TLS stack. Whatever its configuration, the driver sets on every
+/// request: no redirects followed by `ureq`, statuses returned as
+/// responses, the timeouts of the request, and the crate's `User-Agent`.
 pub type HttpClient = Agent;
 
 /// The agent built when the caller brings none: native-tls with the system
@@ -65,13 +68,11 @@ pub(crate) fn fetch(
     client: &HttpClient,
     request: &FetchRequest,
 ) -> Result<HttpResponse, TransportFailure> {
-    // The I/O deadline is wall-clock time of this machine, not the injected
+    // The I/O deadline is this machine's monotonic time, not the injected
     // clock: it bounds a real socket wait.
-    #[allow(clippy::disallowed_methods)]
     let deadline = Instant::now() + request.timeout();
     let mut url = request.url().to_owned();
     for followed in 0..=MAX_REDIRECTS {
-        #[allow(clippy::disallowed_methods)]
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Err(TransportFailure::Timeout);

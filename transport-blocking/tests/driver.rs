@@ -179,6 +179,35 @@ fn an_outage_is_served_from_stale_keys_then_fails() {
 }
 
 #[test]
+fn discovery_takes_two_requests_per_refresh() {
+    let issuer = Arc::new(Issuer::new(&["a"]));
+    // The discovery document names the server's own URL: answered once it is up.
+    let server = Server::http(|_| Reply::status(503));
+    let document = json!({ "issuer": ISSUER, "jwks_uri": server.url("/jwks") }).to_string();
+    let jwks = issuer.jwks(&["a"]);
+    server.set_handler(move |seen| match seen.path.as_str() {
+        "/.well-known/openid-configuration" => Reply::json(document.clone()),
+        "/jwks" => Reply::json(jwks.clone()),
+        _ => Reply::status(404),
+    });
+    let mut config = AuthConfig::with_discovery_url(
+        ISSUER,
+        AUDIENCE,
+        server.url("/.well-known/openid-configuration"),
+    );
+    config.allow_insecure_http = true;
+    let verifier = JwtVerifier::builder(config)
+        .clock(clock())
+        .build()
+        .expect("valid");
+    verifier
+        .verify_access_token(&issuer.token("a"))
+        .expect("keys found through discovery");
+    let paths: Vec<String> = server.seen().into_iter().map(|seen| seen.path).collect();
+    assert_eq!(paths, ["/.well-known/openid-configuration", "/jwks"]);
+}
+
+#[test]
 fn refused_connections_are_reported_as_such() {
     let issuer = Issuer::new(&["a"]);
     let verifier = verifier(config(&closed_port_url("/jwks")), &clock());
@@ -255,7 +284,7 @@ fn cache_control_and_retry_after_reach_the_core() {
     let verifier = verifier(config_for(&server), &clock);
     let token = issuer.token("a");
     verifier.verify_access_token(&token).expect("valid");
-    clock.set(T0 + 29.0);
+    clock.set(T0 + 10.0); // before the refresh-ahead window (the last 15 s of 30)
     verifier.verify_access_token(&token).expect("valid");
     assert_eq!(server.hits(), 1, "fresh for the cooldown");
     clock.set(T0 + 31.0);
