@@ -1,1 +1,76 @@
-//! placeholder
+//! Async driver for [`oidc_jwt_verifier_core`]: verifies OAuth 2.0 / OpenID
+//! Connect JWT access tokens, fetching the issuer's keys with hyper on Tokio.
+//!
+//! The core decides everything (the checks, the key cache, when to fetch,
+//! retries and backoff); this crate only performs the HTTP GETs it asks for
+//! and makes concurrent callers share them.
+//!
+//! - [`AsyncJwtVerifier`] verifies tokens; [`AsyncJwksClient`] offers the
+//!   key-source operations alone. Both are `Send + Sync` with `Send`
+//!   futures: build one and share it (for instance in an `Arc`) across the
+//!   whole process.
+//! - A verification with fresh keys does no I/O and holds no lock while the
+//!   signature is checked. Callers that need the same refresh share one HTTP
+//!   request; one that needs none never waits for it. Every fetch runs on a
+//!   task of its own, so a caller whose future is dropped (a request
+//!   timeout, a client gone) leaves the refresh to finish for the others;
+//!   when keys near the end of their freshness, the refresh runs while the
+//!   caller is answered from the cache.
+//! - HTTPS goes through native-tls (OpenSSL on Linux) with the system roots,
+//!   or the roots given to [`Builder::root_certificate_pem`]. Redirects are
+//!   followed only where the core allows them; bodies are read to the core's
+//!   limit and no further.
+//!
+//! It needs a Tokio runtime with its time driver (as `#[tokio::main]` gives).
+//!
+//! # Example
+//!
+//! ```no_run
+//! use oidc_jwt_verifier_async::{AsyncJwtVerifier, AuthConfig};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let config = AuthConfig::with_jwks_url(
+//!         "https://login.example.com/",
+//!         "api://orders",
+//!         "https://login.example.com/.well-known/jwks.json",
+//!     );
+//!     let verifier = AsyncJwtVerifier::new(config)?;
+//!
+//!     // In a request handler, with the value of the `Authorization` header:
+//!     let authorization: Option<&str> = Some("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+//!     match verifier.verify_authorization_header(authorization).await {
+//!         Ok(claims) => println!("hello, {:?}", claims.subject),
+//!         Err(error) => {
+//!             // A stable code, the status to answer with, and the RFC 6750
+//!             // challenge for its `WWW-Authenticate` header (none for 503s).
+//!             let status: u16 = error.status();
+//!             let challenge: Option<String> = error.www_authenticate(Some("orders"));
+//!             eprintln!("{} -> {status} {challenge:?}", error.code());
+//!         }
+//!     }
+//!
+//!     // Readiness probe: keys cached and usable.
+//!     let ready: bool = verifier.healthcheck(false).await;
+//!     # let _ = ready;
+//!     Ok(())
+//! }
+//! ```
+#![forbid(unsafe_code)]
+
+mod builder;
+mod engine;
+mod error;
+mod http;
+mod tls;
+mod verifier;
+
+pub use builder::Builder;
+pub use error::BuildError;
+pub use http::HttpClient;
+pub use verifier::{AsyncJwksClient, AsyncJwtVerifier};
+
+pub use oidc_jwt_verifier_core::{
+    token_from_authorization, Algorithm, Audience, AuthConfig, AuthError, Claims, Clock,
+    ConfigError, ManualClock, Now, NumericDate, SigningKey, SystemClock, UnixTime,
+};

@@ -1,1 +1,67 @@
-//! placeholder
+//! Blocking driver for [`oidc_jwt_verifier_core`]: verifies OAuth 2.0 /
+//! OpenID Connect JWT access tokens, fetching the issuer's keys with `ureq`.
+//!
+//! The core decides everything (the checks, the key cache, when to fetch,
+//! retries and backoff); this crate only performs the HTTP GETs it asks for
+//! and makes concurrent callers share them.
+//!
+//! - [`JwtVerifier`] verifies tokens; [`JwksClient`] offers the key-source
+//!   operations alone. Both are `Send + Sync`: build one and share it (for
+//!   instance in an `Arc`) across the whole process.
+//! - A verification with fresh keys does no I/O and holds no lock while the
+//!   signature is checked. Callers that need the same refresh share one HTTP
+//!   request; one that needs none never waits for it. When keys near the end
+//!   of their freshness, the refresh runs on a background thread.
+//! - HTTPS goes through native-tls (OpenSSL on Linux) with the system roots,
+//!   or the roots given to [`Builder::root_certificate_pem`]. Redirects are
+//!   followed only where the core allows them; bodies are read to the core's
+//!   limit and no further.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use oidc_jwt_verifier_blocking::{AuthConfig, JwtVerifier};
+//!
+//! let config = AuthConfig::with_jwks_url(
+//!     "https://login.example.com/",
+//!     "api://orders",
+//!     "https://login.example.com/.well-known/jwks.json",
+//! );
+//! let verifier = JwtVerifier::new(config)?;
+//!
+//! // In a request handler, with the value of the `Authorization` header:
+//! let authorization: Option<&str> = Some("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+//! match verifier.verify_authorization_header(authorization) {
+//!     Ok(claims) => println!("hello, {:?}", claims.subject),
+//!     Err(error) => {
+//!         // A stable code, the status to answer with, and the RFC 6750
+//!         // challenge for its `WWW-Authenticate` header (none for 503s).
+//!         let status: u16 = error.status();
+//!         let challenge: Option<String> = error.www_authenticate(Some("orders"));
+//!         eprintln!("{} -> {status} {challenge:?}", error.code());
+//!     }
+//! }
+//!
+//! // Readiness probe: keys cached and usable.
+//! let ready: bool = verifier.healthcheck(false);
+//! # let _ = ready;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod builder;
+mod engine;
+mod error;
+mod http;
+mod tls;
+mod verifier;
+
+pub use builder::Builder;
+pub use error::BuildError;
+pub use http::HttpClient;
+pub use verifier::{JwksClient, JwtVerifier};
+
+pub use oidc_jwt_verifier_core::{
+    token_from_authorization, Algorithm, Audience, AuthConfig, AuthError, Claims, Clock,
+    ConfigError, ManualClock, Now, NumericDate, SigningKey, SystemClock, UnixTime,
+};

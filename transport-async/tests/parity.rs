@@ -1,0 +1,154 @@
+//! The two drivers offer the same public API: every `pub fn` (with its
+//! `impl` and arguments), type and re-export of one has its twin in the
+//! other, up to `async`, `.await` and the `Async` prefix of type names. The
+//! files they share verbatim stay identical.
+//!
+//! The same file serves both driver crates.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn drivers() -> (PathBuf, PathBuf) {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .to_path_buf();
+    (
+        workspace.join("transport-blocking"),
+        workspace.join("transport-async"),
+    )
+}
+
+/// Whitespace collapsed, `async` and `.await` dropped, `Async` type names
+/// mapped to their blocking twins, and rustfmt's line-breaking undone.
+fn normalize(text: &str) -> String {
+    let mut text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (from, to) in [
+        ("async ", ""),
+        (".await", ""),
+        ("AsyncJwtVerifier", "JwtVerifier"),
+        ("AsyncJwksClient", "JwksClient"),
+        ("( ", "("),
+        (" )", ")"),
+        ("{ ", "{"),
+        (" }", "}"),
+        (",)", ")"),
+        (",}", "}"),
+        ("< ", "<"),
+        (" >", ">"),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
+}
+
+/// The public items of one source file: `pub fn`s under their `impl`, and
+/// `pub` types, traits and re-exports. Test modules are left out.
+fn public_items(source: &str) -> Vec<String> {
+    let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut items = Vec::new();
+    let mut context = String::from("(crate)");
+    let mut lines = source.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        let mut statement = |first: &str, ends: &[char]| {
+            let mut text = first.to_owned();
+            while !text.ends_with(ends) {
+                match lines.next() {
+                    Some(next) => {
+                        text.push(' ');
+                        text.push_str(next);
+                    }
+                    None => break,
+                }
+            }
+            normalize(text.trim_end_matches(ends))
+        };
+        if line.starts_with("impl") {
+            context = statement(line, &['{']);
+        } else if line.starts_with("pub fn ") || line.starts_with("pub async fn ") {
+            let signature = statement(line, &['{', ';']);
+            items.push(format!("{context} :: {signature}"));
+        } else if line.starts_with("pub use ") {
+            items.push(statement(line, &[';']));
+        } else if ["pub struct ", "pub enum ", "pub type ", "pub trait "]
+            .iter()
+            .any(|kind| line.starts_with(kind))
+        {
+            let name = line.split(['{', '(', ';', '=']).next().unwrap_or_default();
+            items.push(normalize(name));
+        }
+    }
+    items
+}
+
+fn public_api(crate_dir: &Path) -> BTreeSet<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(crate_dir.join("src"))
+        .expect("a src directory")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        .collect();
+    files.sort();
+    let mut api = BTreeSet::new();
+    for file in files {
+        let source = std::fs::read_to_string(&file).expect("a readable source file");
+        for item in public_items(&source) {
+            assert!(api.insert(item.clone()), "{item} appears twice");
+        }
+    }
+    api
+}
+
+#[test]
+fn both_drivers_offer_the_same_public_api() {
+    let (blocking, asynchronous) = drivers();
+    let blocking = public_api(&blocking);
+    let asynchronous = public_api(&asynchronous);
+    let only_blocking: Vec<_> = blocking.difference(&asynchronous).collect();
+    let only_async: Vec<_> = asynchronous.difference(&blocking).collect();
+    assert!(
+        only_blocking.is_empty() && only_async.is_empty(),
+        "only in the blocking driver: {only_blocking:#?}\nonly in the async driver: {only_async:#?}"
+    );
+    for expected in [
+        "impl JwtVerifier :: pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError>",
+        "impl JwksClient :: pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError>",
+        "impl Builder<JwtVerifier> :: pub fn build(self) -> Result<JwtVerifier, BuildError>",
+        "pub enum BuildError",
+    ] {
+        assert!(blocking.contains(expected), "{expected} not found in {blocking:#?}");
+    }
+}
+
+#[test]
+fn shared_files_are_identical() {
+    let (blocking, asynchronous) = drivers();
+    for file in [
+        "src/error.rs",
+        "src/tls.rs",
+        "tests/parity.rs",
+        "tests/support/mod.rs",
+    ] {
+        let read = |dir: &Path| std::fs::read_to_string(dir.join(file)).expect("a shared file");
+        assert!(
+            read(&blocking) == read(&asynchronous),
+            "{file} differs between the drivers"
+        );
+    }
+}
+
+#[test]
+fn the_comparison_sees_argument_changes_and_ignores_async() {
+    let blocking = "impl JwtVerifier {\n    pub fn check(\n        &self,\n        token: &str,\n    ) -> bool {\n";
+    let same = "impl AsyncJwtVerifier {\n    pub async fn check(&self, token: &str) -> bool {\n";
+    let changed =
+        "impl AsyncJwtVerifier {\n    pub async fn check(&self, token: String) -> bool {\n";
+    let renamed =
+        "impl AsyncJwtVerifier {\n    pub async fn verify(&self, token: &str) -> bool {\n";
+    assert_eq!(public_items(blocking), public_items(same));
+    assert_ne!(public_items(blocking), public_items(changed));
+    assert_ne!(public_items(blocking), public_items(renamed));
+    assert_eq!(
+        public_items(blocking),
+        ["impl JwtVerifier :: pub fn check(&self, token: &str) -> bool"]
+    );
+}

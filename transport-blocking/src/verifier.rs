@@ -1,0 +1,154 @@
+//! The two public handles: [`JwtVerifier`] (tokens and keys) and
+//! [`JwksClient`] (keys alone).
+
+use std::fmt;
+
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, SigningKey};
+use serde::de::DeserializeOwned;
+
+use crate::builder::Builder;
+use crate::engine::Engine;
+use crate::{BuildError, HttpClient};
+
+/// Verifies JWT access tokens against the configured key source, fetching
+/// keys over HTTPS when they are needed.
+///
+/// One instance serves a whole process: it is `Send + Sync`, and callers on
+/// any number of threads share its key cache and its single in-flight
+/// refresh. A verification with fresh keys performs no I/O and holds no lock
+/// while checking the signature.
+pub struct JwtVerifier {
+    pub(crate) engine: Engine,
+}
+
+impl JwtVerifier {
+    /// A verifier for `config`, with its own HTTP client and the system clock.
+    pub fn new(config: AuthConfig) -> Result<Self, BuildError> {
+        Self::builder(config).build()
+    }
+
+    /// A verifier for `config` using the caller's HTTP client (the driver
+    /// holds a handle to it and never changes its settings).
+    pub fn with_http_client(config: AuthConfig, client: HttpClient) -> Result<Self, BuildError> {
+        Self::builder(config).http_client(client).build()
+    }
+
+    /// A builder for the other options: clock, root certificates, client.
+    pub fn builder(config: AuthConfig) -> Builder<Self> {
+        Builder::new(config)
+    }
+
+    /// Verifies a bare token and returns its claims.
+    pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
+        self.engine
+            .check(|core, now| core.verify(token, now))?
+            .finish()
+    }
+
+    /// Verifies a bare token and deserializes its payload into `T`
+    /// (`invalid_claim` naming `payload` when it does not fit).
+    pub fn verify_access_token_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
+        self.engine
+            .check(|core, now| core.verify(token, now))?
+            .finish_as()
+    }
+
+    /// Verifies the token of an `Authorization` header value (`None` when the
+    /// request has no such header).
+    pub fn verify_authorization_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
+        self.engine
+            .check(|core, now| core.verify_authorization(value, now))?
+            .finish()
+    }
+
+    /// The usable signing keys, fetched first when nothing fresh is cached or
+    /// `refresh` is set (SPEC.md rule 8).
+    pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
+        self.engine.signing_keys(refresh)
+    }
+
+    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
+        self.engine.signing_key(kid, refresh)
+    }
+
+    /// Whether usable keys are cached and inside the stale window, after
+    /// fetching them when rule 8 says so.
+    pub fn healthcheck(&self, refresh: bool) -> bool {
+        self.engine.healthcheck(refresh)
+    }
+
+    /// Blocks until no refresh, in the foreground or in the background, is
+    /// under way.
+    pub fn wait_for_refresh(&self) {
+        self.engine.wait_for_refresh();
+    }
+
+    /// Stops all I/O: lets go of the HTTP client and waits for a refresh under
+    /// way to end. Cached keys keep serving; a refresh needed later fails
+    /// as unreachable (`jwks_fetch_failed`). Dropping the verifier is enough
+    /// to release it otherwise.
+    pub fn close(&self) {
+        self.engine.close();
+    }
+}
+
+impl fmt::Debug for JwtVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtVerifier").finish_non_exhaustive()
+    }
+}
+
+/// The key-source operations alone: the keys of the configured source, with
+/// the same cache, single flight and rules as [`JwtVerifier`].
+pub struct JwksClient {
+    pub(crate) engine: Engine,
+}
+
+impl JwksClient {
+    /// A key client for `config`, with its own HTTP client and the system clock.
+    pub fn new(config: AuthConfig) -> Result<Self, BuildError> {
+        Self::builder(config).build()
+    }
+
+    /// A key client for `config` using the caller's HTTP client.
+    pub fn with_http_client(config: AuthConfig, client: HttpClient) -> Result<Self, BuildError> {
+        Self::builder(config).http_client(client).build()
+    }
+
+    /// A builder for the other options: clock, root certificates, client.
+    pub fn builder(config: AuthConfig) -> Builder<Self> {
+        Builder::new(config)
+    }
+
+    /// The usable signing keys (SPEC.md rule 8).
+    pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
+        self.engine.signing_keys(refresh)
+    }
+
+    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
+        self.engine.signing_key(kid, refresh)
+    }
+
+    /// Whether usable keys are cached and inside the stale window.
+    pub fn healthcheck(&self, refresh: bool) -> bool {
+        self.engine.healthcheck(refresh)
+    }
+
+    /// Blocks until no refresh is under way.
+    pub fn wait_for_refresh(&self) {
+        self.engine.wait_for_refresh();
+    }
+
+    /// Stops all I/O, as [`JwtVerifier::close`].
+    pub fn close(&self) {
+        self.engine.close();
+    }
+}
+
+impl fmt::Debug for JwksClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwksClient").finish_non_exhaustive()
+    }
+}
