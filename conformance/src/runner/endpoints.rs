@@ -1,6 +1,8 @@
 //! The `serve` table played without sockets, the way a driver would meet
 //! it: exact URLs, redirects followed under the core's rule, bodies read to
-//! one byte past the limit, every request counted.
+//! one byte past the limit, every request counted that a server would
+//! have received (a refused connection reaches no server: it is not
+//! counted; a request left unanswered is).
 
 use std::collections::HashMap;
 
@@ -43,12 +45,15 @@ impl Endpoints {
     pub(crate) fn perform(&mut self, request: &FetchRequest) -> Exchange {
         let mut url = request.url().to_owned();
         for followed in 0..=MAX_REDIRECTS {
-            *self.counts.entry(url.clone()).or_default() += 1;
             let response = match self.replies.get(&url) {
                 None | Some(Reply::Refused) => return Exchange::Failure(TransportFailure::Refused),
-                Some(Reply::Timeout) => return Exchange::Failure(TransportFailure::Timeout),
+                Some(Reply::Timeout) => {
+                    *self.counts.entry(url.clone()).or_default() += 1;
+                    return Exchange::Failure(TransportFailure::Timeout);
+                }
                 Some(Reply::Respond(response)) => response,
             };
+            *self.counts.entry(url.clone()).or_default() += 1;
             let Some(location) = response.redirect_location() else {
                 return Exchange::Response(http_response(response, request.max_body_bytes()));
             };
