@@ -88,3 +88,8 @@ pub use issuer::{
     SigningAlg, TestKey, TokenBuilder,
 };
 pub use server::{Body, RecordedRequest, Reply, Response, ScriptedServer, ServerError};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
