@@ -264,6 +264,47 @@ impl AuthError {
     }
 }
 
+impl AuthError {
+    /// Everything an HTTP framework needs to answer this error: the status,
+    /// the `WWW-Authenticate` value (none for 503s) and a small JSON body
+    /// `{"error": code, "error_description": message}`. The body never
+    /// echoes token content.
+    ///
+    /// ```
+    /// use oidc_jwt_verifier_core::AuthError;
+    /// let response = AuthError::TokenExpired.response(Some("api"));
+    /// assert_eq!(response.status, 401);
+    /// assert_eq!(
+    ///     response.body,
+    ///     r#"{"error":"token_expired","error_description":"Token is expired"}"#
+    /// );
+    /// ```
+    pub fn response(&self, realm: Option<&str>) -> ErrorResponse {
+        let body = serde_json::json!({
+            "error": self.code(),
+            "error_description": self.message(),
+        });
+        ErrorResponse {
+            status: self.status(),
+            www_authenticate: self.www_authenticate(realm),
+            body: body.to_string(),
+        }
+    }
+}
+
+/// The HTTP answer to an [`AuthError`], for any framework: set the status,
+/// the `WWW-Authenticate` header when present, and send the JSON body with
+/// `content-type: application/json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorResponse {
+    /// 400, 401, 403 or 503.
+    pub status: u16,
+    /// The RFC 6750 challenge, absent for 503 errors.
+    pub www_authenticate: Option<String>,
+    /// `{"error": "<code>", "error_description": "<message>"}`.
+    pub body: String,
+}
+
 /// Appends `value` as the inside of an HTTP quoted-string: `\` and `"` are
 /// escaped, CR and LF dropped.
 fn push_quoted(out: &mut String, value: &str) {
@@ -329,6 +370,31 @@ mod tests {
         assert_eq!(
             e.www_authenticate(Some("api")).unwrap(),
             r#"Bearer realm="api", error="insufficient_scope", error_description="Insufficient permissions", permissions="users:read""#
+        );
+    }
+
+    #[test]
+    fn responses_carry_status_challenge_and_a_json_body() {
+        let response = AuthError::InsufficientScope {
+            missing: vec!["write".into()],
+        }
+        .response(None);
+        assert_eq!(response.status, 403);
+        assert_eq!(
+            response.www_authenticate.as_deref(),
+            Some(
+                r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="write""#
+            )
+        );
+        let body: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": "insufficient_scope", "error_description": "Insufficient scope"})
+        );
+        let unavailable = AuthError::JwksError(SourceProblem::NotJson).response(Some("api"));
+        assert_eq!(
+            (unavailable.status, unavailable.www_authenticate),
+            (503, None)
         );
     }
 

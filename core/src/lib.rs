@@ -120,7 +120,7 @@ pub use alg::{Algorithm, Curve, KeyFamily};
 pub use bearer::token_from_authorization;
 pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
-pub use error::{AuthError, ClaimName, SourceProblem};
+pub use error::{AuthError, ClaimName, ErrorResponse, SourceProblem};
 pub use http::{
     FetchId, FetchRequest, HttpResponse, TransportFailure, MAX_BODY_BYTES, MAX_REDIRECTS,
     USER_AGENT,

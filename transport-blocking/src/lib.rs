@@ -63,5 +63,5 @@ pub use verifier::{JwksClient, JwtVerifier};
 
 pub use oidc_jwt_verifier_core::{
     token_from_authorization, Algorithm, Audience, AuthConfig, AuthError, Claims, Clock,
-    ConfigError, ManualClock, Now, NumericDate, SigningKey, SystemClock, UnixTime,
+    ConfigError, ErrorResponse, ManualClock, Now, NumericDate, SigningKey, SystemClock, UnixTime,
 };
