@@ -101,7 +101,7 @@ pub fn run(out: &mut dyn Write) -> Result<DemoSummary, DemoError> {
         unexpected: 0,
     };
     for layer in LayerName::ALL {
-        let clock = Arc::new(ManualClock::new(now(), seconds(T0)));
+        let clock = Arc::new(ManualClock::new(Instant::now(), seconds(T0)));
         let mut subject = start_subject(layer, &tls, &runtime, &clock)?;
         for line in tokens.scenario(layer.as_str(), subject.as_mut(), &clock)? {
             summary.checks += 1;
@@ -157,11 +157,6 @@ fn start_subject<'r>(
 /// Unix seconds as the clock takes them.
 fn seconds(unix: u64) -> f64 {
     unix as f64
-}
-
-#[allow(clippy::disallowed_methods)] // the origin of the demo's manual clocks
-fn now() -> Instant {
-    Instant::now()
 }
 
 /// The demo's verifier configuration: default rules, one required scope.

@@ -30,7 +30,7 @@ impl Layer for CoreLayer {
     fn start(&self, case: &Case) -> Result<Box<dyn World + '_>, StartError> {
         let config = case.auth_config().map_err(StartError::Config)?;
         let verifier = Verifier::new(config).map_err(StartError::Config)?;
-        #[allow(clippy::disallowed_methods)] // the origin of the case's simulated monotonic clock
+        // The origin of the case's simulated monotonic clock.
         let origin = Instant::now();
         Ok(Box::new(CoreWorld {
             core: SansIo::new(verifier),

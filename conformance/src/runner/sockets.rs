@@ -74,7 +74,7 @@ pub(crate) fn start_world<'l, D: Driver + 'l>(
     Verifier::new(config.clone()).map_err(StartError::Config)?;
     let server = ScriptedServer::start_with_tls(shared_tls().map_err(StartError::Layer)?);
     let config = map_source_urls(&server, config).map_err(StartError::Layer)?;
-    #[allow(clippy::disallowed_methods)] // the origin of the case's manual monotonic clock
+    // The origin of the case's manual monotonic clock.
     let origin = Instant::now();
     let clock = Arc::new(ManualClock::new(origin, case.first_time().unwrap_or(0.0)));
     let setup = DriverSetup {
@@ -247,7 +247,7 @@ fn core_redirect_target(url: &str, location: &str) -> Option<String> {
     let mut config = AuthConfig::with_jwks_url("https://issuer.invalid/", "redirects", url);
     config.allow_insecure_http = true;
     let mut verifier = Verifier::new(config).ok()?;
-    #[allow(clippy::disallowed_methods)] // any instant: nothing is cached or timed
+    // Any instant will do: nothing is cached or timed.
     let now = Instant::now();
     let query = verifier.key_query(true);
     let _ = verifier.healthcheck(&query, now);
