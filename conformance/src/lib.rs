@@ -79,6 +79,7 @@
 #![forbid(unsafe_code)]
 
 pub mod case;
+pub mod demo;
 pub mod issuer;
 pub mod runner;
 pub mod server;
@@ -87,7 +88,7 @@ pub use issuer::{
     discovery_document, tamper, FixedKey, Issuer, IssuerError, KeyKind, Retire, Segment,
     SigningAlg, TestKey, TokenBuilder,
 };
-pub use server::{Body, RecordedRequest, Reply, Response, ScriptedServer, ServerError};
+pub use server::{Body, RecordedRequest, Reply, Response, ScriptedServer, ServerError, ServerTls};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

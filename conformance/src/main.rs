@@ -3,10 +3,14 @@
 //!
 //! ```text
 //! conformance run DIR... [--layer core|blocking|async|all] [--json FILE]
+//! conformance demo
 //! ```
 //!
-//! Exit status: 0 when every case passed in every layer, 1 when one
-//! failed, 2 when the command line or the corpus could not be used.
+//! `run` uses every layer unless `--layer` names one. Exit status: 0 when
+//! every case passed in every layer, 1 when one failed, 2 when the command
+//! line or the corpus could not be used. `demo` verifies good and bad
+//! tokens through every layer on loopback: 0 when every line behaved as
+//! expected, 1 otherwise.
 #![forbid(unsafe_code)]
 
 use std::fs;
@@ -16,49 +20,16 @@ use std::process::ExitCode;
 
 use oidc_jwt_verifier_conformance::case::load_corpus;
 use oidc_jwt_verifier_conformance::runner::report::{to_json, write_text, Summary};
-use oidc_jwt_verifier_conformance::runner::{run_corpus, CoreLayer, Layer, UnavailableLayer};
+use oidc_jwt_verifier_conformance::runner::{run_corpus, LayerName};
 
-const USAGE: &str = "usage: conformance run DIR... [--layer core|blocking|async|all] [--json FILE]";
-
-/// The layers a run can use, in the order `all` runs them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LayerName {
-    Core,
-    Blocking,
-    Async,
-}
-
-impl LayerName {
-    const ALL: [LayerName; 3] = [LayerName::Core, LayerName::Blocking, LayerName::Async];
-
-    fn as_str(self) -> &'static str {
-        match self {
-            LayerName::Core => "core",
-            LayerName::Blocking => "blocking",
-            LayerName::Async => "async",
-        }
-    }
-
-    /// The layer behind the name: adding a layer is one arm here.
-    fn build(self) -> Box<dyn Layer> {
-        match self {
-            LayerName::Core => Box::new(CoreLayer),
-            LayerName::Blocking | LayerName::Async => Box::new(UnavailableLayer::new(
-                self.as_str(),
-                format!("the {} layer is not available yet", self.as_str()),
-            )),
-        }
-    }
-}
+const USAGE: &str = "usage: conformance run DIR... [--layer core|blocking|async|all] [--json FILE]\n       conformance demo";
 
 /// `--layer` values: one layer, or `all`.
 fn parse_layers(value: &str) -> Result<Vec<LayerName>, String> {
     if value == "all" {
         return Ok(LayerName::ALL.to_vec());
     }
-    LayerName::ALL
-        .into_iter()
-        .find(|layer| layer.as_str() == value)
+    LayerName::parse(value)
         .map(|layer| vec![layer])
         .ok_or_else(|| format!("unknown layer {value:?} (core, blocking, async or all)"))
 }
@@ -68,6 +39,8 @@ fn parse_layers(value: &str) -> Result<Vec<LayerName>, String> {
 enum Command {
     /// `run`: run corpora.
     Run(RunOptions),
+    /// `demo`: the verifier at work on loopback.
+    Demo,
 }
 
 #[derive(Debug)]
@@ -80,6 +53,10 @@ struct RunOptions {
 fn parse_command(args: &[String]) -> Result<Command, String> {
     match args.split_first() {
         Some((command, rest)) if command == "run" => parse_run(rest).map(Command::Run),
+        Some((command, rest)) if command == "demo" => match rest {
+            [] => Ok(Command::Demo),
+            [extra, ..] => Err(format!("demo takes no arguments (got {extra:?})")),
+        },
         Some((command, _)) => Err(format!("unknown command {command:?}")),
         None => Err("no command".into()),
     }
@@ -121,7 +98,12 @@ fn parse_run(args: &[String]) -> Result<RunOptions, String> {
 
 fn run(options: &RunOptions) -> Result<ExitCode, String> {
     let cases = load_corpus(&options.roots).map_err(|error| error.to_string())?;
-    let layers: Vec<Box<dyn Layer>> = options.layers.iter().map(|l| l.build()).collect();
+    let layers = options
+        .layers
+        .iter()
+        .map(|layer| layer.build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("cannot start a layer: {error}"))?;
     let outcomes = run_corpus(&layers, &cases);
     if let Some(path) = &options.json {
         let report = to_json(&outcomes).to_string();
@@ -131,6 +113,16 @@ fn run(options: &RunOptions) -> Result<ExitCode, String> {
     write_text(&outcomes, &mut io::stdout().lock())
         .map_err(|error| format!("cannot write the report: {error}"))?;
     Ok(if Summary::of(&outcomes).failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn demo() -> Result<ExitCode, String> {
+    let summary = oidc_jwt_verifier_conformance::demo::run(&mut io::stdout().lock())
+        .map_err(|error| format!("demo: {error}"))?;
+    Ok(if summary.all_as_expected() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -148,6 +140,7 @@ fn main() -> ExitCode {
     };
     let result = match &command {
         Command::Run(options) => run(options),
+        Command::Demo => demo(),
     };
     result.unwrap_or_else(|error| {
         eprintln!("conformance: {error}");

@@ -69,24 +69,32 @@ fn a_passing_corpus_exits_zero() {
 #[test]
 fn every_layer_by_default_counts_case_times_layer() {
     let output = conformance(&["run", path(&examples())]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(stdout_lines(&output), ["36 passed, 0 failed"]);
+
+    let dir = corpus("every-layer");
+    let output = conformance(&["run", path(&dir)]);
     assert_eq!(output.status.code(), Some(1));
+    let lines = stdout_lines(&output);
+    assert_eq!(lines.last().map(String::as_str), Some("3 passed, 3 failed"));
+    for layer in ["core", "blocking", "async"] {
+        let failure = format!("FAIL cli/fails [{layer}] step 1:");
+        assert!(lines.iter().any(|l| l.starts_with(&failure)), "{lines:?}");
+    }
+}
+
+#[test]
+fn the_demo_exits_zero_and_says_so() {
+    let output = conformance(&["demo"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
     let lines = stdout_lines(&output);
     assert_eq!(
         lines.last().map(String::as_str),
-        Some("12 passed, 24 failed")
+        Some("demo: 33 checks, all as expected")
     );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("FAIL example/expired [blocking] case:")),
-        "{lines:?}"
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("FAIL example/expired [async] case:")),
-        "{lines:?}"
-    );
+    let extra = conformance(&["demo", "--fast"]);
+    assert_eq!(extra.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&extra.stderr).contains("demo takes no arguments"));
 }
 
 #[test]

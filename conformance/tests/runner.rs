@@ -1,5 +1,5 @@
 //! The layer-independent runner, against a fake world: the order of calls,
-//! the clock, how layer errors and unavailable layers fail a case.
+//! the clock, how layer errors and layers that cannot start fail a case.
 
 mod common;
 
@@ -8,10 +8,24 @@ use std::cell::RefCell;
 use common::*;
 use oidc_jwt_verifier_conformance::case::{Case, LoadedCase, Serve, VerifyInput};
 use oidc_jwt_verifier_conformance::runner::{
-    run_case, run_corpus, Layer, LayerError, Rejection, StartError, UnavailableLayer, Verified,
-    World,
+    run_case, run_corpus, Layer, LayerError, Rejection, StartError, Verified, World,
 };
 use serde_json::json;
+
+/// A layer that cannot run any case (its start always fails).
+struct BrokenLayer {
+    name: &'static str,
+}
+
+impl Layer for BrokenLayer {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn start(&self, _case: &Case) -> Result<Box<dyn World + '_>, StartError> {
+        Err(StartError::Layer(LayerError("not yet".into())))
+    }
+}
 
 /// A layer whose world logs every call and answers from a fixed script.
 #[derive(Default)]
@@ -143,8 +157,8 @@ fn a_layer_error_fails_its_step() {
 }
 
 #[test]
-fn an_unavailable_layer_fails_every_case_even_a_config_error_case() {
-    let layer = UnavailableLayer::new("blocking", "not yet");
+fn a_layer_that_cannot_start_fails_every_case_even_a_config_error_case() {
+    let layer = BrokenLayer { name: "blocking" };
     let mut case = case_json(config(json!({"allowed_algs": ["none"]})), json!([]));
     case["config_error"] = json!("allowed_algs");
     let failure = run_case(&layer, &parse(&case)).unwrap_err();
@@ -169,7 +183,7 @@ fn an_invalid_case_fails_in_every_layer_and_counts_once_per_layer() {
     };
     let layers: Vec<Box<dyn Layer>> = vec![
         Box::new(FakeLayer::default()),
-        Box::new(UnavailableLayer::new("async", "not yet")),
+        Box::new(BrokenLayer { name: "async" }),
     ];
     let outcomes = run_corpus(&layers, &[invalid, valid]);
     let summary: Vec<(&str, &str, bool)> = outcomes

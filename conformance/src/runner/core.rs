@@ -2,12 +2,13 @@
 //! answered from the `serve` table with no sockets ([`Endpoints`]), both
 //! clocks taken from each step's `at`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use oidc_jwt_verifier_core::{Answer, Now, UnixTime, Verdict, Verifier};
+use oidc_jwt_verifier_core::{Answer, AuthError, Claims, KeyQuery, Now, Verdict, Verifier};
 
 use super::endpoints::{Endpoints, Exchange};
-use super::{Layer, LayerError, Rejection, StartError, Verified, World};
+use super::step_time::StepTimes;
+use super::{key_ids, verified, Layer, LayerError, Rejection, StartError, Verified, World};
 use crate::case::{Case, Serve, VerifyInput};
 
 /// How many times one operation is asked again after a refresh before the
@@ -29,45 +30,67 @@ impl Layer for CoreLayer {
     fn start(&self, case: &Case) -> Result<Box<dyn World + '_>, StartError> {
         let config = case.auth_config().map_err(StartError::Config)?;
         let verifier = Verifier::new(config).map_err(StartError::Config)?;
-        Ok(Box::new(CoreWorld::new(verifier)))
+        // The origin of the case's simulated monotonic clock.
+        let origin = Instant::now();
+        Ok(Box::new(CoreWorld {
+            core: SansIo::new(verifier),
+            times: StepTimes::new(origin),
+            now: None,
+        }))
     }
 }
 
-/// A verifier, simulated endpoints and the clocks of the current step.
+/// The Sans-IO verifier with simulated endpoints: the canonical driver
+/// loop, with no sockets.
 #[derive(Debug)]
-struct CoreWorld {
+pub(crate) struct SansIo {
     verifier: Verifier,
     endpoints: Endpoints,
-    /// The monotonic time of the first `at`.
-    origin: Instant,
-    /// The first `at` of the case.
-    first_at: Option<f64>,
-    /// Both clocks of the current step.
-    now: Option<Now>,
 }
 
-impl CoreWorld {
-    fn new(verifier: Verifier) -> CoreWorld {
-        CoreWorld {
+/// A verdict as the driver loop's answer: the finished check (signature
+/// and claims), the rejection, or keys to fetch first.
+pub(crate) fn verdict_answer(verdict: Verdict<'_>) -> Answer<Result<Claims, AuthError>> {
+    match verdict {
+        Verdict::Check(check) => Answer::Ready(check.finish()),
+        Verdict::Rejected(error) => Answer::Ready(Err(error)),
+        Verdict::NeedKeys => Answer::NeedKeys,
+    }
+}
+
+impl SansIo {
+    /// `verifier` with no endpoint served yet.
+    pub(crate) fn new(verifier: Verifier) -> SansIo {
+        SansIo {
             verifier,
             endpoints: Endpoints::default(),
-            origin: Instant::now(),
-            first_at: None,
-            now: None,
         }
+    }
+
+    /// Sets what `serve.url` answers from now on.
+    pub(crate) fn serve(&mut self, serve: &Serve) {
+        self.endpoints.serve(serve);
+    }
+
+    /// A key-source operation to keep across the rounds of [`run`](Self::run).
+    fn key_query(&self, refresh: bool) -> KeyQuery {
+        self.verifier.key_query(refresh)
+    }
+
+    /// Requests `url` has received so far.
+    pub(crate) fn fetch_count(&self, url: &str) -> u64 {
+        self.endpoints.fetch_count(url)
     }
 
     /// The canonical driver loop: ask; perform every request the verifier
     /// hands out (the refresh the answer waits for, or a background
     /// refresh-ahead, completed before the step ends); ask again until it
     /// answers.
-    fn run<T>(
+    pub(crate) fn run<T>(
         &mut self,
+        now: Now,
         mut op: impl FnMut(&mut Verifier, Now) -> Answer<T>,
     ) -> Result<T, LayerError> {
-        let now = self
-            .now
-            .ok_or_else(|| LayerError("an operation before any time was set".into()))?;
         for _ in 0..MAX_ROUNDS {
             let answer = op(&mut self.verifier, now);
             self.perform_fetches(now.monotonic)?;
@@ -106,69 +129,65 @@ impl CoreWorld {
     }
 }
 
+/// A verifier, simulated endpoints and the clocks of the current step.
+#[derive(Debug)]
+struct CoreWorld {
+    core: SansIo,
+    times: StepTimes,
+    /// Both clocks of the current step.
+    now: Option<Now>,
+}
+
+impl CoreWorld {
+    fn now(&self) -> Result<Now, LayerError> {
+        self.now
+            .ok_or_else(|| LayerError("an operation before any time was set".into()))
+    }
+}
+
 impl World for CoreWorld {
     fn set_time(&mut self, at: f64) -> Result<(), LayerError> {
-        let first = *self.first_at.get_or_insert(at);
-        let since_first = Duration::try_from_secs_f64((at - first).max(0.0))
-            .map_err(|_| LayerError(format!("at {at}: too far from the first step ({first})")))?;
-        let monotonic = self
-            .origin
-            .checked_add(since_first)
-            .ok_or_else(|| LayerError(format!("at {at}: too far from the first step ({first})")))?;
-        self.now = Some(Now {
-            wall: UnixTime::from_secs_f64(at),
-            monotonic,
-        });
+        self.now = Some(self.times.at(at)?);
         Ok(())
     }
 
     fn serve(&mut self, serve: &Serve) -> Result<(), LayerError> {
-        self.endpoints.serve(serve);
+        self.core.serve(serve);
         Ok(())
     }
 
     fn verify(&mut self, input: &VerifyInput) -> Result<Verified, LayerError> {
-        self.run(|verifier, now| {
-            let verdict = match input {
+        let now = self.now()?;
+        let outcome = self.core.run(now, |verifier, now| {
+            verdict_answer(match input {
                 VerifyInput::Token(token) => verifier.verify(token, now),
                 VerifyInput::Header(header) => {
                     verifier.verify_authorization(header.as_deref(), now)
                 }
-            };
-            match verdict {
-                Verdict::Check(check) => Answer::Ready(
-                    check
-                        .finish()
-                        .map(|claims| claims.to_json())
-                        .map_err(|error| Rejection::from(&error)),
-                ),
-                Verdict::Rejected(error) => Answer::Ready(Err(Rejection::from(&error))),
-                Verdict::NeedKeys => Answer::NeedKeys,
-            }
-        })
+            })
+        })?;
+        Ok(verified(outcome))
     }
 
     fn healthcheck(&mut self, refresh: bool) -> Result<bool, LayerError> {
-        let query = self.verifier.key_query(refresh);
-        self.run(|verifier, now| verifier.healthcheck(&query, now.monotonic))
+        let (now, query) = (self.now()?, self.core.key_query(refresh));
+        self.core.run(now, |verifier, now| {
+            verifier.healthcheck(&query, now.monotonic)
+        })
     }
 
     fn signing_keys(
         &mut self,
         refresh: bool,
     ) -> Result<Result<Vec<Option<String>>, Rejection>, LayerError> {
-        let query = self.verifier.key_query(refresh);
-        let keys = self.run(|verifier, now| verifier.signing_keys(&query, now.monotonic))?;
-        Ok(keys
-            .map(|keys| {
-                keys.iter()
-                    .map(|key| key.kid().map(str::to_owned))
-                    .collect()
-            })
-            .map_err(|error| Rejection::from(&error)))
+        let (now, query) = (self.now()?, self.core.key_query(refresh));
+        let keys = self.core.run(now, |verifier, now| {
+            verifier.signing_keys(&query, now.monotonic)
+        })?;
+        Ok(key_ids(keys))
     }
 
     fn fetch_count(&mut self, url: &str) -> Result<u64, LayerError> {
-        Ok(self.endpoints.fetch_count(url))
+        Ok(self.core.fetch_count(url))
     }
 }

@@ -7,14 +7,26 @@
 //! steps, the clock rules, every expectation and how a mismatch is
 //! reported) is shared, in [`run_case`], so every layer is judged alike.
 //!
+//! Three layers exist: [`CoreLayer`] (no sockets), [`BlockingLayer`] and
+//! [`AsyncLayer`] (the drivers against a [`ScriptedServer`] on loopback).
+//!
 //! Adding a layer: implement [`World`] (each method is one kind of step) and
-//! [`Layer::start`], then name it in the CLI's layer table.
+//! [`Layer::start`], then name it in the CLI's layer table. A layer over
+//! another driver only has to implement the socket layers' small driver
+//! trait (see `runner/sockets.rs`).
+//!
+//! [`ScriptedServer`]: crate::ScriptedServer
 
+pub(crate) mod asynchronous;
+pub(crate) mod blocking;
 pub mod compare;
-mod core;
+pub(crate) mod core;
 mod endpoints;
+mod layer_name;
 mod render;
 pub mod report;
+pub(crate) mod sockets;
+mod step_time;
 mod steps;
 
 use std::fmt;
@@ -22,11 +34,14 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use oidc_jwt_verifier_core::{AuthError, ConfigError};
+use oidc_jwt_verifier_core::{AuthError, Claims, ConfigError, SigningKey};
 
 use crate::case::{Case, LoadedCase, Serve, VerifyInput};
 
+pub use self::asynchronous::AsyncLayer;
+pub use self::blocking::BlockingLayer;
 pub use self::core::CoreLayer;
+pub use self::layer_name::LayerName;
 
 /// One way of driving a verifier through a case.
 pub trait Layer {
@@ -98,6 +113,28 @@ impl From<&AuthError> for Rejection {
     }
 }
 
+/// A verification's outcome as a case sees it: the whole payload, or the
+/// rejection.
+pub(crate) fn verified(outcome: Result<Claims, AuthError>) -> Verified {
+    outcome
+        .map(|claims| claims.to_json())
+        .map_err(|error| Rejection::from(&error))
+}
+
+/// `signing_keys` as a case sees it: the `kid` of each key, or the
+/// rejection.
+pub(crate) fn key_ids(
+    outcome: Result<Vec<SigningKey>, AuthError>,
+) -> Result<Vec<Option<String>>, Rejection> {
+    outcome
+        .map(|keys| {
+            keys.iter()
+                .map(|key| key.kid().map(str::to_owned))
+                .collect()
+        })
+        .map_err(|error| Rejection::from(&error))
+}
+
 /// Why a layer could not perform a step (not a verifier answer).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerError(pub String);
@@ -117,34 +154,6 @@ pub enum StartError {
     Config(ConfigError),
     /// The layer could not run this case at all.
     Layer(LayerError),
-}
-
-/// A layer that cannot run yet: every case fails with its reason, so a run
-/// asking for it never passes by leaving it out.
-#[derive(Debug, Clone)]
-pub struct UnavailableLayer {
-    name: String,
-    reason: String,
-}
-
-impl UnavailableLayer {
-    /// A layer `name` that fails every case with `reason`.
-    pub fn new(name: impl Into<String>, reason: impl Into<String>) -> Self {
-        UnavailableLayer {
-            name: name.into(),
-            reason: reason.into(),
-        }
-    }
-}
-
-impl Layer for UnavailableLayer {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn start(&self, _case: &Case) -> Result<Box<dyn World + '_>, StartError> {
-        Err(StartError::Layer(LayerError(self.reason.clone())))
-    }
 }
 
 /// Where and how a case failed.

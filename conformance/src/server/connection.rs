@@ -57,7 +57,7 @@ fn open_stream(
     if scheme == Scheme::Http {
         return Some(Stream::Plain(tcp));
     }
-    let mut attempt = shared.tls.acceptor.accept(tcp);
+    let mut attempt = shared.tls.acceptor().accept(tcp);
     loop {
         match attempt {
             Ok(tls) => return Some(Stream::Tls(Box::new(tls))),

@@ -36,9 +36,9 @@ use serde_json::Value;
 
 pub use error::ServerError;
 pub use script::{Body, RecordedRequest, Reply, Response};
+pub use tls::ServerTls;
 
 use state::Shared;
-use tls::RunTls;
 
 /// A loopback HTTP(S) server whose answers are scripted per URL and can
 /// change at any time, from any thread.
@@ -81,9 +81,16 @@ impl std::fmt::Debug for ScriptedServer {
 impl ScriptedServer {
     /// Generates this run's CA and server certificate; no URL is served yet.
     pub fn start() -> Result<Self, ServerError> {
-        Ok(Self {
-            shared: Arc::new(Shared::new(RunTls::generate()?)),
-        })
+        Ok(Self::start_with_tls(&ServerTls::generate()?))
+    }
+
+    /// A server using a CA and certificate generated once
+    /// ([`ServerTls::generate`]) and shared by many servers, so that each
+    /// new server costs no key generation; no URL is served yet.
+    pub fn start_with_tls(tls: &ServerTls) -> Self {
+        Self {
+            shared: Arc::new(Shared::new(tls.clone())),
+        }
     }
 
     /// From now on `url` answers `reply`. Starts the URL's listener when
@@ -116,7 +123,7 @@ impl ScriptedServer {
     /// The PEM of the CA that issued the HTTPS certificate: trust it in the
     /// client under test.
     pub fn ca_pem(&self) -> &str {
-        &self.shared.tls.ca_pem
+        self.shared.tls.ca_pem()
     }
 
     /// How many requests `url` has received (a refused connection is no

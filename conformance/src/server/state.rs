@@ -14,7 +14,7 @@ use super::error::ServerError;
 use super::http::{Outgoing, OutgoingBody};
 use super::listener::Listener;
 use super::script::{Body, RecordedRequest, Reply, Response};
-use super::tls::RunTls;
+use super::tls::ServerTls;
 use super::url::{CaseUrl, Scheme};
 
 /// At most this many connections are served at once; more are closed at
@@ -28,7 +28,7 @@ const PORT_DRAWS: usize = 64;
 /// State shared by the server handle, the accept threads and the
 /// connection threads.
 pub(crate) struct Shared {
-    pub(crate) tls: RunTls,
+    pub(crate) tls: ServerTls,
     pub(crate) stopping: AtomicBool,
     state: Mutex<State>,
     /// Serializes script changes (which may wait for a listener to stop).
@@ -67,7 +67,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn new(tls: RunTls) -> Self {
+    pub(crate) fn new(tls: ServerTls) -> Self {
         Self {
             tls,
             stopping: AtomicBool::new(false),

@@ -1,7 +1,9 @@
-//! The certificate authority generated for one server run, and the TLS
-//! acceptor whose certificate it issued.
+//! The certificate authority generated for a server run (or shared by
+//! several servers), and the TLS acceptor whose certificate it issued.
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use openssl::asn1::{Asn1Integer, Asn1Time};
@@ -22,16 +24,50 @@ use super::error::ServerError;
 /// How long the generated certificates are valid, either side of now.
 const VALIDITY_SECONDS: i64 = 30 * 24 * 3600;
 
-/// A CA made for this run, and an acceptor serving a certificate it issued
-/// for `127.0.0.1`, `::1` and `localhost`.
-pub(crate) struct RunTls {
-    pub(crate) ca_pem: String,
-    pub(crate) acceptor: SslAcceptor,
+/// A CA generated for a test run and the server certificate it issued for
+/// `127.0.0.1`, `::1` and `localhost`: what a [`ScriptedServer`] serves
+/// HTTPS with. Cloning shares it; hand one to
+/// [`ScriptedServer::start_with_tls`] to start many servers with one CA.
+///
+/// [`ScriptedServer`]: super::ScriptedServer
+/// [`ScriptedServer::start_with_tls`]: super::ScriptedServer::start_with_tls
+#[derive(Clone)]
+pub struct ServerTls {
+    inner: Arc<RunTls>,
+}
+
+struct RunTls {
+    ca_pem: String,
+    acceptor: SslAcceptor,
+}
+
+impl ServerTls {
+    /// Generates a CA (P-256), a server certificate it issues and the
+    /// acceptor that serves it.
+    pub fn generate() -> Result<Self, ServerError> {
+        Ok(Self {
+            inner: Arc::new(RunTls::generate()?),
+        })
+    }
+
+    /// The PEM of the CA: trust it in the client under test.
+    pub fn ca_pem(&self) -> &str {
+        &self.inner.ca_pem
+    }
+
+    pub(crate) fn acceptor(&self) -> &SslAcceptor {
+        &self.inner.acceptor
+    }
+}
+
+impl fmt::Debug for ServerTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerTls").finish_non_exhaustive()
+    }
 }
 
 impl RunTls {
-    /// Generates the CA (P-256), the server certificate and the acceptor.
-    pub(crate) fn generate() -> Result<Self, ServerError> {
+    fn generate() -> Result<Self, ServerError> {
         let ca_key = ec_key()?;
         let ca_cert = ca_certificate(&ca_key)?;
         let server_key = ec_key()?;
