@@ -11,7 +11,7 @@ use oidc_jwt_verifier_core::{
 };
 use oidc_jwt_verifier_core::{Clock, SigningKey};
 
-use crate::http::{self, HttpClient};
+use crate::http::{self, Client};
 
 /// One verifier's state, shared by every caller and background refresh.
 pub(crate) struct Engine {
@@ -24,11 +24,11 @@ struct Shared {
     refresh_ended: Condvar,
     clock: Arc<dyn Clock>,
     /// `None` once closed: requests then fail without any I/O.
-    client: Mutex<Option<HttpClient>>,
+    client: Mutex<Option<Client>>,
 }
 
 impl Engine {
-    pub(crate) fn new(core: Verifier, clock: Arc<dyn Clock>, client: HttpClient) -> Self {
+    pub(crate) fn new(core: Verifier, clock: Arc<dyn Clock>, client: Client) -> Self {
         Engine {
             shared: Arc::new(Shared {
                 core: Mutex::new(core),

@@ -24,30 +24,61 @@ use ureq::{Agent, Body};
 /// responses, the timeouts of the request, and the crate's `User-Agent`.
 pub type HttpClient = Agent;
 
-/// The agent built when the caller brings none: native-tls with the system
-/// roots, or only `roots` (DER certificates) when given; no proxy.
-pub(crate) fn default_client(roots: Option<Vec<Vec<u8>>>) -> HttpClient {
-    let root_certs = match roots {
-        None => RootCerts::PlatformVerifier,
-        Some(ders) => ders
-            .iter()
-            .map(|der| Certificate::from_der(der).to_owned())
-            .collect::<Vec<_>>()
-            .into(),
-    };
-    let tls = TlsConfig::builder()
-        .provider(TlsProvider::NativeTls)
-        .root_certs(root_certs)
-        .build();
-    Agent::config_builder()
-        .tls_config(tls)
-        .proxy(None)
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .max_redirects_will_error(false)
-        .user_agent(USER_AGENT)
-        .build()
-        .new_agent()
+/// The agent requests go through, and whether it already carries every
+/// setting the driver needs.
+///
+/// ureq caches its TLS connector per agent, but builds a new one (OpenSSL
+/// reading the whole root store, tens of milliseconds) for any request
+/// carrying settings of its own. So the driver's own agent gets everything,
+/// the timeouts included, once at construction, and its requests carry none;
+/// only a caller's agent gets the driver's settings per request.
+#[derive(Clone)]
+pub(crate) struct Client {
+    agent: Agent,
+    preconfigured: bool,
+}
+
+impl Client {
+    /// The agent built when the caller brings none: native-tls with the
+    /// system roots, or only `roots` (DER certificates) when given; no proxy;
+    /// `timeout` for connecting and for each whole exchange.
+    pub(crate) fn own(roots: Option<Vec<Vec<u8>>>, timeout: Duration) -> Self {
+        let root_certs = match roots {
+            None => RootCerts::PlatformVerifier,
+            Some(ders) => ders
+                .iter()
+                .map(|der| Certificate::from_der(der).to_owned())
+                .collect::<Vec<_>>()
+                .into(),
+        };
+        let tls = TlsConfig::builder()
+            .provider(TlsProvider::NativeTls)
+            .root_certs(root_certs)
+            .build();
+        let agent = Agent::config_builder()
+            .tls_config(tls)
+            .proxy(None)
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_connect(Some(timeout))
+            .timeout_global(Some(timeout))
+            .user_agent(USER_AGENT)
+            .build()
+            .new_agent();
+        Client {
+            agent,
+            preconfigured: true,
+        }
+    }
+
+    /// The caller's agent, given the driver's settings on every request.
+    pub(crate) fn callers(agent: Agent) -> Self {
+        Client {
+            agent,
+            preconfigured: false,
+        }
+    }
 }
 
 /// What one HTTP exchange amounted to.
@@ -65,7 +96,7 @@ enum Outcome {
 /// (it refuses the one past [`MAX_REDIRECTS`]), all within the request's one
 /// timeout.
 pub(crate) fn fetch(
-    client: &HttpClient,
+    client: &Client,
     request: &FetchRequest,
 ) -> Result<HttpResponse, TransportFailure> {
     // The I/O deadline is this machine's monotonic time, not the injected
@@ -77,7 +108,7 @@ pub(crate) fn fetch(
         if remaining.is_zero() {
             return Err(TransportFailure::Timeout);
         }
-        let exchange = get(client, &url, request.timeout(), remaining);
+        let exchange = get(client, &url, request.timeout(), remaining, followed == 0);
         match outcome(exchange, request.max_body_bytes()) {
             Outcome::Response(response) => return Ok(response),
             Outcome::Failure(failure) => return Err(failure),
@@ -92,14 +123,21 @@ pub(crate) fn fetch(
     Err(TransportFailure::Redirect)
 }
 
-/// One GET of `url`, whatever the agent's own settings say.
+/// One GET of `url`, whatever the agent's own settings say. The driver's own
+/// agent already holds them, the full timeout included, for a first hop;
+/// a redirect hop gets only the time left.
 fn get(
-    client: &HttpClient,
+    client: &Client,
     url: &str,
     connect_timeout: Duration,
     total_timeout: Duration,
+    first_hop: bool,
 ) -> Result<Response<Body>, ureq::Error> {
+    if client.preconfigured && first_hop {
+        return client.agent.get(url).call();
+    }
     client
+        .agent
         .get(url)
         .config()
         .http_status_as_error(false)
