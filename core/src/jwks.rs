@@ -8,18 +8,22 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Number, Value};
 
 use crate::alg::Algorithm;
 use crate::error::SourceProblem;
 use crate::http::MAX_BODY_BYTES;
+use crate::json::{self, JsonError};
 use crate::jwk::{SigningKey, Unusable, VerifyingKey};
 
 /// The most entries a `keys` array may hold (SPEC.md "Keys").
 pub(crate) const MAX_KEYS: usize = 100;
+
+/// The deepest nesting read in one JWK: serde_json's own recursion limit
+/// (a JWK has no reason to nest at all; deeper ones are unusable).
+const JWK_MAX_DEPTH: usize = 128;
 
 /// The usable keys of one JWK Set, in document order, each parsed once.
 #[derive(Debug, Clone)]
@@ -158,92 +162,20 @@ pub(crate) fn parse_entry(
     entry: &RawValue,
     allowed: &[Algorithm],
 ) -> Result<VerifyingKey, Unusable> {
-    // The entry is valid JSON already: the duplicate check is the only data
-    // error, and the recursion limit the only syntax error, left.
-    let StrictValue(value) = serde_json::from_str(entry.get()).map_err(|error| {
-        if error.is_data() {
-            Unusable::DuplicateMember
-        } else {
-            Unusable::NestedTooDeep
-        }
-    })?;
-    match value {
-        Value::Object(jwk) => VerifyingKey::parse(&jwk, allowed),
-        _ => Err(Unusable::NotAnObject),
-    }
-}
-
-/// A JSON value whose objects, at every depth, have distinct member names.
-struct StrictValue(Value);
-
-impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JSON without duplicate member names")
-    }
-
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Value, E> {
-        Ok(Value::Bool(value))
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Value, E> {
-        Ok(Value::Number(value.into()))
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Value, E> {
-        Ok(Value::Number(value.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Value, E> {
-        Ok(Number::from_f64(value).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Value, E> {
-        Ok(Value::String(value.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Value, E> {
-        Ok(Value::String(value))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(StrictValue(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut map = Map::new();
-        while let Some(name) = access.next_key::<String>()? {
-            if map.contains_key(&name) {
-                return Err(de::Error::custom("duplicate member name"));
-            }
-            let StrictValue(value) = access.next_value()?;
-            map.insert(name, value);
-        }
-        Ok(Value::Object(map))
+    // The entry is valid JSON already: what is left to refuse is a value
+    // that is not an object, a duplicate member, or too deep a nesting.
+    match json::parse_object(entry.get().as_bytes(), JWK_MAX_DEPTH) {
+        Ok(jwk) => VerifyingKey::parse(&jwk, allowed),
+        Err(JsonError::NotObject) => Err(Unusable::NotAnObject),
+        Err(JsonError::Duplicate) => Err(Unusable::DuplicateMember),
+        Err(JsonError::TooDeep | JsonError::NotJson) => Err(Unusable::NestedTooDeep),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::alg::Curve;
