@@ -78,7 +78,9 @@
 //! same key.
 #![forbid(unsafe_code)]
 
+pub mod case;
 pub mod issuer;
+pub mod runner;
 pub mod server;
 
 pub use issuer::{
