@@ -79,6 +79,7 @@
 #![forbid(unsafe_code)]
 
 pub mod case;
+pub mod generate;
 pub mod issuer;
 pub mod runner;
 pub mod server;
