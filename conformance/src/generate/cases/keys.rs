@@ -107,15 +107,15 @@ fn fit_cases() -> Result<Vec<CaseSpec>, GenerateError> {
     Ok(vec![
         beside(
             "keys/fit/rsa-token-ec-key",
-            "An RS256 token whose kid names an EC key: kty must be RSA for RS*, so no usable key has that kid (key_not_found).",
-            ec.public_jwk(),
+            "An RS256 token whose kid names an EC key (its JWK without alg, so only kty decides): kty must be RSA for RS*, so no usable key has that kid (key_not_found).",
+            jwk_edited(&ec, &[("alg", None)]),
             &rsa_token_for_ec_kid,
             &["RS256", "ES256"],
         )?,
         beside(
             "keys/fit/es256-token-p384-key",
-            "An ES256 token whose kid names a P-384 key: ES256 needs crv P-256, key_not_found.",
-            p384.public_jwk(),
+            "An ES256 token whose kid names a P-384 key (its JWK without alg, so only crv decides): ES256 needs crv P-256, key_not_found.",
+            jwk_edited(&p384, &[("alg", None)]),
             &es256_for_p384_kid,
             &["ES256", "ES384"],
         )?,

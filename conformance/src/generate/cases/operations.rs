@@ -141,6 +141,17 @@ fn signing_keys_cases(world: &World) -> Result<Vec<CaseSpec>, GenerateError> {
             .fetches(&counts(1))
             .signing_keys(T0 + 1, true, KeysExpect::kids(&[world.a.kid(), world.b.kid()]))
             .fetches(&counts(2)),
+        world
+            .case("ops/signing-keys/refresh-never-skips-backoff", "signing_keys(true) right after a failed forced refresh (500, fetch_attempts 1) makes no request during the 1 s backoff and lists the cached keys; at +1 s it requests again.")
+            .set("fetch_attempts", json!(1))
+            .signing_keys(T0, false, KeysExpect::kids(&[world.a.kid()]))
+            .serve(JWKS_URL, World::server_error())
+            .signing_keys(T0 + 5, true, KeysExpect::kids(&[world.a.kid()]))
+            .fetches(&counts(2))
+            .signing_keys(T0 + 5, true, KeysExpect::kids(&[world.a.kid()]))
+            .fetches(&counts(2))
+            .signing_keys(T0 + 6, true, KeysExpect::kids(&[world.a.kid()]))
+            .fetches(&counts(3)),
         CaseSpec::new("ops/signing-keys/unreachable", "Nothing cached and the source refuses connections: signing_keys fails with jwks_fetch_failed (503).")
             .serve(JWKS_URL, Reply::refused())
             .signing_keys(T0, false, KeysExpect::Error(Code::JwksFetchFailed)),
