@@ -9,6 +9,7 @@
 mod corpus;
 mod json;
 mod parse;
+mod reader;
 
 use serde_json::{Map, Value};
 
