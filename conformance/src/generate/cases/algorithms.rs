@@ -1,6 +1,9 @@
 //! `algs/`: every algorithm's valid path, and signatures that must not
 //! verify (SPEC.md row `invalid_signature`, "Keys").
 
+use openssl::hash::MessageDigest;
+use openssl::rsa::Padding;
+use openssl::sign::{RsaPssSaltlen, Signer};
 use serde_json::{json, Map};
 
 use super::shape_error;
@@ -10,12 +13,13 @@ use crate::generate::spec::Code;
 use crate::generate::world::{
     alice, jwk_edited, jwks, jwks_of, key, key_as, rsa, sign, signed, token, JWKS_URL, T0,
 };
-use crate::issuer::{tamper, FixedKey, SigningAlg, TestKey};
+use crate::issuer::{tamper, FixedKey, IssuerError, SigningAlg, TestKey, TokenBuilder};
 
 pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
     let mut cases = valid_cases()?;
     cases.extend(rsa_signature_cases()?);
     cases.extend(other_signature_cases()?);
+    cases.extend(pss_parameter_cases()?);
     Ok(cases)
 }
 
@@ -168,5 +172,55 @@ fn other_signature_cases() -> Result<Vec<CaseSpec>, GenerateError> {
         invalid("algs/signature/eddsa-all-zero", "An all-zero Ed25519 signature of 64 bytes: invalid_signature.", &ed25519, &changed(&ed25519_token, tamper::zero_signature)?),
         invalid("algs/signature/eddsa-one-byte-short", "An Ed25519 signature of 63 bytes: invalid_signature.", &ed25519, &changed(&ed25519_token, |t| tamper::truncate_signature(t, 1))?),
         invalid("algs/signature/ed448-bit-flipped", "One bit of a correct Ed448 signature flipped: invalid_signature.", &ed448, &changed(&signed(&ed448)?, tamper::tamper_signature)?),
+    ])
+}
+
+/// An RSASSA-PSS signature over `builder`'s signing input with SHA-256 and
+/// the given salt length and MGF1 hash.
+fn pss_signature(
+    builder: &TokenBuilder,
+    key: &TestKey,
+    salt: RsaPssSaltlen,
+    mgf1: MessageDigest,
+) -> Result<String, GenerateError> {
+    let sign = || -> Result<Vec<u8>, openssl::error::ErrorStack> {
+        let mut signer = Signer::new(MessageDigest::sha256(), key.openssl_key())?;
+        signer.set_rsa_padding(Padding::PKCS1_PSS)?;
+        signer.set_rsa_mgf1_md(mgf1)?;
+        signer.set_rsa_pss_saltlen(salt)?;
+        signer.sign_oneshot_to_vec(builder.signing_input().as_bytes())
+    };
+    let signature = sign().map_err(IssuerError::from)?;
+    Ok(builder.with_signature(&signature))
+}
+
+fn pss_parameter_cases() -> Result<Vec<CaseSpec>, GenerateError> {
+    let ps256 = key_as(FixedKey::Rsa2048A, SigningAlg::Ps256)?;
+    let builder = token(&ps256);
+    let invalid = |name: &str, description: &str, token: &str| {
+        single_key(
+            name,
+            description,
+            &ps256,
+            token,
+            Expect::error(Code::InvalidSignature),
+        )
+    };
+    Ok(vec![
+        invalid(
+            "algs/signature/ps256-salt-length-zero",
+            "A PS256 signature with an empty salt: PS* uses a salt as long as the hash (32 bytes, RFC 7518 section 3.5), invalid_signature.",
+            &pss_signature(&builder, &ps256, RsaPssSaltlen::custom(0), MessageDigest::sha256())?,
+        ),
+        invalid(
+            "algs/signature/ps256-maximum-salt-length",
+            "A PS256 signature with the maximum salt length (222 bytes for a 2048-bit key) instead of 32: invalid_signature.",
+            &pss_signature(&builder, &ps256, RsaPssSaltlen::MAXIMUM_LENGTH, MessageDigest::sha256())?,
+        ),
+        invalid(
+            "algs/signature/ps256-mgf1-sha1",
+            "A PS256 signature whose MGF1 uses SHA-1 instead of the same hash (SHA-256): invalid_signature.",
+            &pss_signature(&builder, &ps256, RsaPssSaltlen::DIGEST_LENGTH, MessageDigest::sha1())?,
+        ),
     ])
 }

@@ -192,6 +192,15 @@ pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
         }
         cases.push(spec);
     }
+    cases.push(
+        with_usual_keys(
+            "authorization/header-token-too-large",
+            "A well-formed header whose b64token is one byte longer than max_token_bytes (16): the header parses, then the token is token_too_large.",
+        )?
+        .set("max_token_bytes", serde_json::json!(16))
+        .verify_header(T0, &format!("Bearer {}", "a".repeat(17)), Expect::error(Code::TokenTooLarge))
+        .fetches(&[(JWKS_URL, 0)]),
+    );
     for case in TOKEN_CASES {
         let text = case.token.replace("{t}", &token);
         cases.push(
