@@ -70,16 +70,16 @@
 //! With fixed keys, RS* and EdDSA (Ed25519, Ed448) tokens are byte for byte
 //! the same on every run. PS* and ES* signatures are randomized by OpenSSL
 //! ([`SigningAlg::is_deterministic`]), so tokens using them differ per run.
-//! The policy for this project's corpus generator is therefore: the
-//! corpus is generated once and checked in; the generator writes a case
-//! file only when it is missing (`--force` rewrites); a test regenerates
-//! the corpus in memory and requires every case to equal the checked-in
-//! one, except randomized signatures, which must instead verify under the
-//! same key.
+//! The policy for this project's corpus generator ([`generate`]) is
+//! therefore: the corpus is generated once and checked in; the generator
+//! writes a case file only when it is missing (`--force` rewrites); a test
+//! regenerates the corpus into a temporary folder and requires the same
+//! files, byte for byte, except the signatures of PS*/ES* tokens.
 #![forbid(unsafe_code)]
 
 pub mod case;
 pub mod demo;
+pub mod generate;
 pub mod issuer;
 pub mod runner;
 pub mod server;

@@ -1,0 +1,284 @@
+//! `config/`: configurations refused when the verifier is built, naming
+//! the field (SPEC.md "Configuration"), and the boundary values accepted.
+
+use serde_json::{json, Value};
+
+use crate::generate::build::{CaseSpec, Expect, Reply};
+use crate::generate::error::GenerateError;
+use crate::generate::world::{alice, jwks_of, rsa, signed, DISCOVERY_URL, JWKS_URL, T0};
+
+/// A configuration key set (`Some`, to the value made) or removed (`None`).
+type Change = (&'static str, Option<fn() -> Value>);
+
+/// A refused configuration: the keys changed, the field named, and why.
+struct Refused {
+    slug: &'static str,
+    description: &'static str,
+    /// `Some` sets the key, `None` removes it.
+    changes: &'static [Change],
+    field: &'static str,
+}
+
+const REFUSED: &[Refused] = &[
+    Refused {
+        slug: "issuer-empty",
+        description: "An empty issuer is refused, naming issuer.",
+        changes: &[("issuer", Some(|| json!("")))],
+        field: "issuer",
+    },
+    Refused {
+        slug: "audience-empty-string",
+        description: "An empty audience string is refused, naming audience.",
+        changes: &[("audience", Some(|| json!("")))],
+        field: "audience",
+    },
+    Refused {
+        slug: "audience-empty-list",
+        description: "An empty audience list is refused, naming audience.",
+        changes: &[("audience", Some(|| json!([])))],
+        field: "audience",
+    },
+    Refused {
+        slug: "audience-list-with-empty-string",
+        description: "An audience list holding an empty string is an audience error.",
+        changes: &[("audience", Some(|| json!(["https://api.example.test", ""])))],
+        field: "audience",
+    },
+    Refused {
+        slug: "jwks-url-empty",
+        description: "An empty jwks_url is refused, naming jwks_url.",
+        changes: &[("jwks_url", Some(|| json!("")))],
+        field: "jwks_url",
+    },
+    Refused {
+        slug: "both-key-sources",
+        description: "Both jwks_url and discovery_url: refused, naming jwks_url.",
+        changes: &[("discovery_url", Some(|| json!(DISCOVERY_URL)))],
+        field: "jwks_url",
+    },
+    Refused {
+        slug: "no-key-source",
+        description: "Neither jwks_url nor discovery_url: refused, naming jwks_url.",
+        changes: &[("jwks_url", None)],
+        field: "jwks_url",
+    },
+    Refused {
+        slug: "jwks-url-http",
+        description: "A plain http jwks_url without allow_insecure_http: refused, naming jwks_url.",
+        changes: &[(
+            "jwks_url",
+            Some(|| json!("http://login.example.test/.well-known/jwks.json")),
+        )],
+        field: "jwks_url",
+    },
+    Refused {
+        slug: "discovery-url-http",
+        description:
+            "A plain http discovery_url without allow_insecure_http: refused, naming discovery_url.",
+        changes: &[
+            ("jwks_url", None),
+            (
+                "discovery_url",
+                Some(|| json!("http://login.example.test/.well-known/openid-configuration")),
+            ),
+        ],
+        field: "discovery_url",
+    },
+    Refused {
+        slug: "allowed-algs-none",
+        description: "none in allowed_algs is refused.",
+        changes: &[("allowed_algs", Some(|| json!(["RS256", "none"])))],
+        field: "allowed_algs",
+    },
+    Refused {
+        slug: "allowed-algs-hs256",
+        description: "HS256 in allowed_algs is refused (no HS* ever).",
+        changes: &[("allowed_algs", Some(|| json!(["HS256"])))],
+        field: "allowed_algs",
+    },
+    Refused {
+        slug: "allowed-algs-hs512-beside-rs256",
+        description: "HS512 beside a valid RS256 is refused: any HS* in the list.",
+        changes: &[("allowed_algs", Some(|| json!(["RS256", "HS512"])))],
+        field: "allowed_algs",
+    },
+    Refused {
+        slug: "allowed-algs-unknown-name",
+        description: "An unknown algorithm name (ES256K) in allowed_algs is refused.",
+        changes: &[("allowed_algs", Some(|| json!(["ES256K"])))],
+        field: "allowed_algs",
+    },
+    Refused {
+        slug: "allowed-algs-wrong-case",
+        description: "rs256 is not an algorithm name (names are exact): refused.",
+        changes: &[("allowed_algs", Some(|| json!(["rs256"])))],
+        field: "allowed_algs",
+    },
+    Refused {
+        slug: "allowed-algs-empty",
+        description: "An empty allowed_algs list is refused.",
+        changes: &[("allowed_algs", Some(|| json!([])))],
+        field: "allowed_algs",
+    },
+    Refused {
+        slug: "leeway-negative",
+        description: "A negative leeway is refused.",
+        changes: &[("leeway_s", Some(|| json!(-1)))],
+        field: "leeway_s",
+    },
+    Refused {
+        slug: "cache-ttl-zero",
+        description: "cache_ttl_s must be in (0, 86400]: 0 is refused.",
+        changes: &[("cache_ttl_s", Some(|| json!(0)))],
+        field: "cache_ttl_s",
+    },
+    Refused {
+        slug: "cache-ttl-negative",
+        description: "A negative cache_ttl_s is refused.",
+        changes: &[("cache_ttl_s", Some(|| json!(-300)))],
+        field: "cache_ttl_s",
+    },
+    Refused {
+        slug: "cache-ttl-over-a-day",
+        description: "cache_ttl_s 86401 is over 86400: refused.",
+        changes: &[("cache_ttl_s", Some(|| json!(86401)))],
+        field: "cache_ttl_s",
+    },
+    Refused {
+        slug: "cooldown-zero",
+        description: "A refresh_cooldown_s of zero is refused.",
+        changes: &[("refresh_cooldown_s", Some(|| json!(0)))],
+        field: "refresh_cooldown_s",
+    },
+    Refused {
+        slug: "cooldown-negative",
+        description: "A negative refresh_cooldown_s is refused.",
+        changes: &[("refresh_cooldown_s", Some(|| json!(-1)))],
+        field: "refresh_cooldown_s",
+    },
+    Refused {
+        slug: "http-timeout-zero",
+        description: "An http_timeout_s of zero is refused.",
+        changes: &[("http_timeout_s", Some(|| json!(0)))],
+        field: "http_timeout_s",
+    },
+    Refused {
+        slug: "http-timeout-negative",
+        description: "A negative http_timeout_s is refused.",
+        changes: &[("http_timeout_s", Some(|| json!(-0.5)))],
+        field: "http_timeout_s",
+    },
+    Refused {
+        slug: "stale-window-negative",
+        description: "A negative stale_if_error_s is refused.",
+        changes: &[("stale_if_error_s", Some(|| json!(-1)))],
+        field: "stale_if_error_s",
+    },
+    Refused {
+        slug: "refresh-ahead-negative",
+        description: "A negative refresh_ahead_s is refused.",
+        changes: &[("refresh_ahead_s", Some(|| json!(-1)))],
+        field: "refresh_ahead_s",
+    },
+    Refused {
+        slug: "fetch-attempts-zero",
+        description: "fetch_attempts 0 is refused.",
+        changes: &[("fetch_attempts", Some(|| json!(0)))],
+        field: "fetch_attempts",
+    },
+    Refused {
+        slug: "max-token-bytes-zero",
+        description: "max_token_bytes 0 is refused.",
+        changes: &[("max_token_bytes", Some(|| json!(0)))],
+        field: "max_token_bytes",
+    },
+];
+
+pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
+    let mut cases = Vec::new();
+    for refused in REFUSED {
+        let mut case = CaseSpec::new(
+            &format!("config/refused/{}", refused.slug),
+            refused.description,
+        );
+        for (key, change) in refused.changes {
+            case = match change {
+                Some(value) => case.set(key, value()),
+                None => case.unset(key),
+            };
+        }
+        cases.push(case.config_error(refused.field));
+    }
+    cases.extend(accepted_cases()?);
+    Ok(cases)
+}
+
+fn accepted_cases() -> Result<Vec<CaseSpec>, GenerateError> {
+    let key = rsa()?;
+    let token = signed(&key)?;
+    let accepted = |slug: &str, description: &str, settings: &[(&str, Value)]| {
+        let url = settings
+            .iter()
+            .find(|(name, _)| *name == "jwks_url")
+            .and_then(|(_, value)| value.as_str())
+            .unwrap_or(JWKS_URL);
+        let mut case = CaseSpec::new(&format!("config/accepted/{slug}"), description)
+            .serve(url, Reply::json(jwks_of(&[&key])));
+        for (name, value) in settings {
+            case = case.set(name, value.clone());
+        }
+        case.verify(T0, &token, Expect::claims(alice()))
+    };
+    Ok(vec![
+        accepted(
+            "cache-ttl-one-day",
+            "cache_ttl_s 86400 is the top of (0, 86400]: accepted.",
+            &[("cache_ttl_s", json!(86400))],
+        ),
+        accepted(
+            "cache-ttl-fraction",
+            "cache_ttl_s 0.5 is inside (0, 86400]: accepted.",
+            &[("cache_ttl_s", json!(0.5))],
+        ),
+        accepted(
+            "stale-window-zero",
+            "stale_if_error_s 0 is not negative: accepted.",
+            &[("stale_if_error_s", json!(0))],
+        ),
+        accepted(
+            "refresh-ahead-zero",
+            "refresh_ahead_s 0 (refresh-ahead off) is accepted.",
+            &[("refresh_ahead_s", json!(0))],
+        ),
+        accepted(
+            "audience-list",
+            "An audience list of non-empty strings is accepted.",
+            &[(
+                "audience",
+                json!(["https://other.example.test", "https://api.example.test"]),
+            )],
+        ),
+        accepted(
+            "every-algorithm",
+            "Every algorithm name of SPEC.md in allowed_algs is accepted.",
+            &[(
+                "allowed_algs",
+                json!([
+                    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
+                    "ES512", "EdDSA", "Ed25519", "Ed448"
+                ]),
+            )],
+        ),
+        accepted(
+            "http-jwks-url-when-insecure-http",
+            "A plain http jwks_url with allow_insecure_http is accepted and fetched.",
+            &[
+                (
+                    "jwks_url",
+                    json!("http://login.example.test/.well-known/jwks.json"),
+                ),
+                ("allow_insecure_http", json!(true)),
+            ],
+        ),
+    ])
+}
