@@ -101,6 +101,7 @@
 mod alg;
 mod backoff;
 mod bearer;
+mod build;
 mod cache;
 mod claims;
 mod config;
@@ -118,6 +119,7 @@ mod verifier;
 
 pub use alg::{Algorithm, Curve, KeyFamily};
 pub use bearer::token_from_authorization;
+pub use build::{root_certificates_from_pem, BuildError};
 pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
 pub use error::{AuthError, ClaimName, ErrorResponse, SourceProblem};

@@ -60,7 +60,7 @@ impl<T> Builder<T> {
             (Some(client), None) => client,
             (None, pem) => {
                 let roots = pem
-                    .map(|pem| tls::parse_root_certificates(&pem))
+                    .map(|pem| oidc_jwt_verifier_core::root_certificates_from_pem(&pem))
                     .transpose()?;
                 http::default_client(tls::connector(roots.as_deref())?)
             }

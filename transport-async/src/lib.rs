@@ -60,17 +60,16 @@
 
 mod builder;
 mod engine;
-mod error;
 mod http;
 mod tls;
 mod verifier;
 
 pub use builder::Builder;
-pub use error::BuildError;
 pub use http::HttpClient;
 pub use verifier::{AsyncJwksClient, AsyncJwtVerifier};
 
 pub use oidc_jwt_verifier_core::{
-    token_from_authorization, Algorithm, Audience, AuthConfig, AuthError, Claims, Clock,
-    ConfigError, ErrorResponse, ManualClock, Now, NumericDate, SigningKey, SystemClock, UnixTime,
+    token_from_authorization, Algorithm, Audience, AuthConfig, AuthError, BuildError, Claims,
+    Clock, ConfigError, ErrorResponse, ManualClock, Now, NumericDate, SigningKey, SystemClock,
+    UnixTime,
 };

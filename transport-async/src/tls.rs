@@ -1,21 +1,7 @@
 //! The one TLS stack: native-tls (OpenSSL here), with the system roots, or
 //! with the caller's roots in their place.
 
-use crate::BuildError;
-
-/// Every certificate of a PEM bundle, as DER; at least one.
-pub(crate) fn parse_root_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, BuildError> {
-    let invalid = |reason: String| BuildError::RootCertificate(reason);
-    let certificates =
-        openssl::x509::X509::stack_from_pem(pem).map_err(|e| invalid(e.to_string()))?;
-    if certificates.is_empty() {
-        return Err(invalid("no certificate found".to_owned()));
-    }
-    certificates
-        .iter()
-        .map(|certificate| certificate.to_der().map_err(|e| invalid(e.to_string())))
-        .collect()
-}
+use oidc_jwt_verifier_core::BuildError;
 
 /// A native-tls connector trusting the system roots, or exactly `roots`
 /// (DER) when given.
@@ -35,20 +21,6 @@ pub(crate) fn connector(roots: Option<&[Vec<u8>]>) -> Result<native_tls::TlsConn
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pem_without_a_certificate_is_refused() {
-        for pem in [
-            &b""[..],
-            b"not a pem",
-            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-        ] {
-            assert!(matches!(
-                parse_root_certificates(pem),
-                Err(BuildError::RootCertificate(_))
-            ));
-        }
-    }
 
     #[test]
     fn system_roots_give_a_connector() {

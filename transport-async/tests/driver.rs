@@ -1,6 +1,8 @@
 //! The async driver against loopback HTTP and HTTPS servers (served from std
 //! threads, so a stuck runtime cannot hide a stuck server).
 
+// The loopback server and issuer are the blocking driver's test support, shared.
+#[path = "../../transport-blocking/tests/support/mod.rs"]
 mod support;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -63,7 +63,7 @@ impl<T> Builder<T> {
             (Some(agent), None) => http::Client::callers(agent),
             (None, pem) => {
                 let roots = pem
-                    .map(|pem| tls::parse_root_certificates(&pem))
+                    .map(|pem| oidc_jwt_verifier_core::root_certificates_from_pem(&pem))
                     .transpose()?;
                 // Surfaces a TLS setup failure now rather than at the first fetch.
                 tls::connector(roots.as_deref())?;

@@ -2,7 +2,7 @@
 //! server on std threads that counts and records requests, a throwaway CA,
 //! and an issuer that mints RS256 tokens with keys generated here.
 //!
-//! The same file serves both driver crates.
+//! The async driver's tests include this same file (by `#[path]`).
 #![allow(dead_code, unreachable_pub)]
 
 use std::collections::BTreeMap;
