@@ -3,10 +3,9 @@
 //! holds its lock only for the key lookup, never across the signature check.
 //! Ratios measured in one run; it asserts nothing about timing.
 //! Run: `cargo bench -p oidc-jwt-verifier-blocking`.
-#![allow(clippy::disallowed_methods, missing_docs, unreachable_pub)]
+#![allow(missing_docs)]
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::hint::black_box;
