@@ -290,3 +290,22 @@ fn an_unknown_config_key_fails_the_case() {
     );
     assert!(failure.actual.contains("\"leeway\""), "{failure:?}");
 }
+
+#[test]
+fn kids_list_key_ids_and_keyless_keys_only_when_the_case_names_them() {
+    let mut keyless = jwks()["keys"][0].clone();
+    keyless.as_object_mut().unwrap().remove("kid");
+    let mut keys = jwks();
+    keys["keys"].as_array_mut().unwrap().push(keyless);
+    let run = |kids: serde_json::Value| {
+        let steps = json!([
+            {"serve": {"url": JWKS_URL, "json": keys}},
+            {"at": T0, "signing_keys": {"refresh": false}, "expect": {"kids": kids}},
+        ]);
+        run_core(&case_json(config(json!({})), steps))
+    };
+    run(json!(["ex-rsa2048"])).unwrap();
+    run(json!(["ex-rsa2048", null])).unwrap();
+    assert!(run(json!([])).is_err());
+    assert!(run(json!(["ex-rsa2048", null, null])).is_err());
+}
