@@ -80,6 +80,52 @@ impl FetchRequest {
     }
 }
 
+impl FetchRequest {
+    /// The request hop by hop: GET [`Hops::url`]; on a redirect, call
+    /// [`Hops::redirect`] with its `Location`, which follows it or refuses it
+    /// (SPEC.md rule 9). A driver's loop needs nothing else to stay bounded.
+    pub fn hops(&self) -> Hops<'_> {
+        Hops {
+            request: self,
+            url: self.url.clone(),
+            followed: 0,
+        }
+    }
+}
+
+/// Where one [`FetchRequest`] is, redirect after redirect.
+#[derive(Debug, Clone)]
+pub struct Hops<'r> {
+    request: &'r FetchRequest,
+    url: String,
+    followed: usize,
+}
+
+impl Hops<'_> {
+    /// The URL to GET now.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether this is the request's first hop (no redirect followed yet).
+    pub fn is_first(&self) -> bool {
+        self.followed == 0
+    }
+
+    /// Follows a redirect to `location`, or refuses it with
+    /// [`TransportFailure::Redirect`]: past [`MAX_REDIRECTS`], to another
+    /// scheme, to plain HTTP where it is not allowed, or unparsable.
+    pub fn redirect(&mut self, location: &str) -> Result<(), TransportFailure> {
+        let next = self
+            .request
+            .redirect_target(&self.url, self.followed, location)
+            .ok_or(TransportFailure::Redirect)?;
+        self.url = next;
+        self.followed += 1;
+        Ok(())
+    }
+}
+
 /// An HTTP response as the core needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HttpResponse {
@@ -143,6 +189,28 @@ mod tests {
         assert_eq!(
             r.redirect_target("https://a.test/jwks", 0, "ftp://a.test/"),
             None
+        );
+    }
+
+    #[test]
+    fn hops_follow_at_most_three_redirects() {
+        let r = request(false);
+        let mut hops = r.hops();
+        assert!(hops.is_first());
+        assert_eq!(hops.url(), "https://a.test/jwks");
+        for (location, url) in [
+            ("/1", "https://a.test/1"),
+            ("2", "https://a.test/2"),
+            ("https://b.test/3", "https://b.test/3"),
+        ] {
+            assert_eq!(hops.redirect(location), Ok(()));
+            assert_eq!(hops.url(), url);
+        }
+        assert!(!hops.is_first());
+        assert_eq!(hops.redirect("/4"), Err(TransportFailure::Redirect));
+        assert_eq!(
+            r.hops().redirect("http://a.test/"),
+            Err(TransportFailure::Redirect)
         );
     }
 

@@ -40,7 +40,7 @@
 //! const TOKEN: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/example-token.txt"));
 //!
 //! /// Your HTTP client goes here (honouring `request.timeout()`,
-//! /// `request.max_body_bytes()` and `request.redirect_target(..)`).
+//! /// `request.max_body_bytes()` and the redirects of `request.hops()`).
 //! fn http_get(request: &FetchRequest) -> HttpResponse {
 //!     assert_eq!(request.url(), "https://login.example.test/jwks");
 //!     HttpResponse { status: 200, body: JWKS.as_bytes().to_vec(), ..HttpResponse::default() }
@@ -124,7 +124,7 @@ pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
 pub use error::{AuthError, ClaimName, ErrorResponse, SourceProblem};
 pub use http::{
-    FetchId, FetchRequest, HttpResponse, TransportFailure, MAX_BODY_BYTES, MAX_REDIRECTS,
+    FetchId, FetchRequest, Hops, HttpResponse, TransportFailure, MAX_BODY_BYTES, MAX_REDIRECTS,
     USER_AGENT,
 };
 pub use jwk::SigningKey;

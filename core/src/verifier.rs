@@ -269,6 +269,24 @@ impl Verifier {
             .map_err(UnexpectedFetch)
     }
 
+    /// Feeds back whatever request `id` came to: [`handle_response`]
+    /// or [`handle_failure`] in one call, for drivers whose HTTP code
+    /// returns a `Result`.
+    ///
+    /// [`handle_response`]: Self::handle_response
+    /// [`handle_failure`]: Self::handle_failure
+    pub fn handle_outcome(
+        &mut self,
+        id: FetchId,
+        outcome: Result<HttpResponse, TransportFailure>,
+        now: Instant,
+    ) -> Result<(), UnexpectedFetch> {
+        match outcome {
+            Ok(response) => self.handle_response(id, response, now),
+            Err(failure) => self.handle_failure(id, failure, now),
+        }
+    }
+
     /// Whether a key refresh is queued or under way.
     pub fn is_refreshing(&self) -> bool {
         self.source.is_refreshing()

@@ -170,10 +170,7 @@ impl Shared {
         let mut core = self.lock();
         // An unexpected id means the core already gave up on that request:
         // there is nothing left to tell it.
-        let _ = match outcome {
-            Ok(response) => core.handle_response(id, response, at),
-            Err(failure) => core.handle_failure(id, failure, at),
-        };
+        let _ = core.handle_outcome(id, outcome, at);
         core.poll_fetch(at)
     }
 }

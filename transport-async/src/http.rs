@@ -13,9 +13,7 @@ use hyper_tls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use oidc_jwt_verifier_core::{
-    FetchRequest, HttpResponse, TransportFailure, MAX_REDIRECTS, USER_AGENT,
-};
+use oidc_jwt_verifier_core::{FetchRequest, HttpResponse, TransportFailure, USER_AGENT};
 
 /// The HTTP client the async driver uses: hyper-util's pooled client over
 /// `hyper-tls`'s native-tls connector.
@@ -53,8 +51,8 @@ enum Outcome {
 }
 
 /// Performs `request`: GETs its URL and follows the redirects the core
-/// allows (it refuses the one past [`MAX_REDIRECTS`]), all within the
-/// request's one timeout, which also bounds connecting.
+/// allows ([`FetchRequest::hops`]), all within the request's one timeout,
+/// which also bounds connecting.
 pub(crate) async fn fetch(
     client: &HttpClient,
     request: &FetchRequest,
@@ -64,25 +62,20 @@ pub(crate) async fn fetch(
         .unwrap_or(Err(TransportFailure::Timeout))
 }
 
+/// The hops of `request`, each judged by the core.
 async fn follow(
     client: &HttpClient,
     request: &FetchRequest,
 ) -> Result<HttpResponse, TransportFailure> {
-    let mut url = request.url().to_owned();
-    for followed in 0..=MAX_REDIRECTS {
-        let exchange = get(client, &url).await;
+    let mut hops = request.hops();
+    loop {
+        let exchange = get(client, hops.url()).await;
         match outcome(exchange, request.max_body_bytes()).await {
             Outcome::Response(response) => return Ok(response),
             Outcome::Failure(failure) => return Err(failure),
-            Outcome::Redirect(location) => {
-                match request.redirect_target(&url, followed, &location) {
-                    Some(next) => url = next,
-                    None => return Err(TransportFailure::Redirect),
-                }
-            }
+            Outcome::Redirect(location) => hops.redirect(&location)?,
         }
     }
-    Err(TransportFailure::Redirect)
 }
 
 /// One GET of `url`.

@@ -5,9 +5,7 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use oidc_jwt_verifier_core::{
-    FetchRequest, HttpResponse, TransportFailure, MAX_REDIRECTS, USER_AGENT,
-};
+use oidc_jwt_verifier_core::{FetchRequest, HttpResponse, TransportFailure, USER_AGENT};
 use ureq::http::{header, Response};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::{Agent, Body};
@@ -95,9 +93,8 @@ enum Outcome {
     Failure(TransportFailure),
 }
 
-/// Performs `request`: GETs its URL, follows the redirects the core allows
-/// (it refuses the one past [`MAX_REDIRECTS`]), all within the request's one
-/// timeout.
+/// Performs `request`: GETs its URL and follows the redirects the core
+/// allows ([`FetchRequest::hops`]), all within the request's one timeout.
 pub(crate) fn fetch(
     client: &Client,
     request: &FetchRequest,
@@ -105,25 +102,25 @@ pub(crate) fn fetch(
     // The I/O deadline is this machine's monotonic time, not the injected
     // clock: it bounds a real socket wait.
     let deadline = Instant::now() + request.timeout();
-    let mut url = request.url().to_owned();
-    for followed in 0..=MAX_REDIRECTS {
+    let mut hops = request.hops();
+    loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             return Err(TransportFailure::Timeout);
         }
-        let exchange = get(client, &url, request.timeout(), remaining, followed == 0);
+        let exchange = get(
+            client,
+            hops.url(),
+            request.timeout(),
+            remaining,
+            hops.is_first(),
+        );
         match outcome(exchange, request.max_body_bytes()) {
             Outcome::Response(response) => return Ok(response),
             Outcome::Failure(failure) => return Err(failure),
-            Outcome::Redirect(location) => {
-                match request.redirect_target(&url, followed, &location) {
-                    Some(next) => url = next,
-                    None => return Err(TransportFailure::Redirect),
-                }
-            }
+            Outcome::Redirect(location) => hops.redirect(&location)?,
         }
     }
-    Err(TransportFailure::Redirect)
 }
 
 /// One GET of `url`, whatever the agent's own settings say. The driver's own

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use oidc_jwt_verifier_core::{Answer, AuthError, Claims, KeyQuery, Now, Verdict, Verifier};
 
-use super::endpoints::{Endpoints, Exchange};
+use super::endpoints::Endpoints;
 use super::step_time::StepTimes;
 use super::{key_ids, verified, Layer, LayerError, Rejection, StartError, Verified, World};
 use crate::case::{Case, Serve, VerifyInput};
@@ -113,14 +113,8 @@ impl SansIo {
                 }
                 return Ok(());
             };
-            let fed = match self.endpoints.perform(&request) {
-                Exchange::Response(response) => {
-                    self.verifier.handle_response(request.id(), response, now)
-                }
-                Exchange::Failure(failure) => {
-                    self.verifier.handle_failure(request.id(), failure, now)
-                }
-            };
+            let outcome = self.endpoints.perform(&request);
+            let fed = self.verifier.handle_outcome(request.id(), outcome, now);
             fed.map_err(|unexpected| LayerError(unexpected.to_string()))?;
         }
         Err(LayerError(format!(

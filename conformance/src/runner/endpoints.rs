@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use oidc_jwt_verifier_core::{FetchRequest, HttpResponse, TransportFailure, MAX_REDIRECTS};
+use oidc_jwt_verifier_core::{FetchRequest, HttpResponse, TransportFailure};
 
 use crate::case::{Reply, Response, Serve};
 
@@ -15,15 +15,6 @@ use crate::case::{Reply, Response, Serve};
 pub(crate) struct Endpoints {
     replies: HashMap<String, Reply>,
     counts: HashMap<String, u64>,
-}
-
-/// What performing one [`FetchRequest`] amounted to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Exchange {
-    /// A final response (not a redirect that was followed).
-    Response(HttpResponse),
-    /// No response: refused, timed out, or a redirect the core refuses.
-    Failure(TransportFailure),
 }
 
 impl Endpoints {
@@ -39,30 +30,30 @@ impl Endpoints {
 
     /// Performs `request` like a driver: a URL with no `serve` entry
     /// refuses the connection; a 301, 302, 303, 307 or 308 with a
-    /// `Location` is followed when [`FetchRequest::redirect_target`] allows
-    /// it (each hop is a request to its own URL) and is a
-    /// [`TransportFailure::Redirect`] when it does not.
-    pub(crate) fn perform(&mut self, request: &FetchRequest) -> Exchange {
-        let mut url = request.url().to_owned();
-        for followed in 0..=MAX_REDIRECTS {
-            let response = match self.replies.get(&url) {
-                None | Some(Reply::Refused) => return Exchange::Failure(TransportFailure::Refused),
+    /// `Location` is followed where [`FetchRequest::hops`] allows it (each
+    /// hop is a request to its own URL) and is a
+    /// [`TransportFailure::Redirect`] where it does not.
+    pub(crate) fn perform(
+        &mut self,
+        request: &FetchRequest,
+    ) -> Result<HttpResponse, TransportFailure> {
+        let mut hops = request.hops();
+        loop {
+            let url = hops.url();
+            let response = match self.replies.get(url) {
+                None | Some(Reply::Refused) => return Err(TransportFailure::Refused),
                 Some(Reply::Timeout) => {
-                    *self.counts.entry(url.clone()).or_default() += 1;
-                    return Exchange::Failure(TransportFailure::Timeout);
+                    *self.counts.entry(url.to_owned()).or_default() += 1;
+                    return Err(TransportFailure::Timeout);
                 }
                 Some(Reply::Respond(response)) => response,
             };
-            *self.counts.entry(url.clone()).or_default() += 1;
-            let Some(location) = response.redirect_location() else {
-                return Exchange::Response(http_response(response, request.max_body_bytes()));
-            };
-            match request.redirect_target(&url, followed, location) {
-                Some(next) => url = next,
-                None => return Exchange::Failure(TransportFailure::Redirect),
+            *self.counts.entry(url.to_owned()).or_default() += 1;
+            match response.redirect_location() {
+                Some(location) => hops.redirect(location)?,
+                None => return Ok(http_response(response, request.max_body_bytes())),
             }
         }
-        Exchange::Failure(TransportFailure::Redirect)
     }
 }
 
