@@ -63,8 +63,8 @@ pub fn resource_for(alg: &str) -> String {
 
 /// The pinned oidc-provider, running as `node provider.mjs` on
 /// `https://127.0.0.1:<port>`: client_credentials with resource indicators,
-/// RFC 9068 JWT access tokens for every algorithm of [`ALGORITHMS`], its
-/// keys from a [`ProviderKeys`] generation.
+/// RFC 9068 JWT access tokens for every algorithm of [`ALGORITHMS`],
+/// signed with one generation of generated test keys.
 ///
 /// The port stays the same across restarts, so the issuer does too.
 /// Dropping it kills the process (also when a test panics).
@@ -82,8 +82,9 @@ pub struct OpenIdProvider {
 }
 
 impl OpenIdProvider {
-    /// Installs the pinned packages if needed, generates a CA, a server
-    /// certificate and keys, starts the provider on a free port and waits
+    /// Installs the pinned packages if needed, takes the process's test CA
+    /// and first key generation (generating them at first use), issues a
+    /// server certificate, starts the provider on a free port and waits
     /// until it serves its discovery document.
     pub fn start() -> Result<Self, HarnessError> {
         let node_project = install::ensure_installed()?;
