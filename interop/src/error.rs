@@ -1,0 +1,95 @@
+//! [`HarnessError`]: everything that can keep the provider from serving a
+//! test, each saying what to do about it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why the interop harness could not install, start, reach or use the
+/// provider. A test that gets one fails with its message: none of these is
+/// a reason to skip.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// `node` or `npm` is missing, or too old to run the provider.
+    #[error("{0}")]
+    NodeUnavailable(String),
+    /// `npm ci` ran and failed.
+    #[error("`npm ci` in {dir} failed ({status}); its output:\n{output}")]
+    NpmFailed {
+        /// The provider folder it ran in.
+        dir: PathBuf,
+        /// How the process ended.
+        status: String,
+        /// Its standard output and error.
+        output: String,
+    },
+    /// A file or process operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// OpenSSL could not generate a test key or certificate.
+    #[error("generating test keys or certificates: {0}")]
+    Crypto(#[from] openssl::error::ErrorStack),
+    /// The provider process ended before it answered.
+    #[error("the provider exited before it was ready ({status}); its output:\n{log}")]
+    ProviderExited {
+        /// How the process ended.
+        status: String,
+        /// What it printed.
+        log: String,
+    },
+    /// The provider kept running but never served its discovery document.
+    #[error(
+        "the provider did not serve {url} within {waited:?} (last: {last}); its output:\n{log}"
+    )]
+    ProviderNotReady {
+        /// The discovery URL polled.
+        url: String,
+        /// How long it was polled.
+        waited: Duration,
+        /// The last failure seen.
+        last: String,
+        /// What the provider printed.
+        log: String,
+    },
+    /// An HTTP exchange with the provider failed or answered something
+    /// unusable.
+    #[error("{url}: {detail}")]
+    Http {
+        /// The URL requested.
+        url: String,
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+impl HarnessError {
+    /// A stable name for the kind of failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HarnessError::NodeUnavailable(_) => "node_unavailable",
+            HarnessError::NpmFailed { .. } => "npm_failed",
+            HarnessError::Io { .. } => "io",
+            HarnessError::Crypto(_) => "crypto",
+            HarnessError::ProviderExited { .. } => "provider_exited",
+            HarnessError::ProviderNotReady { .. } => "provider_not_ready",
+            HarnessError::Http { .. } => "http",
+        }
+    }
+
+    pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let what = what.into();
+        move |source| HarnessError::Io { what, source }
+    }
+
+    pub(crate) fn http(url: &str, detail: impl ToString) -> Self {
+        HarnessError::Http {
+            url: url.to_owned(),
+            detail: detail.to_string(),
+        }
+    }
+}
