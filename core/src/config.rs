@@ -626,6 +626,29 @@ mod tests {
     }
 
     #[test]
+    fn from_json_reads_numbers_in_every_spelling_alike() {
+        // Parsed from text as a caller would, so that with serde_json's
+        // `arbitrary_precision` the numbers keep their spelling.
+        let text = r#"{"issuer": "i", "audience": "a", "leeway_s": 1.5e1,
+            "cache_ttl_s": 2.5E2, "refresh_cooldown_s": -0, "stale_if_error_s": 0.1,
+            "refresh_ahead_s": 18446744073709551616, "http_timeout_s": 3,
+            "fetch_attempts": 4, "max_token_bytes": 10}"#;
+        let config = AuthConfig::from_json(&serde_json::from_str(text).unwrap()).unwrap();
+        assert_eq!(
+            (config.leeway_s, config.cache_ttl_s, config.stale_if_error_s),
+            (15.0, 250.0, 0.1)
+        );
+        assert_eq!(config.refresh_cooldown_s, 0.0);
+        assert_eq!(config.refresh_ahead_s, 18_446_744_073_709_551_616.0);
+        assert_eq!((config.fetch_attempts, config.max_token_bytes), (4, 10));
+        for count in ["4.0", "4e0", "-0", "-4", "4294967296"] {
+            let text = format!(r#"{{"issuer": "i", "audience": "a", "fetch_attempts": {count}}}"#);
+            let error = AuthConfig::from_json(&serde_json::from_str(&text).unwrap()).unwrap_err();
+            assert_eq!(error.field(), "fetch_attempts", "{count}");
+        }
+    }
+
+    #[test]
     fn from_json_refuses_unknown_keys() {
         let json =
             json!({"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS, "jwks_uri": JWKS});
