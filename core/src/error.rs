@@ -124,16 +124,22 @@ pub enum AuthError {
     /// No configured audience is in `aud`.
     #[error("Invalid audience")]
     InvalidAudience,
-    /// Required scopes are missing (listed in configuration order).
+    /// Required scopes are missing.
     #[error("Insufficient scope")]
     InsufficientScope {
-        /// The required scopes the token lacks.
+        /// Every required scope, present or not, in configuration order:
+        /// what the challenge's `scope` lists (RFC 6750 section 3).
+        required: Vec<String>,
+        /// The required scopes the token lacks, in configuration order.
         missing: Vec<String>,
     },
-    /// Required permissions are missing (listed in configuration order).
+    /// Required permissions are missing.
     #[error("Insufficient permissions")]
     InsufficientPermissions {
-        /// The required permissions the token lacks.
+        /// Every required permission, present or not, in configuration
+        /// order: what the challenge's `permissions` lists.
+        required: Vec<String>,
+        /// The required permissions the token lacks, in configuration order.
         missing: Vec<String>,
     },
     /// Keys were needed and the key source could not be reached.
@@ -201,24 +207,52 @@ impl AuthError {
         }
     }
 
-    /// The required scopes the token lacks (`insufficient_scope` only).
+    /// The required scopes the token lacks, in configuration order
+    /// (`insufficient_scope` only).
     pub fn missing_scopes(&self) -> &[String] {
         match self {
-            AuthError::InsufficientScope { missing } => missing,
+            AuthError::InsufficientScope { missing, .. } => missing,
             _ => &[],
         }
     }
 
-    /// The required permissions the token lacks (`insufficient_permissions` only).
+    /// The required permissions the token lacks, in configuration order
+    /// (`insufficient_permissions` only).
     pub fn missing_permissions(&self) -> &[String] {
         match self {
-            AuthError::InsufficientPermissions { missing } => missing,
+            AuthError::InsufficientPermissions { missing, .. } => missing,
+            _ => &[],
+        }
+    }
+
+    /// Every required scope, in configuration order (`insufficient_scope`
+    /// only): the `scope` the challenge names.
+    pub fn required_scopes(&self) -> &[String] {
+        match self {
+            AuthError::InsufficientScope { required, .. } => required,
+            _ => &[],
+        }
+    }
+
+    /// Every required permission, in configuration order
+    /// (`insufficient_permissions` only): the `permissions` the challenge
+    /// names.
+    pub fn required_permissions(&self) -> &[String] {
+        match self {
+            AuthError::InsufficientPermissions { required, .. } => required,
             _ => &[],
         }
     }
 
     /// The RFC 6750 `WWW-Authenticate` value for this error, or `None` for
     /// 503 errors, which carry no challenge.
+    ///
+    /// A 403 names every required scope (`scope="..."`) or permission
+    /// (`permissions="..."`), present in the token or not, in configuration
+    /// order: RFC 6750 section 3 defines `scope` as the scope needed to
+    /// access the resource, so a client that asks for exactly that gets a
+    /// token that passes. The missing ones are on the error value
+    /// ([`missing_scopes`](Self::missing_scopes)), not in the challenge.
     ///
     /// ```
     /// use oidc_jwt_verifier_core::AuthError;
@@ -243,11 +277,11 @@ impl AuthError {
             params.push(("error", error.to_owned()));
             params.push(("error_description", self.message()));
             match self {
-                AuthError::InsufficientScope { missing } => {
-                    params.push(("scope", missing.join(" ")))
+                AuthError::InsufficientScope { required, .. } => {
+                    params.push(("scope", required.join(" ")))
                 }
-                AuthError::InsufficientPermissions { missing } => {
-                    params.push(("permissions", missing.join(" ")))
+                AuthError::InsufficientPermissions { required, .. } => {
+                    params.push(("permissions", required.join(" ")))
                 }
                 _ => {}
             }
@@ -329,7 +363,11 @@ mod tests {
         assert_eq!(AuthError::InvalidRequest.status(), 400);
         assert_eq!(AuthError::KeyNotFound.status(), 401);
         assert_eq!(
-            AuthError::InsufficientScope { missing: vec![] }.status(),
+            AuthError::InsufficientScope {
+                required: vec![],
+                missing: vec![]
+            }
+            .status(),
             403
         );
         assert_eq!(AuthError::IssuerMismatch.status(), 503);
@@ -356,26 +394,35 @@ mod tests {
     }
 
     #[test]
-    fn insufficient_scope_lists_missing_scopes() {
+    fn forbidden_challenges_list_every_required_value_and_keep_the_missing() {
         let e = AuthError::InsufficientScope {
-            missing: vec!["read".into(), "write".into()],
+            required: vec!["read".into(), "write".into(), "admin".into()],
+            missing: vec!["write".into()],
         };
         assert_eq!(
             e.www_authenticate(None).unwrap(),
-            r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="read write""#
+            r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="read write admin""#
         );
+        assert_eq!(e.missing_scopes(), ["write"]);
+        assert_eq!(e.required_scopes(), ["read", "write", "admin"]);
+        assert!(e.missing_permissions().is_empty() && e.required_permissions().is_empty());
         let e = AuthError::InsufficientPermissions {
+            required: vec!["users:read".into(), "users:write".into()],
             missing: vec!["users:read".into()],
         };
         assert_eq!(
             e.www_authenticate(Some("api")).unwrap(),
-            r#"Bearer realm="api", error="insufficient_scope", error_description="Insufficient permissions", permissions="users:read""#
+            r#"Bearer realm="api", error="insufficient_scope", error_description="Insufficient permissions", permissions="users:read users:write""#
         );
+        assert_eq!(e.missing_permissions(), ["users:read"]);
+        assert_eq!(e.required_permissions(), ["users:read", "users:write"]);
+        assert!(e.missing_scopes().is_empty() && e.required_scopes().is_empty());
     }
 
     #[test]
     fn responses_carry_status_challenge_and_a_json_body() {
         let response = AuthError::InsufficientScope {
+            required: vec!["read".into(), "write".into()],
             missing: vec!["write".into()],
         }
         .response(None);
@@ -383,7 +430,7 @@ mod tests {
         assert_eq!(
             response.www_authenticate.as_deref(),
             Some(
-                r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="write""#
+                r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="read write""#
             )
         );
         let body: serde_json::Value = serde_json::from_str(&response.body).unwrap();

@@ -197,14 +197,14 @@ fn every_error_code_is_produced_with_its_status_and_challenge() {
         error_of(&mut scoped, &k.sign(&claims())),
         "insufficient_scope",
         403,
-        Some(r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="write admin""#.into()),
+        Some(r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="write read admin""#.into()),
     );
     let mut permitted = world(|c| c.required_permissions = vec!["a".into(), "b".into()]);
     expect(
         error_of(&mut permitted, &k.sign(&claims())),
         "insufficient_permissions",
         403,
-        Some(r#"Bearer error="insufficient_scope", error_description="Insufficient permissions", permissions="b""#.into()),
+        Some(r#"Bearer error="insufficient_scope", error_description="Insufficient permissions", permissions="a b""#.into()),
     );
 
     let mut down = world(|_| {});

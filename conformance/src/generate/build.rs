@@ -246,16 +246,18 @@ impl Expect {
         Self::Error(ExpectedError::about_claim(Code::InvalidClaim, claim))
     }
 
-    /// `insufficient_scope` listing `missing` in configuration order.
-    pub(crate) fn scope(missing: &[&str]) -> Self {
-        Self::Error(ExpectedError::missing(Code::InsufficientScope, missing))
+    /// `insufficient_scope` whose challenge lists every `required` scope,
+    /// in configuration order.
+    pub(crate) fn scope(required: &[&str]) -> Self {
+        Self::Error(ExpectedError::required(Code::InsufficientScope, required))
     }
 
-    /// `insufficient_permissions` listing `missing` in configuration order.
-    pub(crate) fn permissions(missing: &[&str]) -> Self {
-        Self::Error(ExpectedError::missing(
+    /// `insufficient_permissions` whose challenge lists every `required`
+    /// permission, in configuration order.
+    pub(crate) fn permissions(required: &[&str]) -> Self {
+        Self::Error(ExpectedError::required(
             Code::InsufficientPermissions,
-            missing,
+            required,
         ))
     }
 

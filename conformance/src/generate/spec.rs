@@ -131,8 +131,9 @@ pub(crate) struct ExpectedError {
     code: Code,
     /// The claim named by `missing_claim` and `invalid_claim`.
     claim: Option<&'static str>,
-    /// The missing scopes or permissions of a 403, in configuration order.
-    missing: Vec<String>,
+    /// Every required scope or permission of a 403, in configuration order
+    /// (present in the token or not): what the challenge lists.
+    required: Vec<String>,
 }
 
 impl ExpectedError {
@@ -141,7 +142,7 @@ impl ExpectedError {
         Self {
             code,
             claim: None,
-            missing: Vec::new(),
+            required: Vec::new(),
         }
     }
 
@@ -153,10 +154,12 @@ impl ExpectedError {
         }
     }
 
-    /// `insufficient_scope` or `insufficient_permissions` listing `missing`.
-    pub(crate) fn missing(code: Code, missing: &[&str]) -> Self {
+    /// `insufficient_scope` or `insufficient_permissions` whose challenge
+    /// lists `required`: every required value, present or not, in
+    /// configuration order (SPEC.md revision 2026-12-01).
+    pub(crate) fn required(code: Code, required: &[&str]) -> Self {
         Self {
-            missing: missing.iter().map(|item| (*item).to_owned()).collect(),
+            required: required.iter().map(|item| (*item).to_owned()).collect(),
             ..Self::new(code)
         }
     }
@@ -195,7 +198,7 @@ impl ExpectedError {
             _ => None,
         };
         if let Some(parameter) = extra {
-            let listed = self.missing.join(" ");
+            let listed = self.required.join(" ");
             challenge.push_str(&format!(", {parameter}={}", quoted(&listed)));
         }
         Some(challenge)
@@ -279,15 +282,15 @@ mod tests {
     }
 
     #[test]
-    fn forbidden_challenges_list_what_is_missing() {
-        let scope = ExpectedError::missing(Code::InsufficientScope, &["write", "admin"]);
+    fn forbidden_challenges_list_every_required_value() {
+        let scope = ExpectedError::required(Code::InsufficientScope, &["write", "admin"]);
         assert_eq!(
             scope.www_authenticate().as_deref(),
             Some(
                 r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="write admin""#
             )
         );
-        let permissions = ExpectedError::missing(Code::InsufficientPermissions, &["a:b"]);
+        let permissions = ExpectedError::required(Code::InsufficientPermissions, &["a:b"]);
         assert_eq!(
             permissions.www_authenticate().as_deref(),
             Some(

@@ -62,6 +62,12 @@ impl Key {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 
+    /// `signing_input` (`header.payload`, both base64url) with its signature appended.
+    pub fn sign_input(&self, signing_input: &str) -> String {
+        let signature = self.signer.sign(signing_input.as_bytes()).expect("sign");
+        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
     pub fn sign(&self, claims: &Value) -> String {
         self.sign_with_kid(Some(&self.kid), claims)
     }

@@ -5,7 +5,14 @@ use serde_json::{json, Value};
 
 use crate::generate::build::{CaseSpec, Expect, Reply};
 use crate::generate::error::GenerateError;
-use crate::generate::world::{alice, jwks_of, rsa, signed, DISCOVERY_URL, JWKS_URL, T0};
+use crate::generate::spec::Code;
+use crate::generate::world::{
+    alice, jwks_of, rsa, sign, signed, token, DISCOVERY_URL, JWKS_URL, T0,
+};
+use crate::issuer::TestKey;
+
+/// A year of seconds, the longest any value in seconds may be.
+const YEAR: u64 = 31_536_000;
 
 /// A configuration key set (`Some`, to the value made) or removed (`None`).
 type Change = (&'static str, Option<fn() -> Value>);
@@ -181,6 +188,78 @@ const REFUSED: &[Refused] = &[
         field: "refresh_ahead_s",
     },
     Refused {
+        slug: "leeway-over-a-year",
+        description: "leeway_s 31536001 is over a year (31536000 s): refused.",
+        changes: &[("leeway_s", Some(|| json!(31_536_001)))],
+        field: "leeway_s",
+    },
+    Refused {
+        slug: "cache-ttl-below-a-millisecond",
+        description: "cache_ttl_s 0.0009 is below one millisecond: refused like a zero.",
+        changes: &[("cache_ttl_s", Some(|| json!(0.0009)))],
+        field: "cache_ttl_s",
+    },
+    Refused {
+        slug: "cache-ttl-rounding-to-zero",
+        description: "cache_ttl_s 1e-10 would round to a zero duration (a refetch on every unknown kid): refused like a zero.",
+        changes: &[("cache_ttl_s", Some(|| json!(1e-10)))],
+        field: "cache_ttl_s",
+    },
+    Refused {
+        slug: "cooldown-below-a-millisecond",
+        description: "refresh_cooldown_s 0.0009 is below one millisecond: refused like a zero.",
+        changes: &[("refresh_cooldown_s", Some(|| json!(0.0009)))],
+        field: "refresh_cooldown_s",
+    },
+    Refused {
+        slug: "cooldown-over-a-year",
+        description: "refresh_cooldown_s 31536001 is over a year: refused.",
+        changes: &[("refresh_cooldown_s", Some(|| json!(31_536_001)))],
+        field: "refresh_cooldown_s",
+    },
+    Refused {
+        slug: "stale-window-over-a-year",
+        description: "stale_if_error_s 31536000.5 is over a year: refused.",
+        changes: &[("stale_if_error_s", Some(|| json!(31_536_000.5)))],
+        field: "stale_if_error_s",
+    },
+    Refused {
+        slug: "stale-window-huge",
+        description: "stale_if_error_s 1e300 is over a year (it would overflow a clock): refused.",
+        changes: &[("stale_if_error_s", Some(|| json!(1e300)))],
+        field: "stale_if_error_s",
+    },
+    Refused {
+        slug: "refresh-ahead-over-a-year",
+        description: "refresh_ahead_s 31536001 is over a year: refused.",
+        changes: &[("refresh_ahead_s", Some(|| json!(31_536_001)))],
+        field: "refresh_ahead_s",
+    },
+    Refused {
+        slug: "http-timeout-below-a-millisecond",
+        description: "http_timeout_s 0.0009 is below one millisecond: refused like a zero.",
+        changes: &[("http_timeout_s", Some(|| json!(0.0009)))],
+        field: "http_timeout_s",
+    },
+    Refused {
+        slug: "http-timeout-over-an-hour",
+        description: "http_timeout_s 3600.5 is over an hour (3600 s): refused.",
+        changes: &[("http_timeout_s", Some(|| json!(3600.5)))],
+        field: "http_timeout_s",
+    },
+    Refused {
+        slug: "http-timeout-huge",
+        description: "http_timeout_s 1e300 (it would overflow a clock at every fetch): refused.",
+        changes: &[("http_timeout_s", Some(|| json!(1e300)))],
+        field: "http_timeout_s",
+    },
+    Refused {
+        slug: "fetch-attempts-over-ten",
+        description: "fetch_attempts 11 is over 10, this verifier's ceiling (the rules are silent; an unbounded count retries a refusing issuer without end): refused.",
+        changes: &[("fetch_attempts", Some(|| json!(11)))],
+        field: "fetch_attempts",
+    },
+    Refused {
         slug: "fetch-attempts-zero",
         description: "fetch_attempts 0 is refused.",
         changes: &[("fetch_attempts", Some(|| json!(0)))],
@@ -210,6 +289,7 @@ pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
         cases.push(case.config_error(refused.field));
     }
     cases.extend(accepted_cases()?);
+    cases.extend(boundary_cases(&rsa()?)?);
     Ok(cases)
 }
 
@@ -239,6 +319,31 @@ fn accepted_cases() -> Result<Vec<CaseSpec>, GenerateError> {
             "cache-ttl-fraction",
             "cache_ttl_s 0.5 is inside (0, 86400]: accepted.",
             &[("cache_ttl_s", json!(0.5))],
+        ),
+        accepted(
+            "cache-ttl-one-millisecond",
+            "cache_ttl_s 0.001, the shortest accepted: the keys fetched for the token serve it.",
+            &[("cache_ttl_s", json!(0.001))],
+        ),
+        accepted(
+            "cooldown-one-millisecond",
+            "refresh_cooldown_s 0.001, the shortest accepted.",
+            &[("refresh_cooldown_s", json!(0.001))],
+        ),
+        accepted(
+            "cooldown-one-year",
+            "refresh_cooldown_s 31536000 (a year), the longest accepted.",
+            &[("refresh_cooldown_s", json!(YEAR))],
+        ),
+        accepted(
+            "refresh-ahead-one-year",
+            "refresh_ahead_s 31536000 (a year) is accepted; it is capped at half the freshness.",
+            &[("refresh_ahead_s", json!(YEAR))],
+        ),
+        accepted(
+            "http-timeout-one-hour",
+            "http_timeout_s 3600 (an hour), the longest accepted: keys are fetched with it.",
+            &[("http_timeout_s", json!(3600))],
         ),
         accepted(
             "stale-window-zero",
@@ -280,5 +385,46 @@ fn accepted_cases() -> Result<Vec<CaseSpec>, GenerateError> {
                 ("allow_insecure_http", json!(true)),
             ],
         ),
+    ])
+}
+
+/// The largest and smallest accepted values, each shown doing what it says
+/// at its boundary.
+fn boundary_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
+    let lasting = sign(&token(key).claim("exp", json!(T0 + 3 * YEAR)), key)?;
+    let long_expired = sign(&token(key).claim("exp", json!(T0 - YEAR + 1)), key)?;
+    let stale_end = T0 + 300 + YEAR;
+    Ok(vec![
+        CaseSpec::new(
+            "config/accepted/leeway-one-year",
+            "leeway_s 31536000 (a year), the longest accepted: a token expired a year less a second ago is still valid.",
+        )
+        .set("leeway_s", json!(YEAR))
+        .serve(JWKS_URL, Reply::json(jwks_of(&[key])))
+        .verify(T0, &long_expired, Expect::claims(alice())),
+        CaseSpec::new(
+            "config/accepted/stale-window-one-year",
+            "stale_if_error_s 31536000 (a year): with the issuer refusing, the keys serve until a year past their freshness and not at that instant (no clock overflows).",
+        )
+        .set("stale_if_error_s", json!(YEAR))
+        .serve(JWKS_URL, Reply::json(jwks_of(&[key])))
+        .verify(T0, &lasting, Expect::claims(alice()))
+        .serve(JWKS_URL, Reply::refused())
+        .verify(stale_end - 1, &lasting, Expect::claims(alice()))
+        .verify(stale_end, &lasting, Expect::error(Code::JwksFetchFailed)),
+        CaseSpec::new(
+            "config/accepted/http-timeout-one-millisecond",
+            "http_timeout_s 0.001, the shortest accepted: the verifier is built (the token is refused before any key is needed).",
+        )
+        .set("http_timeout_s", json!(0.001))
+        .verify(T0, "not-a-token", Expect::error(Code::MalformedToken)),
+        CaseSpec::new(
+            "config/accepted/fetch-attempts-ten-retries-ten-times",
+            "fetch_attempts 10 against a failing issuer: one refresh makes exactly ten requests, then fails.",
+        )
+        .set("fetch_attempts", json!(10))
+        .serve(JWKS_URL, Reply::empty(500))
+        .verify(T0, &lasting, Expect::error(Code::JwksFetchFailed))
+        .fetches(&[(JWKS_URL, 10)]),
     ])
 }

@@ -1,6 +1,7 @@
 //! `claims/scope/` and `claims/permissions/`: required scopes and
-//! permissions, and the 403 challenge listing what is missing (SPEC.md
-//! rows `insufficient_scope`, `insufficient_permissions`).
+//! permissions, and the 403 challenge listing every required one (SPEC.md
+//! rows `insufficient_scope`, `insufficient_permissions`, and its
+//! revision 2026-12-01).
 
 use serde_json::{json, Value};
 
@@ -54,10 +55,10 @@ fn scope_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
         Row { slug: "string-has-all", description: "Required [read, write], scope \"read write\": a space-separated string holding both, valid.", config: read_write.clone(), claims: json!({ "scope": "read write" }), expect: Expect::claims(alice()) },
         Row { slug: "string-extra-reordered", description: "Scope \"admin write read\": order and extra scopes do not matter, valid.", config: read_write.clone(), claims: json!({ "scope": "admin write read" }), expect: Expect::ok() },
         Row { slug: "array-has-all", description: "Scope as an array of strings [\"write\", \"read\"]: valid.", config: read_write.clone(), claims: json!({ "scope": ["write", "read"] }), expect: Expect::ok() },
-        Row { slug: "string-missing-one", description: "Scope \"read\" lacks write: insufficient_scope (403) with scope=\"write\" in the challenge.", config: read_write.clone(), claims: json!({ "scope": "read" }), expect: Expect::scope(&["write"]) },
-        Row { slug: "array-missing-one", description: "Scope [\"write\"] lacks read: insufficient_scope with scope=\"read\".", config: read_write.clone(), claims: json!({ "scope": ["write"] }), expect: Expect::scope(&["read"]) },
+        Row { slug: "string-missing-one", description: "Scope \"read\" lacks write: insufficient_scope (403); the challenge names every required scope, the granted read too: scope=\"read write\".", config: read_write.clone(), claims: json!({ "scope": "read" }), expect: Expect::scope(&["read", "write"]) },
+        Row { slug: "array-missing-one", description: "Scope [\"write\"] lacks read: insufficient_scope with every required scope in configuration order, scope=\"read write\".", config: read_write.clone(), claims: json!({ "scope": ["write"] }), expect: Expect::scope(&["read", "write"]) },
         Row { slug: "absent-lists-all-in-config-order", description: "Required [write, read, admin] and no scope claim: every scope is missing, listed in configuration order: scope=\"write read admin\".", config: json!({ "required_scopes": ["write", "read", "admin"] }), claims: json!({}), expect: Expect::scope(&["write", "read", "admin"]) },
-        Row { slug: "missing-listed-in-config-order", description: "Required [c, a, b], scope \"b\": the missing c and a are listed in configuration order, not sorted.", config: json!({ "required_scopes": ["c", "a", "b"] }), claims: json!({ "scope": "b" }), expect: Expect::scope(&["c", "a"]) },
+        Row { slug: "required-listed-in-config-order", description: "Required [c, a, b], scope \"b\": the challenge lists every required scope, the granted b included, in configuration order, not sorted: scope=\"c a b\".", config: json!({ "required_scopes": ["c", "a", "b"] }), claims: json!({ "scope": "b" }), expect: Expect::scope(&["c", "a", "b"]) },
         Row { slug: "exact-match-only", description: "Required [read], scope \"read:all reader\": no scope equals read, insufficient_scope.", config: json!({ "required_scopes": ["read"] }), claims: json!({ "scope": "read:all reader" }), expect: Expect::scope(&["read"]) },
         Row { slug: "case-sensitive", description: "Required [read], scope \"READ\": scopes are compared exactly, insufficient_scope.", config: json!({ "required_scopes": ["read"] }), claims: json!({ "scope": "READ" }), expect: Expect::scope(&["read"]) },
         Row { slug: "custom-claim-name", description: "scope_claim \"scp\": the array in scp is read, valid.", config: json!({ "required_scopes": ["read"], "scope_claim": "scp" }), claims: json!({ "scp": ["read"] }), expect: Expect::ok() },
@@ -74,7 +75,7 @@ fn permission_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
     let rows = vec![
         Row { slug: "array-has-all", description: "Required permissions [read:messages, write:messages] granted as an array: valid.", config: messages.clone(), claims: json!({ "permissions": ["write:messages", "read:messages", "admin"] }), expect: Expect::claims(alice()) },
         Row { slug: "string-has-all", description: "Permissions as a space-separated string holding both: valid.", config: messages.clone(), claims: json!({ "permissions": "read:messages write:messages" }), expect: Expect::ok() },
-        Row { slug: "missing-one", description: "Permissions [read:messages] lack write:messages: insufficient_permissions (403) with permissions=\"write:messages\".", config: messages.clone(), claims: json!({ "permissions": ["read:messages"] }), expect: Expect::permissions(&["write:messages"]) },
+        Row { slug: "missing-one", description: "Permissions [read:messages] lack write:messages: insufficient_permissions (403) whose challenge names every required permission: permissions=\"read:messages write:messages\".", config: messages.clone(), claims: json!({ "permissions": ["read:messages"] }), expect: Expect::permissions(&["read:messages", "write:messages"]) },
         Row { slug: "absent-lists-all-in-config-order", description: "No permissions claim: all missing, listed in configuration order.", config: messages.clone(), claims: json!({}), expect: Expect::permissions(&["read:messages", "write:messages"]) },
         Row { slug: "custom-claim-name", description: "permissions_claim \"perms\": the string in perms is read, valid.", config: json!({ "required_permissions": ["read:messages"], "permissions_claim": "perms" }), claims: json!({ "perms": "read:messages" }), expect: Expect::ok() },
     ];
