@@ -2,9 +2,11 @@
 //!
 //! Every rule is checked here, before josekit sees the key: josekit checks
 //! neither the RSA exponent nor the modulus size in bits, nor the length of
-//! EC or OKP coordinates. josekit is then handed a minimal JWK (`kty`, `crv`
-//! and the public parameters only) so that its own checks of `alg`, `use` and
-//! `key_ops` never disagree with ours.
+//! EC or OKP coordinates, and OpenSSL accepts Edwards points that are not
+//! canonical or of small order (their rules live in `edwards`). josekit is
+//! then handed a minimal JWK (`kty`, `crv` and the public parameters only)
+//! so that its own checks of `alg`, `use` and `key_ops` never disagree with
+//! ours.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -16,6 +18,7 @@ use openssl::nid::Nid;
 use serde_json::{Map, Value};
 
 use crate::alg::{Algorithm, Curve, KeyFamily};
+use crate::edwards::{self, EdwardsCurve, PointError};
 use crate::error::AuthError;
 
 /// Members that only a private (or symmetric) key carries.
@@ -113,6 +116,17 @@ pub(crate) enum Unusable {
     InvalidCoordinateLength,
     /// The EC point is not on the curve (or a coordinate is not below the field prime).
     PointNotOnCurve,
+    /// The OKP `x` is not the canonical encoding of its point (RFC 8032
+    /// sections 5.1.3 and 5.2.3): its y coordinate is not below the field
+    /// prime (for Ed448 that includes a set bit among the seven under the
+    /// sign bit), or x is zero and the sign bit is set.
+    OkpNotCanonical,
+    /// The OKP `x` decodes to no point of the curve: no x coordinate fits its y.
+    OkpNotOnCurve,
+    /// The OKP point has small order (it divides the cofactor: the 8 such
+    /// points of Ed25519, the 4 of Ed448). With such a key anyone can forge
+    /// a signature for any message, so it is refused like an RSA exponent of 1.
+    OkpSmallOrder,
     /// The key fits none of the allowed algorithms.
     NoAllowedAlgorithm,
     /// josekit refused to build a verifier from the checked key.
@@ -494,11 +508,24 @@ fn is_on_curve(nid: Nid, x: &[u8], y: &[u8]) -> Result<bool, openssl::error::Err
 fn parse_okp(jwk: &Map<String, Value>) -> Result<Material, Unusable> {
     let curve = parse_curve(jwk, KeyType::Okp)?;
     let x = decode_member(jwk, "x")?;
-    let expected_len = if curve == Curve::Ed448 { 57 } else { 32 };
-    if x.len() != expected_len {
-        return Err(Unusable::InvalidCoordinateLength);
-    }
+    let edwards = match curve {
+        Curve::Ed25519 => EdwardsCurve::Ed25519,
+        Curve::Ed448 => EdwardsCurve::Ed448,
+        Curve::P256 | Curve::P384 | Curve::P521 => return Err(Unusable::UnsupportedCurve),
+    };
+    edwards::check_public_key(edwards, &x).map_err(Unusable::from)?;
     Ok(Material::Okp { curve, x })
+}
+
+impl From<PointError> for Unusable {
+    fn from(error: PointError) -> Unusable {
+        match error {
+            PointError::WrongLength => Unusable::InvalidCoordinateLength,
+            PointError::NotCanonical => Unusable::OkpNotCanonical,
+            PointError::NotOnCurve => Unusable::OkpNotOnCurve,
+            PointError::SmallOrder => Unusable::OkpSmallOrder,
+        }
+    }
 }
 
 /// Keys, JWKs and signatures for tests, made with OpenSSL and josekit signers.

@@ -106,6 +106,7 @@ mod cache;
 mod claims;
 mod config;
 mod discovery;
+mod edwards;
 mod error;
 mod http;
 mod json;
