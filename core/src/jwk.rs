@@ -668,6 +668,67 @@ pub(crate) mod test_keys {
         out.extend(object(members));
         out
     }
+
+    /// An OKP JWK of `curve` with these `x` bytes.
+    pub(crate) fn okp_with_x(curve: Curve, x: &[u8]) -> Map<String, Value> {
+        object(json!({"kty": "OKP", "crv": curve.name(), "x": b64(x)}))
+    }
+
+    /// A small-order public key of `curve` and a signature that verifies
+    /// under it, in OpenSSL, for every message: `R = [s]B`, `S = s`.
+    ///
+    /// For Ed25519 the key is the identity `(0, 1)` (encoded y = 1):
+    /// OpenSSL checks `[S]B = R + [k]A`, which holds for every hash `k`
+    /// when `A` is the identity. For Ed448 the key is `(-1, 0)`, of order 4
+    /// (encoded as 57 zero bytes): OpenSSL refuses to decode points with
+    /// x = 0, but it checks `[4][S]B = [4]R + [4k]A`, and `[4]A` is the
+    /// identity. `s` is the secret scalar of a fresh OpenSSL key (its
+    /// clamped hashed seed, RFC 8032 sections 5.1.5 and 5.2.5, reduced
+    /// modulo the group order `L`), so OpenSSL's public key is `[s]B`.
+    pub(crate) fn small_order_forgery(curve: Curve) -> (Vec<u8>, Vec<u8>) {
+        use num_bigint::BigUint;
+        use openssl::hash::{hash, Hasher, MessageDigest};
+
+        let (private, scalar, order) = if curve == Curve::Ed448 {
+            let private = PKey::generate_ed448().unwrap();
+            let mut hasher = Hasher::new(MessageDigest::shake_256()).unwrap();
+            hasher.update(&private.raw_private_key().unwrap()).unwrap();
+            let mut digest = [0; 114];
+            hasher.finish_xof(&mut digest).unwrap();
+            let mut scalar = digest[..57].to_vec();
+            scalar[0] &= 0xfc;
+            scalar[55] |= 0x80;
+            scalar[56] = 0;
+            let order = (BigUint::from(1u32) << 446u32)
+                - BigUint::parse_bytes(
+                    b"13818066809895115352007386748515426880336692474882178609894547503885",
+                    10,
+                )
+                .unwrap();
+            (private, scalar, order)
+        } else {
+            let private = PKey::generate_ed25519().unwrap();
+            let digest =
+                hash(MessageDigest::sha512(), &private.raw_private_key().unwrap()).unwrap();
+            let mut scalar = digest[..32].to_vec();
+            scalar[0] &= 0xf8;
+            scalar[31] &= 0x7f;
+            scalar[31] |= 0x40;
+            let order = (BigUint::from(1u32) << 252u32)
+                + BigUint::parse_bytes(b"27742317777372353535851937790883648493", 10).unwrap();
+            (private, scalar, order)
+        };
+        let len = scalar.len();
+        let mut s = (BigUint::from_bytes_le(&scalar) % order).to_bytes_le();
+        s.resize(len, 0);
+        let mut signature = private.raw_public_key().unwrap();
+        signature.extend_from_slice(&s);
+        let mut key = vec![0; len];
+        if curve == Curve::Ed25519 {
+            key[0] = 1;
+        }
+        (key, signature)
+    }
 }
 
 #[cfg(test)]
@@ -682,6 +743,7 @@ mod tests {
 
     use super::test_keys::{self, b64, for_alg, sign, with};
     use super::*;
+    use crate::edwards::oracle;
 
     const INPUT: &[u8] = b"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9";
 
@@ -1087,6 +1149,123 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn small_order_keys_are_refused_although_openssl_would_accept_a_forgery() {
+        use openssl::pkey::Id;
+
+        for (curve, id) in [(Curve::Ed25519, Id::ED25519), (Curve::Ed448, Id::ED448)] {
+            let (small_order_key, forged) = test_keys::small_order_forgery(curve);
+            let weak = PKey::public_key_from_raw_bytes(&small_order_key, id).unwrap();
+            for message in [INPUT, b"eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhZG1pbiJ9"] {
+                let mut openssl_verifier = Verifier::new_without_digest(&weak).unwrap();
+                assert!(
+                    openssl_verifier.verify_oneshot(&forged, message).unwrap(),
+                    "{curve:?}: the forgery works in OpenSSL"
+                );
+            }
+            assert_eq!(
+                parse_one(
+                    &test_keys::okp_with_x(curve, &small_order_key),
+                    Algorithm::EdDSA
+                )
+                .err(),
+                Some(Unusable::OkpSmallOrder)
+            );
+        }
+    }
+
+    #[test]
+    fn every_encoding_of_a_small_order_point_is_refused() {
+        for (curve, edwards) in [
+            (Curve::Ed25519, EdwardsCurve::Ed25519),
+            (Curve::Ed448, EdwardsCurve::Ed448),
+        ] {
+            for encoding in oracle::small_order_encodings(edwards, oracle::EVERY_STRAY_PATTERN) {
+                let expected = match encoding.expected {
+                    PointError::SmallOrder => Unusable::OkpSmallOrder,
+                    PointError::NotCanonical => Unusable::OkpNotCanonical,
+                    other => panic!("{}: unexpected {other:?}", encoding.label),
+                };
+                let jwk = test_keys::okp_with_x(curve, &encoding.bytes);
+                assert_eq!(
+                    parse_one(&jwk, Algorithm::EdDSA).err(),
+                    Some(expected),
+                    "{}",
+                    encoding.label
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn okp_points_must_be_on_the_curve_and_canonical() {
+        for (curve, edwards) in [
+            (Curve::Ed25519, EdwardsCurve::Ed25519),
+            (Curve::Ed448, EdwardsCurve::Ed448),
+        ] {
+            let key = test_keys::okp(curve);
+            let x = URL_SAFE_NO_PAD
+                .decode(key.jwk["x"].as_str().unwrap())
+                .unwrap();
+            // Some flip of one bit of y leaves the curve (about half of all y do).
+            let mut affine = oracle::AffineCurve::new(edwards);
+            let off_curve = (0..8 * (x.len() - 1))
+                .map(|bit| {
+                    let mut flipped = x.clone();
+                    flipped[bit / 8] ^= 1 << (bit % 8);
+                    flipped
+                })
+                .find(|flipped| affine.judge(flipped) == Err(PointError::NotOnCurve))
+                .unwrap();
+            assert_eq!(
+                parse_one(
+                    &with(&key.jwk, json!({"x": b64(&off_curve)})),
+                    Algorithm::EdDSA
+                )
+                .err(),
+                Some(Unusable::OkpNotOnCurve)
+            );
+            // Every bit but the sign bit set: y = 2^255 - 1 for Ed25519, for
+            // Ed448 a y with all seven stray bits set; neither is below p.
+            let mut y_over_prime = vec![0xff; x.len()];
+            y_over_prime[x.len() - 1] = 0x7f;
+            assert_eq!(
+                parse_one(
+                    &with(&key.jwk, json!({"x": b64(&y_over_prime)})),
+                    Algorithm::EdDSA
+                )
+                .err(),
+                Some(Unusable::OkpNotCanonical)
+            );
+        }
+    }
+
+    /// The rules refuse the points whose order divides the cofactor, not
+    /// every point outside the prime-order subgroup: a key with a torsion
+    /// component gives no forgery without its private scalar.
+    #[test]
+    fn okp_keys_of_mixed_order_are_usable() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+
+        let key = test_keys::okp(Curve::Ed25519);
+        let x: [u8; 32] = URL_SAFE_NO_PAD
+            .decode(key.jwk["x"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let point = CompressedEdwardsY(x).decompress().unwrap();
+        for torsion in &EIGHT_TORSION[1..] {
+            let mixed = (point + torsion).compress().to_bytes();
+            assert!(!(point + torsion).is_torsion_free());
+            assert!(parse_one(
+                &test_keys::okp_with_x(Curve::Ed25519, &mixed),
+                Algorithm::EdDSA
+            )
+            .is_ok());
         }
     }
 

@@ -249,6 +249,8 @@ pub(crate) struct SmallOrderEncoding {
 
 /// Every pattern of the seven bits under Ed448's sign bit but none.
 pub(crate) const EVERY_STRAY_PATTERN: std::ops::Range<u8> = 1..0x80;
+/// Each of the seven bits under Ed448's sign bit alone.
+pub(crate) const EACH_STRAY_BIT: [u8; 7] = [1, 2, 4, 8, 16, 32, 64];
 
 /// Every encoding of every small-order point of `curve`: the canonical one
 /// (`SmallOrder`) and every non-canonical one (`NotCanonical`): y + p where
