@@ -27,8 +27,10 @@ const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
 const MIN_MODULUS_BITS: usize = 2048;
 /// The largest RSA modulus accepted, in bits.
 const MAX_MODULUS_BITS: usize = 16384;
-/// The longest RSA public exponent accepted, in bits.
-const MAX_EXPONENT_BITS: usize = 256;
+/// The longest RSA public exponent accepted, in bits: OpenSSL refuses longer
+/// ones for moduli over 3072 bits, which would make such a listed key fail
+/// every token as `invalid_signature` instead of being an unusable key.
+const MAX_EXPONENT_BITS: usize = 64;
 
 /// Public description of one usable signing key (returned by
 /// `get_signing_keys` / `get_signing_key`).
@@ -110,7 +112,7 @@ pub(crate) enum Unusable {
     InvalidParameter(&'static str),
     /// The RSA modulus is not 2048 to 16384 bits, or is even.
     InvalidModulus,
-    /// The RSA exponent is even, below 3, over 256 bits, or not below the modulus.
+    /// The RSA exponent is even, below 3, over 64 bits, or not below the modulus.
     InvalidExponent,
     /// An EC or OKP coordinate has the wrong length.
     InvalidCoordinateLength,
@@ -860,7 +862,7 @@ mod tests {
     }
 
     #[test]
-    fn exponent_must_be_odd_at_least_three_and_at_most_256_bits() {
+    fn exponent_must_be_odd_at_least_three_and_at_most_64_bits() {
         let modulus = test_keys::rsa(2048).private.rsa().unwrap().n().to_vec();
         let refused: [&[u8]; 5] = [&[0x01, 0x00, 0x00], &[2], &[], &[0], &[0, 1]];
         for exponent in refused {
@@ -870,14 +872,71 @@ mod tests {
                 "{exponent:?}"
             );
         }
-        let too_long = odd_number_of_bits(257);
-        assert_eq!(
-            parse_one(&rsa_with(&modulus, &too_long), Algorithm::RS256).err(),
-            Some(Unusable::InvalidExponent)
-        );
-        for exponent in [odd_number_of_bits(256), vec![3], vec![0, 1, 0, 1]] {
+        for too_long in [odd_number_of_bits(65), odd_number_of_bits(257)] {
+            assert_eq!(
+                parse_one(&rsa_with(&modulus, &too_long), Algorithm::RS256).err(),
+                Some(Unusable::InvalidExponent)
+            );
+        }
+        let mut padded_64_bits = vec![0, 0];
+        padded_64_bits.extend(odd_number_of_bits(64));
+        for exponent in [
+            odd_number_of_bits(64),
+            padded_64_bits,
+            vec![3],
+            vec![0, 1, 0, 1],
+        ] {
             assert!(parse_one(&rsa_with(&modulus, &exponent), Algorithm::RS256).is_ok());
         }
+    }
+
+    /// OpenSSL's own limit: over 3072 bits of modulus, it refuses to use
+    /// an exponent over 64 bits at all, so every token would fail as
+    /// `invalid_signature`; such a key must be unusable instead.
+    #[test]
+    fn exponents_over_64_bits_are_refused_where_openssl_cannot_use_them() {
+        let modulus = odd_number_of_bits(4096);
+        let raw_rsa = |exponent: &[u8]| {
+            let key = Rsa::from_public_components(
+                BigNum::from_slice(&modulus).unwrap(),
+                BigNum::from_slice(exponent).unwrap(),
+            )
+            .unwrap();
+            let mut out = vec![0; 512];
+            key.public_decrypt(&[0x5a; 512], &mut out, Padding::NONE)
+        };
+        assert_eq!(raw_rsa(&odd_number_of_bits(64)).ok(), Some(512));
+        let error = raw_rsa(&odd_number_of_bits(65)).unwrap_err();
+        assert!(
+            error
+                .errors()
+                .iter()
+                .any(|e| e.reason() == Some("bad e value")),
+            "{error}"
+        );
+        for (bits, usable) in [(64, true), (65, false)] {
+            let parsed = parse_one(
+                &rsa_with(&modulus, &odd_number_of_bits(bits)),
+                Algorithm::RS256,
+            );
+            assert_eq!(
+                parsed.err(),
+                (!usable).then_some(Unusable::InvalidExponent),
+                "{bits}"
+            );
+        }
+    }
+
+    /// A real key with a 64-bit exponent signs and verifies.
+    #[test]
+    fn a_key_with_a_64_bit_exponent_verifies() {
+        let exponent = BigNum::from_slice(&odd_number_of_bits(64)).unwrap();
+        let rsa = Rsa::generate_with_e(2048, &exponent).unwrap();
+        let jwk = rsa_with(&rsa.n().to_vec(), &rsa.e().to_vec());
+        let private = PKey::from_rsa(rsa).unwrap();
+        let parsed = parse_one(&jwk, Algorithm::RS256).unwrap();
+        let signature = sign(Algorithm::RS256, &private, INPUT);
+        assert_eq!(parsed.verify(Algorithm::RS256, INPUT, &signature), Ok(()));
     }
 
     #[test]
