@@ -2,9 +2,11 @@
 //!
 //! Every rule is checked here, before josekit sees the key: josekit checks
 //! neither the RSA exponent nor the modulus size in bits, nor the length of
-//! EC or OKP coordinates. josekit is then handed a minimal JWK (`kty`, `crv`
-//! and the public parameters only) so that its own checks of `alg`, `use` and
-//! `key_ops` never disagree with ours.
+//! EC or OKP coordinates, and OpenSSL accepts Edwards points that are not
+//! canonical or of small order (their rules live in `edwards`). josekit is
+//! then handed a minimal JWK (`kty`, `crv` and the public parameters only)
+//! so that its own checks of `alg`, `use` and `key_ops` never disagree with
+//! ours.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -16,6 +18,7 @@ use openssl::nid::Nid;
 use serde_json::{Map, Value};
 
 use crate::alg::{Algorithm, Curve, KeyFamily};
+use crate::edwards::{self, EdwardsCurve, PointError};
 use crate::error::AuthError;
 
 /// Members that only a private (or symmetric) key carries.
@@ -24,8 +27,10 @@ const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
 const MIN_MODULUS_BITS: usize = 2048;
 /// The largest RSA modulus accepted, in bits.
 const MAX_MODULUS_BITS: usize = 16384;
-/// The longest RSA public exponent accepted, in bits.
-const MAX_EXPONENT_BITS: usize = 256;
+/// The longest RSA public exponent accepted, in bits: OpenSSL refuses longer
+/// ones for moduli over 3072 bits, which would make such a listed key fail
+/// every token as `invalid_signature` instead of being an unusable key.
+const MAX_EXPONENT_BITS: usize = 64;
 
 /// Public description of one usable signing key (returned by
 /// `get_signing_keys` / `get_signing_key`).
@@ -107,12 +112,23 @@ pub(crate) enum Unusable {
     InvalidParameter(&'static str),
     /// The RSA modulus is not 2048 to 16384 bits, or is even.
     InvalidModulus,
-    /// The RSA exponent is even, below 3, over 256 bits, or not below the modulus.
+    /// The RSA exponent is even, below 3, over 64 bits, or not below the modulus.
     InvalidExponent,
     /// An EC or OKP coordinate has the wrong length.
     InvalidCoordinateLength,
     /// The EC point is not on the curve (or a coordinate is not below the field prime).
     PointNotOnCurve,
+    /// The OKP `x` is not the canonical encoding of its point (RFC 8032
+    /// sections 5.1.3 and 5.2.3): its y coordinate is not below the field
+    /// prime (for Ed448 that includes a set bit among the seven under the
+    /// sign bit), or x is zero and the sign bit is set.
+    OkpNotCanonical,
+    /// The OKP `x` decodes to no point of the curve: no x coordinate fits its y.
+    OkpNotOnCurve,
+    /// The OKP point has small order (it divides the cofactor: the 8 such
+    /// points of Ed25519, the 4 of Ed448). With such a key anyone can forge
+    /// a signature for any message, so it is refused like an RSA exponent of 1.
+    OkpSmallOrder,
     /// The key fits none of the allowed algorithms.
     NoAllowedAlgorithm,
     /// josekit refused to build a verifier from the checked key.
@@ -494,11 +510,24 @@ fn is_on_curve(nid: Nid, x: &[u8], y: &[u8]) -> Result<bool, openssl::error::Err
 fn parse_okp(jwk: &Map<String, Value>) -> Result<Material, Unusable> {
     let curve = parse_curve(jwk, KeyType::Okp)?;
     let x = decode_member(jwk, "x")?;
-    let expected_len = if curve == Curve::Ed448 { 57 } else { 32 };
-    if x.len() != expected_len {
-        return Err(Unusable::InvalidCoordinateLength);
-    }
+    let edwards = match curve {
+        Curve::Ed25519 => EdwardsCurve::Ed25519,
+        Curve::Ed448 => EdwardsCurve::Ed448,
+        Curve::P256 | Curve::P384 | Curve::P521 => return Err(Unusable::UnsupportedCurve),
+    };
+    edwards::check_public_key(edwards, &x).map_err(Unusable::from)?;
     Ok(Material::Okp { curve, x })
+}
+
+impl From<PointError> for Unusable {
+    fn from(error: PointError) -> Unusable {
+        match error {
+            PointError::WrongLength => Unusable::InvalidCoordinateLength,
+            PointError::NotCanonical => Unusable::OkpNotCanonical,
+            PointError::NotOnCurve => Unusable::OkpNotOnCurve,
+            PointError::SmallOrder => Unusable::OkpSmallOrder,
+        }
+    }
 }
 
 /// Keys, JWKs and signatures for tests, made with OpenSSL and josekit signers.
@@ -641,6 +670,67 @@ pub(crate) mod test_keys {
         out.extend(object(members));
         out
     }
+
+    /// An OKP JWK of `curve` with these `x` bytes.
+    pub(crate) fn okp_with_x(curve: Curve, x: &[u8]) -> Map<String, Value> {
+        object(json!({"kty": "OKP", "crv": curve.name(), "x": b64(x)}))
+    }
+
+    /// A small-order public key of `curve` and a signature that verifies
+    /// under it, in OpenSSL, for every message: `R = [s]B`, `S = s`.
+    ///
+    /// For Ed25519 the key is the identity `(0, 1)` (encoded y = 1):
+    /// OpenSSL checks `[S]B = R + [k]A`, which holds for every hash `k`
+    /// when `A` is the identity. For Ed448 the key is `(-1, 0)`, of order 4
+    /// (encoded as 57 zero bytes): OpenSSL refuses to decode points with
+    /// x = 0, but it checks `[4][S]B = [4]R + [4k]A`, and `[4]A` is the
+    /// identity. `s` is the secret scalar of a fresh OpenSSL key (its
+    /// clamped hashed seed, RFC 8032 sections 5.1.5 and 5.2.5, reduced
+    /// modulo the group order `L`), so OpenSSL's public key is `[s]B`.
+    pub(crate) fn small_order_forgery(curve: Curve) -> (Vec<u8>, Vec<u8>) {
+        use num_bigint::BigUint;
+        use openssl::hash::{hash, Hasher, MessageDigest};
+
+        let (private, scalar, order) = if curve == Curve::Ed448 {
+            let private = PKey::generate_ed448().unwrap();
+            let mut hasher = Hasher::new(MessageDigest::shake_256()).unwrap();
+            hasher.update(&private.raw_private_key().unwrap()).unwrap();
+            let mut digest = [0; 114];
+            hasher.finish_xof(&mut digest).unwrap();
+            let mut scalar = digest[..57].to_vec();
+            scalar[0] &= 0xfc;
+            scalar[55] |= 0x80;
+            scalar[56] = 0;
+            let order = (BigUint::from(1u32) << 446u32)
+                - BigUint::parse_bytes(
+                    b"13818066809895115352007386748515426880336692474882178609894547503885",
+                    10,
+                )
+                .unwrap();
+            (private, scalar, order)
+        } else {
+            let private = PKey::generate_ed25519().unwrap();
+            let digest =
+                hash(MessageDigest::sha512(), &private.raw_private_key().unwrap()).unwrap();
+            let mut scalar = digest[..32].to_vec();
+            scalar[0] &= 0xf8;
+            scalar[31] &= 0x7f;
+            scalar[31] |= 0x40;
+            let order = (BigUint::from(1u32) << 252u32)
+                + BigUint::parse_bytes(b"27742317777372353535851937790883648493", 10).unwrap();
+            (private, scalar, order)
+        };
+        let len = scalar.len();
+        let mut s = (BigUint::from_bytes_le(&scalar) % order).to_bytes_le();
+        s.resize(len, 0);
+        let mut signature = private.raw_public_key().unwrap();
+        signature.extend_from_slice(&s);
+        let mut key = vec![0; len];
+        if curve == Curve::Ed25519 {
+            key[0] = 1;
+        }
+        (key, signature)
+    }
 }
 
 #[cfg(test)]
@@ -655,6 +745,7 @@ mod tests {
 
     use super::test_keys::{self, b64, for_alg, sign, with};
     use super::*;
+    use crate::edwards::oracle;
 
     const INPUT: &[u8] = b"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9";
 
@@ -771,7 +862,7 @@ mod tests {
     }
 
     #[test]
-    fn exponent_must_be_odd_at_least_three_and_at_most_256_bits() {
+    fn exponent_must_be_odd_at_least_three_and_at_most_64_bits() {
         let modulus = test_keys::rsa(2048).private.rsa().unwrap().n().to_vec();
         let refused: [&[u8]; 5] = [&[0x01, 0x00, 0x00], &[2], &[], &[0], &[0, 1]];
         for exponent in refused {
@@ -781,14 +872,71 @@ mod tests {
                 "{exponent:?}"
             );
         }
-        let too_long = odd_number_of_bits(257);
-        assert_eq!(
-            parse_one(&rsa_with(&modulus, &too_long), Algorithm::RS256).err(),
-            Some(Unusable::InvalidExponent)
-        );
-        for exponent in [odd_number_of_bits(256), vec![3], vec![0, 1, 0, 1]] {
+        for too_long in [odd_number_of_bits(65), odd_number_of_bits(257)] {
+            assert_eq!(
+                parse_one(&rsa_with(&modulus, &too_long), Algorithm::RS256).err(),
+                Some(Unusable::InvalidExponent)
+            );
+        }
+        let mut padded_64_bits = vec![0, 0];
+        padded_64_bits.extend(odd_number_of_bits(64));
+        for exponent in [
+            odd_number_of_bits(64),
+            padded_64_bits,
+            vec![3],
+            vec![0, 1, 0, 1],
+        ] {
             assert!(parse_one(&rsa_with(&modulus, &exponent), Algorithm::RS256).is_ok());
         }
+    }
+
+    /// OpenSSL's own limit: over 3072 bits of modulus, it refuses to use
+    /// an exponent over 64 bits at all, so every token would fail as
+    /// `invalid_signature`; such a key must be unusable instead.
+    #[test]
+    fn exponents_over_64_bits_are_refused_where_openssl_cannot_use_them() {
+        let modulus = odd_number_of_bits(4096);
+        let raw_rsa = |exponent: &[u8]| {
+            let key = Rsa::from_public_components(
+                BigNum::from_slice(&modulus).unwrap(),
+                BigNum::from_slice(exponent).unwrap(),
+            )
+            .unwrap();
+            let mut out = vec![0; 512];
+            key.public_decrypt(&[0x5a; 512], &mut out, Padding::NONE)
+        };
+        assert_eq!(raw_rsa(&odd_number_of_bits(64)).ok(), Some(512));
+        let error = raw_rsa(&odd_number_of_bits(65)).unwrap_err();
+        assert!(
+            error
+                .errors()
+                .iter()
+                .any(|e| e.reason() == Some("bad e value")),
+            "{error}"
+        );
+        for (bits, usable) in [(64, true), (65, false)] {
+            let parsed = parse_one(
+                &rsa_with(&modulus, &odd_number_of_bits(bits)),
+                Algorithm::RS256,
+            );
+            assert_eq!(
+                parsed.err(),
+                (!usable).then_some(Unusable::InvalidExponent),
+                "{bits}"
+            );
+        }
+    }
+
+    /// A real key with a 64-bit exponent signs and verifies.
+    #[test]
+    fn a_key_with_a_64_bit_exponent_verifies() {
+        let exponent = BigNum::from_slice(&odd_number_of_bits(64)).unwrap();
+        let rsa = Rsa::generate_with_e(2048, &exponent).unwrap();
+        let jwk = rsa_with(&rsa.n().to_vec(), &rsa.e().to_vec());
+        let private = PKey::from_rsa(rsa).unwrap();
+        let parsed = parse_one(&jwk, Algorithm::RS256).unwrap();
+        let signature = sign(Algorithm::RS256, &private, INPUT);
+        assert_eq!(parsed.verify(Algorithm::RS256, INPUT, &signature), Ok(()));
     }
 
     #[test]
@@ -1060,6 +1208,123 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn small_order_keys_are_refused_although_openssl_would_accept_a_forgery() {
+        use openssl::pkey::Id;
+
+        for (curve, id) in [(Curve::Ed25519, Id::ED25519), (Curve::Ed448, Id::ED448)] {
+            let (small_order_key, forged) = test_keys::small_order_forgery(curve);
+            let weak = PKey::public_key_from_raw_bytes(&small_order_key, id).unwrap();
+            for message in [INPUT, b"eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhZG1pbiJ9"] {
+                let mut openssl_verifier = Verifier::new_without_digest(&weak).unwrap();
+                assert!(
+                    openssl_verifier.verify_oneshot(&forged, message).unwrap(),
+                    "{curve:?}: the forgery works in OpenSSL"
+                );
+            }
+            assert_eq!(
+                parse_one(
+                    &test_keys::okp_with_x(curve, &small_order_key),
+                    Algorithm::EdDSA
+                )
+                .err(),
+                Some(Unusable::OkpSmallOrder)
+            );
+        }
+    }
+
+    #[test]
+    fn every_encoding_of_a_small_order_point_is_refused() {
+        for (curve, edwards) in [
+            (Curve::Ed25519, EdwardsCurve::Ed25519),
+            (Curve::Ed448, EdwardsCurve::Ed448),
+        ] {
+            for encoding in oracle::small_order_encodings(edwards, oracle::EVERY_STRAY_PATTERN) {
+                let expected = match encoding.expected {
+                    PointError::SmallOrder => Unusable::OkpSmallOrder,
+                    PointError::NotCanonical => Unusable::OkpNotCanonical,
+                    other => panic!("{}: unexpected {other:?}", encoding.label),
+                };
+                let jwk = test_keys::okp_with_x(curve, &encoding.bytes);
+                assert_eq!(
+                    parse_one(&jwk, Algorithm::EdDSA).err(),
+                    Some(expected),
+                    "{}",
+                    encoding.label
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn okp_points_must_be_on_the_curve_and_canonical() {
+        for (curve, edwards) in [
+            (Curve::Ed25519, EdwardsCurve::Ed25519),
+            (Curve::Ed448, EdwardsCurve::Ed448),
+        ] {
+            let key = test_keys::okp(curve);
+            let x = URL_SAFE_NO_PAD
+                .decode(key.jwk["x"].as_str().unwrap())
+                .unwrap();
+            // Some flip of one bit of y leaves the curve (about half of all y do).
+            let mut affine = oracle::AffineCurve::new(edwards);
+            let off_curve = (0..8 * (x.len() - 1))
+                .map(|bit| {
+                    let mut flipped = x.clone();
+                    flipped[bit / 8] ^= 1 << (bit % 8);
+                    flipped
+                })
+                .find(|flipped| affine.judge(flipped) == Err(PointError::NotOnCurve))
+                .unwrap();
+            assert_eq!(
+                parse_one(
+                    &with(&key.jwk, json!({"x": b64(&off_curve)})),
+                    Algorithm::EdDSA
+                )
+                .err(),
+                Some(Unusable::OkpNotOnCurve)
+            );
+            // Every bit but the sign bit set: y = 2^255 - 1 for Ed25519, for
+            // Ed448 a y with all seven stray bits set; neither is below p.
+            let mut y_over_prime = vec![0xff; x.len()];
+            y_over_prime[x.len() - 1] = 0x7f;
+            assert_eq!(
+                parse_one(
+                    &with(&key.jwk, json!({"x": b64(&y_over_prime)})),
+                    Algorithm::EdDSA
+                )
+                .err(),
+                Some(Unusable::OkpNotCanonical)
+            );
+        }
+    }
+
+    /// The rules refuse the points whose order divides the cofactor, not
+    /// every point outside the prime-order subgroup: a key with a torsion
+    /// component gives no forgery without its private scalar.
+    #[test]
+    fn okp_keys_of_mixed_order_are_usable() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+
+        let key = test_keys::okp(Curve::Ed25519);
+        let x: [u8; 32] = URL_SAFE_NO_PAD
+            .decode(key.jwk["x"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let point = CompressedEdwardsY(x).decompress().unwrap();
+        for torsion in &EIGHT_TORSION[1..] {
+            let mixed = (point + torsion).compress().to_bytes();
+            assert!(!(point + torsion).is_torsion_free());
+            assert!(parse_one(
+                &test_keys::okp_with_x(Curve::Ed25519, &mixed),
+                Algorithm::EdDSA
+            )
+            .is_ok());
         }
     }
 

@@ -179,6 +179,7 @@ mod tests {
 
     use super::*;
     use crate::alg::Curve;
+    use crate::edwards::{oracle, EdwardsCurve};
     use crate::jwk::test_keys::{self, sign, with};
 
     const INPUT: &[u8] = b"header.payload";
@@ -245,6 +246,44 @@ mod tests {
         ]));
         let set = KeySet::parse(&doc, &Algorithm::ALL).unwrap();
         assert_eq!(kids(&set), [Some("a".into()), Some("b".into())]);
+    }
+
+    #[test]
+    fn a_small_order_edwards_key_alone_makes_the_set_unusable_and_spoils_no_other() {
+        for (curve, edwards) in [
+            (Curve::Ed25519, EdwardsCurve::Ed25519),
+            (Curve::Ed448, EdwardsCurve::Ed448),
+        ] {
+            let good = test_keys::okp(curve);
+            let good_jwk = with(&good.jwk, json!({"kid": "good"}));
+            let signature = sign(Algorithm::EdDSA, &good.private, INPUT);
+            for encoding in oracle::small_order_encodings(edwards, oracle::EACH_STRAY_BIT) {
+                let bad = with(
+                    &test_keys::okp_with_x(curve, &encoding.bytes),
+                    json!({"kid": "small"}),
+                );
+                assert_eq!(
+                    KeySet::parse(&body(json!([bad])), &[Algorithm::EdDSA]).err(),
+                    Some(SourceProblem::NoUsableKey),
+                    "alone: {}",
+                    encoding.label
+                );
+                let set =
+                    KeySet::parse(&body(json!([bad, good_jwk])), &[Algorithm::EdDSA]).unwrap();
+                assert!(
+                    matches!(
+                        set.select(Some("small"), Algorithm::EdDSA),
+                        Selection::NotFound
+                    ),
+                    "beside: {}",
+                    encoding.label
+                );
+                let Selection::One(key) = set.select(Some("good"), Algorithm::EdDSA) else {
+                    panic!("the good key is selected");
+                };
+                assert_eq!(key.verify(Algorithm::EdDSA, INPUT, &signature), Ok(()));
+            }
+        }
     }
 
     #[test]

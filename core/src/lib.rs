@@ -16,7 +16,7 @@
 //! | Error codes, statuses, `WWW-Authenticate` | `error` |
 //! | `Authorization` header | `bearer` |
 //! | Token length, compact parsing, header policy | `token` (strict JSON in `json`) |
-//! | Keys: usability, validity, signatures | `jwk`; the set, its limits and key selection in `jwks` |
+//! | Keys: usability, validity, signatures | `jwk` (Edwards points: `edwards`); the set, its limits and key selection in `jwks` |
 //! | Claims, scopes, permissions | `claims` |
 //! | Configuration | `config` |
 //! | Fetching and caching | `source` (the state machine), `cache` (windows, `Cache-Control`), `backoff` (rule 5), `discovery` (rule 1) |
@@ -106,6 +106,7 @@ mod cache;
 mod claims;
 mod config;
 mod discovery;
+mod edwards;
 mod error;
 mod http;
 mod json;

@@ -12,6 +12,7 @@ mod fixed;
 mod key;
 mod keyset;
 mod sign;
+pub mod small_order;
 pub mod tamper;
 mod token;
 

@@ -11,12 +11,19 @@ use crate::generate::spec::Code;
 use crate::generate::world::{
     alice, jwk_edited, jwks, jwks_of, key, rsa, rsa2047, sign, signed, token, JWKS_URL, T0,
 };
-use crate::issuer::{b64url, b64url_decode, FixedKey, IssuerError, TestKey};
+use crate::issuer::small_order::{forgery, small_order_keys, with_stray_bit, SmallOrderKey};
+use crate::issuer::{b64url, b64url_decode, FixedKey, IssuerError, KeyKind, TestKey};
 
 /// SPEC.md: the body limit of a key set, 512 KiB.
 const MAX_BODY_BYTES: usize = 512 * 1024;
 /// SPEC.md: at most this many keys in a set.
 const MAX_KEYS: usize = 100;
+
+/// RSA 4096 keys (TEST ONLY) with public exponents of 64 bits (2^63 + 29)
+/// and 65 bits (2^64 + 13), on either side of the rules' limit: OpenSSL
+/// refuses exponents over 64 bits with moduli over 3072 bits.
+const RSA_4096_E64_PEM: &str = include_str!("../keys/rsa4096-e64.pem");
+const RSA_4096_E65_PEM: &str = include_str!("../keys/rsa4096-e65.pem");
 
 pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
     let mut cases = fit_cases()?;
@@ -24,6 +31,7 @@ pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
     cases.extend(rsa_cases()?);
     cases.extend(ec_cases()?);
     cases.extend(okp_cases()?);
+    cases.extend(small_order_cases()?);
     cases.extend(other_kind_cases()?);
     cases.extend(set_cases()?);
     cases.extend(document_cases()?);
@@ -279,9 +287,8 @@ fn rsa_cases() -> Result<Vec<CaseSpec>, GenerateError> {
         &base.clone().with_kid("rsa-16385"),
         &[("n", Some(json!(b64url(&huge_modulus))))],
     );
-    let mut e_257_bits = vec![0x01];
-    e_257_bits.extend(std::iter::repeat_n(0x00, 31));
-    e_257_bits.push(0x01);
+    let e64 = TestKey::from_pem(RSA_4096_E64_PEM)?.with_kid("rsa4096-e64");
+    let e65 = TestKey::from_pem(RSA_4096_E65_PEM)?.with_kid("rsa4096-e65");
     Ok(vec![
         alone(
             "keys/rsa/1024-bit-alone",
@@ -339,13 +346,27 @@ fn rsa_cases() -> Result<Vec<CaseSpec>, GenerateError> {
             &kid_token("rsa-e-even")?,
             &["RS256"],
         ),
-        alone(
-            "keys/rsa/exponent-over-256-bits",
-            "Public exponent 2^256 + 1 is odd but 257 bits long (at most 256): unusable, jwks_error.",
-            exponent("rsa-e-257", e_257_bits),
-            &kid_token("rsa-e-257")?,
+        accepted(
+            "keys/rsa/exponent-64-bits",
+            "A 4096-bit RSA key whose public exponent is 64 bits long (2^63 + 29), the longest allowed: its token verifies (OpenSSL takes exponents of up to 64 bits with moduli over 3072 bits).",
+            vec![e64.public_jwk()],
+            &signed(&e64)?,
             &["RS256"],
         ),
+        alone(
+            "keys/rsa/exponent-65-bits-alone",
+            "A 4096-bit RSA key whose public exponent is 65 bits long (2^64 + 13), over the 64-bit limit: unusable, jwks_error, although its token is correctly signed (OpenSSL refuses such an exponent with a modulus over 3072 bits, so the key would fail every token as invalid_signature).",
+            e65.public_jwk(),
+            &signed(&e65)?,
+            &["RS256"],
+        ),
+        beside(
+            "keys/rsa/exponent-65-bits-beside-a-good-key",
+            "The 4096-bit key with a 65-bit exponent beside a good key: its correctly signed token finds no usable key (key_not_found), never invalid_signature.",
+            e65.public_jwk(),
+            &signed(&e65)?,
+            &["RS256"],
+        )?,
     ])
 }
 
@@ -436,6 +457,130 @@ fn okp_cases() -> Result<Vec<CaseSpec>, GenerateError> {
             &allowed,
         ),
     ])
+}
+
+/// The fixed key of an Edwards curve, its `crv` and its name in case names.
+fn edwards_curves() -> Result<[(TestKey, &'static str, &'static str); 2], GenerateError> {
+    Ok([
+        (key(FixedKey::Ed25519)?, "Ed25519", "ed25519"),
+        (key(FixedKey::Ed448)?, "Ed448", "ed448"),
+    ])
+}
+
+/// Every encoding of every small-order point of `kind`, and for Ed448
+/// each of the seven stray bits on the point (-1, 0) (all zero bytes).
+fn small_order_encodings(kind: KeyKind) -> Result<Vec<SmallOrderKey>, GenerateError> {
+    let mut keys = small_order_keys(kind)?;
+    if kind == KeyKind::Ed448 {
+        let zero = keys
+            .iter()
+            .find(|key| key.x.iter().all(|byte| *byte == 0))
+            .cloned()
+            .ok_or_else(|| shape_error("the Ed448 point (-1, 0)"))?;
+        keys.extend((0..7).map(|bit| with_stray_bit(&zero, bit)));
+    }
+    Ok(keys)
+}
+
+/// An OKP JWK with this `x`, as an issuer would publish it.
+fn okp_jwk(crv: &str, kid: &str, x: &[u8]) -> Value {
+    json!({ "kty": "OKP", "crv": crv, "x": b64url(x), "kid": kid, "use": "sig", "alg": "EdDSA" })
+}
+
+/// The standard token for `kid`, claiming `sub` admin, with `signature`:
+/// the forgery of `seed`, which verifies in OpenSSL under a small-order key.
+fn forged_token(seed: &TestKey, kid: &str) -> Result<String, GenerateError> {
+    let forged = forgery(seed)?;
+    Ok(token(seed)
+        .header("kid", json!(kid))
+        .claim("sub", json!("admin"))
+        .with_signature(&forged.signature))
+}
+
+/// SPEC.md "Keys": an OKP point must be canonically encoded and not of
+/// small order. Each small-order encoding alone in a set, all of them
+/// beside a good key of the curve, and the forgery they allow refused.
+fn small_order_cases() -> Result<Vec<CaseSpec>, GenerateError> {
+    let mut cases = Vec::new();
+    for (good, crv, curve) in edwards_curves()? {
+        let encodings = small_order_encodings(good.kind())?;
+        let kid = |encoding: &SmallOrderKey| format!("{curve}-{}", encoding.label);
+        for encoding in &encodings {
+            let why = if encoding.canonical {
+                "a point of small order lets anyone forge a signature for any message, so the key is unusable"
+            } else {
+                "the encoding is not canonical (and the point is of small order), so the key is unusable"
+            };
+            cases.push(alone(
+                &format!("keys/okp/{curve}-small-order/{}", encoding.label),
+                &format!("An {crv} key that is {}, alone in the set, with a token carrying the signature R = [s]B, S = s: {why}, and the set has none: jwks_error.", encoding.description),
+                okp_jwk(crv, &kid(encoding), &encoding.x),
+                &forged_token(&good, &kid(encoding))?,
+                &["EdDSA"],
+            ));
+        }
+        let mut set: Vec<Value> = encodings
+            .iter()
+            .map(|encoding| okp_jwk(crv, &kid(encoding), &encoding.x))
+            .collect();
+        set.push(good.public_jwk());
+        let mut case = CaseSpec::new(
+            &format!("keys/okp/{curve}-small-order/all-beside-a-good-key"),
+            &format!("Every encoding of every {crv} point of small order ({} keys), each under its own kid, beside a good {crv} key: a token for each of them finds no usable key (key_not_found, with no refetch: the set was fetched just now), and the good key's token still verifies.", encodings.len()),
+        )
+        .set("allowed_algs", json!(["EdDSA"]))
+        .serve(JWKS_URL, Reply::json(jwks(set)));
+        for encoding in &encodings {
+            case = case.verify(
+                T0,
+                &forged_token(&good, &kid(encoding))?,
+                Expect::error(Code::KeyNotFound),
+            );
+        }
+        cases.push(
+            case.verify(T0, &signed(&good)?, Expect::claims(alice()))
+                .fetches(&[(JWKS_URL, 1)]),
+        );
+    }
+    cases.extend(forgery_cases()?);
+    Ok(cases)
+}
+
+/// The forged token of issue-style attacks: `sub` admin, signed with
+/// R = [s]B, S = s, which OpenSSL verifies under the small-order key.
+fn forgery_cases() -> Result<Vec<CaseSpec>, GenerateError> {
+    let mut cases = Vec::new();
+    for (seed, crv, curve) in edwards_curves()? {
+        let forged = forgery(&seed)?;
+        let point = if crv == "Ed448" {
+            "(-1, 0), of order 4 (57 zero bytes; OpenSSL's Ed448 check is cofactored)"
+        } else {
+            "the identity (0, 1)"
+        };
+        let name = if crv == "Ed448" {
+            "order-4"
+        } else {
+            "identity"
+        };
+        let kid = format!("{curve}-{name}");
+        let jwk = okp_jwk(crv, &kid, &forged.x);
+        let token = forged_token(&seed, &kid)?;
+        cases.push(alone(
+            &format!("keys/okp/{curve}-{name}-forgery-alone"),
+            &format!("An {crv} key that is {point}, and a token claiming sub admin whose signature R = [s]B, S = s verifies under that key in OpenSSL for any message: the key is unusable, so jwks_error, never success."),
+            jwk.clone(),
+            &token,
+            &["EdDSA"],
+        ));
+        cases.push(beside(
+            &format!("keys/okp/{curve}-{name}-forgery-beside-a-good-key"),
+            &format!("The {crv} forgery beside a good key: the forged admin token finds no usable key (key_not_found), the good key's token verifies."),
+            jwk,
+            &token,
+            &["EdDSA"],
+        )?);
+    }
+    Ok(cases)
 }
 
 /// `key`'s public JWK plus its private members `members` (base64url).
