@@ -112,6 +112,8 @@ mod http;
 mod json;
 mod jwk;
 mod jwks;
+#[doc(hidden)]
+pub mod parts;
 mod source;
 mod time;
 mod token;
