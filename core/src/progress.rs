@@ -67,3 +67,13 @@ pub enum FetchNext {
     /// wait for it.
     Ended,
 }
+
+impl FetchNext {
+    /// The refresh's next request, `None` once it has ended.
+    pub fn into_request(self) -> Option<FetchRequest> {
+        match self {
+            FetchNext::Perform(request) => Some(request),
+            FetchNext::Ended => None,
+        }
+    }
+}
