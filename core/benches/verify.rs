@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use josekit::jws::{JwsSigner, ES256, RS256};
 use oidc_jwt_verifier_core::{
-    AuthConfig, FetchNext, HttpResponse, Now, Progress, UnixTime, Verifier,
+    AuthConfig, FetchNext, HttpResponse, Now, Progress, Query, UnixTime, Verifier,
 };
 use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
@@ -127,7 +127,7 @@ fn loaded_verifier(case: &Case) -> (Verifier, Now) {
         monotonic: Instant::now(),
     };
     let token = token(case);
-    let Progress::Fetch(request) = verifier.verify(&token, now) else {
+    let Progress::Fetch(request) = verifier.verify(&token, &mut Query::new(), now) else {
         panic!("the first verification fetches");
     };
     let body = json!({"keys": [case.jwk]}).to_string().into_bytes();
@@ -155,7 +155,7 @@ fn main() {
             assert!(raw_openssl_check(&case, black_box(&token)))
         });
         let ours = measure(iterations, || {
-            match verifier.verify(black_box(&token), now) {
+            match verifier.verify(black_box(&token), &mut Query::new(), now) {
                 Progress::Done {
                     answer: Ok(check), ..
                 } => assert!(check.finish().is_ok()),
@@ -168,7 +168,7 @@ fn main() {
         };
         let malformed = measure(iterations, || {
             assert!(matches!(
-                verifier.verify(black_box("e30.e30.x"), expired_now),
+                verifier.verify(black_box("e30.e30.x"), &mut Query::new(), expired_now),
                 Progress::Done { answer: Err(_), .. }
             ));
         });

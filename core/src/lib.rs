@@ -39,7 +39,7 @@
 //! ```
 //! use std::time::Instant;
 //! use oidc_jwt_verifier_core::{
-//!     AuthConfig, AuthError, Claims, FetchNext, FetchRequest, HttpResponse, Now, Progress,
+//!     AuthConfig, AuthError, Claims, FetchNext, FetchRequest, HttpResponse, Now, Progress, Query,
 //!     TransportFailure, UnixTime, Verifier,
 //! };
 //!
@@ -67,8 +67,9 @@
 //! }
 //!
 //! fn verify(verifier: &mut Verifier, token: &str, now: Now) -> Result<Claims, AuthError> {
+//!     let mut query = Query::new(); // this operation, across its rounds
 //!     loop {
-//!         match verifier.verify(token, now) {
+//!         match verifier.verify(token, &mut query, now) {
 //!             Progress::Done { answer, background } => {
 //!                 if let Some(ahead) = background {
 //!                     refresh(verifier, ahead, now); // a real driver does not wait for it
@@ -163,7 +164,7 @@ pub use progress::{FetchNext, Progress};
 pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use timer::{Timer, TimerReason};
-pub use verifier::{Check, KeyQuery, UnexpectedFetch, Verifier};
+pub use verifier::{Check, Query, UnexpectedFetch, Verifier};
 
 /// The HTTP types of the driver interface ([`HttpResponse::headers`],
 /// [`FetchRequest::headers`]): the `http` crate, as ureq 3 and hyper 1 use it.

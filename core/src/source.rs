@@ -98,7 +98,7 @@ impl KeySource {
         self.settings.http_timeout
     }
 
-    /// Refreshes ended so far; [`crate::KeyQuery`] uses it to tell whether a
+    /// Refreshes ended so far; [`crate::Query`] uses it to tell whether a
     /// refresh has completed since it was first asked.
     pub(crate) fn refreshes_ended(&self) -> u64 {
         self.refreshes_ended
@@ -169,15 +169,18 @@ impl KeySource {
         self.closed = true;
     }
 
-    /// The key that verifies a token with this `kid` and `alg` (rules 3 and 4).
+    /// The key that verifies a token with this `kid` and `alg` (rules 3 and
+    /// 4). Without `may_refresh` (a refresh ended for this operation
+    /// already) it starts none, and answers from what is cached.
     pub(crate) fn lookup(
         &mut self,
         kid: Option<&str>,
         alg: Algorithm,
+        may_refresh: bool,
         now: Instant,
     ) -> Answer<Arc<VerifyingKey>> {
         let Some(cache) = &self.cache else {
-            return self.refresh_or_fail(now);
+            return self.refresh_or_fail(may_refresh, now);
         };
         if cache.is_fresh(now) {
             let selection = select(&cache.keys, kid, alg);
@@ -186,21 +189,23 @@ impl KeySource {
             return match selection {
                 Found::Key(key) => Progress::Done {
                     answer: Ok(key),
-                    background: if ahead { self.start_refresh(now) } else { None },
+                    background: (ahead && may_refresh)
+                        .then(|| self.start_refresh(now))
+                        .flatten(),
                 },
                 Found::Error(error) => Progress::done(Err(error)),
                 Found::UnknownKid => {
                     self.counters.unknown_kids += 1;
                     if cooldown_left.is_zero() {
-                        self.refresh_or_fail(now)
+                        self.refresh_or_fail(may_refresh, now)
                     } else {
                         self.refuse_unknown_kid(cooldown_left)
                     }
                 }
             };
         }
-        if !self.is_failing() || self.may_start(now) {
-            return self.refresh_or_fail(now);
+        if !self.is_failing() || (may_refresh && self.may_start(now)) {
+            return self.refresh_or_fail(may_refresh, now);
         }
         // A refresh has failed and the next is not allowed yet, or already
         // under way: stale keys answer while they may (rule 5).
@@ -222,9 +227,15 @@ impl KeySource {
 
     /// The key set for the operations of rule 8: fetched first when nothing
     /// is cached, when it is past freshness, or when `force` (never during
-    /// the backoff after a failure). Answers with keys inside the stale
-    /// window, or with the error of the last failed refresh.
-    pub(crate) fn key_set(&mut self, force: bool, now: Instant) -> Answer<Arc<KeySet>> {
+    /// the backoff after a failure, and never without `may_refresh`).
+    /// Answers with keys inside the stale window, or with the error of the
+    /// last failed refresh.
+    pub(crate) fn key_set(
+        &mut self,
+        force: bool,
+        may_refresh: bool,
+        now: Instant,
+    ) -> Answer<Arc<KeySet>> {
         let stale = self.cache.as_ref().is_none_or(|c| !c.is_fresh(now));
         if stale || force {
             if let Some(refresh) = &self.refresh {
@@ -232,7 +243,7 @@ impl KeySource {
                     until: refresh.lost_at,
                 };
             }
-            if let Some(request) = self.start_refresh(now) {
+            if let Some(request) = may_refresh.then(|| self.start_refresh(now)).flatten() {
                 return Progress::Fetch(request);
             }
         }
@@ -381,14 +392,15 @@ impl KeySource {
     }
 
     /// Waits for the refresh in flight, starts one (this caller performs
-    /// it), or answers with the error of the last failed refresh.
-    fn refresh_or_fail<T>(&mut self, now: Instant) -> Answer<T> {
+    /// it, if `may_refresh`), or answers with the error of the last failed
+    /// refresh.
+    fn refresh_or_fail<T>(&mut self, may_refresh: bool, now: Instant) -> Answer<T> {
         if let Some(refresh) = &self.refresh {
             return Progress::Wait {
                 until: refresh.lost_at,
             };
         }
-        match self.start_refresh(now) {
+        match may_refresh.then(|| self.start_refresh(now)).flatten() {
             Some(request) => Progress::Fetch(request),
             None => Progress::done(Err(self.failure_error())),
         }

@@ -49,10 +49,10 @@ use crate::token::{self, Jws};
 ///
 /// At most one request is ever in flight, owned by the caller it was handed
 /// to; everyone else is told to wait for it (single flight). The loop always
-/// ends: a refresh is a bounded number of requests, and an operation asked
-/// again after the refresh it waited for answers, except that a
-/// [`KeyQuery`] first asked while a refresh was already under way waits for
-/// that one too. Misuse is an error, never a hang: an answer to a request
+/// ends: a refresh is a bounded number of requests, and an operation (its
+/// [`Query`]) never starts a refresh once one has ended since it was first
+/// asked, so it waits for at most the refresh under way when it was first
+/// asked and one of its own. Misuse is an error, never a hang: an answer to a request
 /// not in flight (unknown, answered already, or given up) is refused as
 /// [`UnexpectedFetch`], and a request nobody answers counts as lost at its
 /// deadline (twice the HTTP timeout and a second).
@@ -122,24 +122,39 @@ impl Check<'_> {
     }
 }
 
-/// One key-source operation in progress (rule 8), kept across the rounds of
-/// its [`Progress`]: it remembers whether the refresh it asked for has
-/// happened, so that `refresh` fetches once, not on every round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyQuery {
+/// One operation in progress, kept across the rounds of its [`Progress`]:
+/// it remembers the refreshes that ended since it was first asked, so that
+/// an operation never starts a refresh once one has ended for it (however
+/// short the wait after a failure: a `Retry-After: 0` included), and a
+/// `refresh` of rule 8 fetches once, not on every round. Make one per
+/// operation; asking with a used one answers from what is cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Query {
     refresh: bool,
     /// The number of refreshes ended when the query was first asked.
     first_asked: Option<u64>,
 }
 
-impl KeyQuery {
-    /// A query; with `refresh`, it fetches even fresh keys (but never
-    /// during the backoff after a failed refresh).
-    pub fn new(refresh: bool) -> Self {
-        KeyQuery {
+impl Query {
+    /// A query for one operation.
+    pub fn new() -> Self {
+        Query::default()
+    }
+
+    /// A query for a key-source operation (rule 8); with `refresh`, it
+    /// fetches even fresh keys (but never during the backoff after a
+    /// failed refresh).
+    pub fn with_refresh(refresh: bool) -> Self {
+        Query {
             refresh,
             first_asked: None,
         }
+    }
+
+    /// Whether no refresh has ended since this query was first asked
+    /// (`ended`: the refreshes ended so far): only then may it start one.
+    fn first_round(&mut self, ended: u64) -> bool {
+        *self.first_asked.get_or_insert(ended) == ended
     }
 }
 
@@ -179,15 +194,16 @@ impl Verifier {
     pub fn verify<'t>(
         &mut self,
         token: &'t str,
+        query: &mut Query,
         now: Now,
     ) -> Progress<Result<Check<'t>, AuthError>> {
         let now = self.source.observe(now);
+        let may_refresh = query.first_round(self.source.refreshes_ended());
         let progress = match token::parse(token, &self.policy) {
             Ok(jws) => {
                 let header = &jws.header;
-                let lookup = self
-                    .source
-                    .lookup(header.kid.as_deref(), header.alg, now.monotonic);
+                let (kid, alg) = (header.kid.as_deref(), header.alg);
+                let lookup = self.source.lookup(kid, alg, may_refresh, now.monotonic);
                 let (policy, verdicts) = (&self.policy, &self.verdicts);
                 lookup.map(|found| {
                     found.map(|key| Check {
@@ -212,10 +228,11 @@ impl Verifier {
     pub fn verify_authorization<'t>(
         &mut self,
         header: Option<&'t str>,
+        query: &mut Query,
         now: Now,
     ) -> Progress<Result<Check<'t>, AuthError>> {
         match token_from_authorization(header) {
-            Ok(token) => self.verify(token, now),
+            Ok(token) => self.verify(token, query, now),
             Err(error) => {
                 self.source.observe(now);
                 let progress = Progress::done(Err(error));
@@ -234,7 +251,7 @@ impl Verifier {
     /// The usable signing keys (usable for some allowed algorithm).
     pub fn signing_keys(
         &mut self,
-        query: &mut KeyQuery,
+        query: &mut Query,
         now: Now,
     ) -> Progress<Result<Vec<SigningKey>, AuthError>> {
         self.with_key_set(query, now, |keys| Ok(keys.signing_keys()))
@@ -245,7 +262,7 @@ impl Verifier {
     pub fn signing_key(
         &mut self,
         kid: &str,
-        query: &mut KeyQuery,
+        query: &mut Query,
         now: Now,
     ) -> Progress<Result<SigningKey, AuthError>> {
         self.with_key_set(query, now, |keys| {
@@ -262,22 +279,21 @@ impl Verifier {
 
     /// Whether usable keys are cached and inside the stale window (after
     /// fetching them when rule 8 says so).
-    pub fn healthcheck(&mut self, query: &mut KeyQuery, now: Now) -> Progress<bool> {
+    pub fn healthcheck(&mut self, query: &mut Query, now: Now) -> Progress<bool> {
         self.with_key_set(query, now, |_| Ok(()))
             .map(|answer| answer.is_ok())
     }
 
     fn with_key_set<T>(
         &mut self,
-        query: &mut KeyQuery,
+        query: &mut Query,
         now: Now,
         answer: impl FnOnce(&KeySet) -> Result<T, AuthError>,
     ) -> Progress<Result<T, AuthError>> {
         let now = self.source.observe(now);
-        let ended = self.source.refreshes_ended();
-        let force = query.refresh && *query.first_asked.get_or_insert(ended) == ended;
+        let first_round = query.first_round(self.source.refreshes_ended());
         self.source
-            .key_set(force, now.monotonic)
+            .key_set(query.refresh && first_round, first_round, now.monotonic)
             .map(|keys| keys.and_then(|keys| answer(&keys)))
     }
 

@@ -6,7 +6,7 @@ mod support;
 use std::sync::OnceLock;
 
 use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, HttpResponse, KeyQuery, Progress, SourceProblem, TransportKind,
+    AuthConfig, AuthError, HttpResponse, Progress, Query, SourceProblem, TransportKind,
 };
 use serde_json::json;
 use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
@@ -490,7 +490,7 @@ fn refresh_never_skips_the_backoff() {
 #[test]
 fn signing_key_finds_one_key_by_kid() {
     let mut world = world_serving(&[k1(), k2()]);
-    let mut query = KeyQuery::new(false);
+    let mut query = Query::new();
     let key = world
         .run(|v, now| v.signing_key("k2", &mut query, now))
         .unwrap();
@@ -525,12 +525,18 @@ fn a_request_never_answered_is_given_up_as_a_timeout() {
     });
     let token = k1().token(T0);
     let sent = world.instant();
-    let first = match world.verifier.verify(&token, world.clock()) {
+    let first = match world
+        .verifier
+        .verify(&token, &mut Query::new(), world.clock())
+    {
         Progress::Fetch(request) => request,
         other => panic!("expected a request to perform, got {other:?}"),
     };
     world.at(T0 + 4.999);
-    match world.verifier.verify(&token, world.clock()) {
+    match world
+        .verifier
+        .verify(&token, &mut Query::new(), world.clock())
+    {
         Progress::Wait { until } => {
             assert_eq!(
                 until,

@@ -12,8 +12,8 @@ use base64::Engine;
 use josekit::jws::{JwsSigner, RS256};
 use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderName, HeaderValue};
 use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Check, Claims, Event, FetchNext, FetchRequest, HttpResponse, KeyQuery,
-    Now, Progress, SigningKey, TransportFailure, TransportKind, UnixTime, Verifier,
+    AuthConfig, AuthError, Check, Claims, Event, FetchNext, FetchRequest, HttpResponse, Now,
+    Progress, Query, SigningKey, TransportFailure, TransportKind, UnixTime, Verifier,
 };
 use openssl::rsa::Rsa;
 use serde_json::{json, Value};
@@ -177,14 +177,15 @@ impl World {
     }
 
     pub fn verify(&mut self, token: &str) -> Result<Claims, AuthError> {
+        let mut query = Query::new();
         self.run(|v, now| {
-            v.verify(token, now)
+            v.verify(token, &mut query, now)
                 .map(|check| check.and_then(Check::finish))
         })
     }
 
     pub fn signing_keys(&mut self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        let mut query = KeyQuery::new(refresh);
+        let mut query = Query::with_refresh(refresh);
         self.run(|v, now| v.signing_keys(&mut query, now))
     }
 
@@ -197,7 +198,7 @@ impl World {
     }
 
     pub fn healthcheck(&mut self, refresh: bool) -> bool {
-        let mut query = KeyQuery::new(refresh);
+        let mut query = Query::with_refresh(refresh);
         self.run(|v, now| v.healthcheck(&mut query, now))
     }
 
