@@ -7,7 +7,7 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use oidc_jwt_verifier_core::{
-    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, KeyQuery, Now, Progress, SigningKey,
+    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query, SigningKey,
     Status, Verifier,
 };
 use tokio::sync::Notify;
@@ -46,9 +46,10 @@ impl Engine {
     }
 
     pub(crate) async fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        let mut query = KeyQuery::new(refresh);
-        self.run(|core, now| core.signing_keys(&mut query, now))
-            .await
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.signing_keys(query, now)
+        })
+        .await
     }
 
     pub(crate) async fn signing_key(
@@ -56,15 +57,17 @@ impl Engine {
         kid: &str,
         refresh: bool,
     ) -> Result<SigningKey, AuthError> {
-        let mut query = KeyQuery::new(refresh);
-        self.run(|core, now| core.signing_key(kid, &mut query, now))
-            .await
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.signing_key(kid, query, now)
+        })
+        .await
     }
 
     pub(crate) async fn healthcheck(&self, refresh: bool) -> bool {
-        let mut query = KeyQuery::new(refresh);
-        self.run(|core, now| core.healthcheck(&mut query, now))
-            .await
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.healthcheck(query, now)
+        })
+        .await
     }
 
     pub(crate) fn status(&self) -> Status {
@@ -100,7 +103,8 @@ impl Engine {
     /// another caller's.
     pub(crate) async fn run<T>(
         &self,
-        mut operation: impl FnMut(&mut Verifier, Now) -> Progress<T>,
+        mut query: Query,
+        mut operation: impl FnMut(&mut Verifier, &mut Query, Now) -> Progress<T>,
     ) -> T {
         loop {
             let now = self.shared.clock.now();
@@ -108,7 +112,10 @@ impl Engine {
             // not missed.
             let mut ended = pin!(self.shared.refresh_ended.notified());
             ended.as_mut().enable();
-            match self.shared.with_core(|core| operation(core, now)) {
+            match self
+                .shared
+                .with_core(|core| operation(core, &mut query, now))
+            {
                 Progress::Done { answer, background } => {
                     if let Some(request) = background {
                         Refresh::spawn(&self.shared, request, now);

@@ -1,7 +1,7 @@
 //! The two public handles: [`AsyncJwtVerifier`] (tokens and keys) and
 //! [`AsyncJwksClient`] (keys alone).
 
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, SigningKey, Status};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Query, SigningKey, Status};
 use serde::de::DeserializeOwned;
 
 use crate::builder::Builder;
@@ -42,7 +42,9 @@ impl AsyncJwtVerifier {
     /// Verifies a bare token and returns its claims.
     pub async fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
         self.engine
-            .run(|core, now| core.verify(token, now))
+            .run(Query::new(), |core, query, now| {
+                core.verify(token, query, now)
+            })
             .await?
             .finish()
     }
@@ -54,7 +56,9 @@ impl AsyncJwtVerifier {
         token: &str,
     ) -> Result<T, AuthError> {
         self.engine
-            .run(|core, now| core.verify(token, now))
+            .run(Query::new(), |core, query, now| {
+                core.verify(token, query, now)
+            })
             .await?
             .finish_as()
     }
@@ -66,7 +70,9 @@ impl AsyncJwtVerifier {
         value: Option<&str>,
     ) -> Result<Claims, AuthError> {
         self.engine
-            .run(|core, now| core.verify_authorization(value, now))
+            .run(Query::new(), |core, query, now| {
+                core.verify_authorization(value, query, now)
+            })
             .await?
             .finish()
     }

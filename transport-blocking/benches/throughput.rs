@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use oidc_jwt_verifier_blocking::{AuthConfig, JwtVerifier, ManualClock, Now, UnixTime};
-use oidc_jwt_verifier_core::{FetchNext, HttpResponse, Progress, Verifier};
+use oidc_jwt_verifier_core::{FetchNext, HttpResponse, Progress, Query, Verifier};
 use support::{Issuer, Reply, Server, AUDIENCE, ISSUER, T0};
 
 const ROUNDS: u32 = 4_000;
@@ -47,7 +47,7 @@ fn core_rate(config: AuthConfig, jwks: &str, token: &str) -> f64 {
         wall: UnixTime::from_secs_f64(T0 + 60.0),
         monotonic: Instant::now(),
     };
-    let Progress::Fetch(request) = core.verify(token, now) else {
+    let Progress::Fetch(request) = core.verify(token, &mut Query::new(), now) else {
         panic!("the first verification fetches");
     };
     let response = HttpResponse {
@@ -59,7 +59,7 @@ fn core_rate(config: AuthConfig, jwks: &str, token: &str) -> f64 {
     assert!(matches!(next, Ok(FetchNext::Ended)));
     let start = Instant::now();
     for _ in 0..ROUNDS {
-        match core.verify(black_box(token), now) {
+        match core.verify(black_box(token), &mut Query::new(), now) {
             Progress::Done {
                 answer: Ok(check), ..
             } => assert!(check.finish().is_ok()),

@@ -6,7 +6,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use oidc_jwt_verifier_core::{
-    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, KeyQuery, Now, Progress, SigningKey,
+    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query, SigningKey,
     Status, Verifier,
 };
 
@@ -44,18 +44,21 @@ impl Engine {
     }
 
     pub(crate) fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        let mut query = KeyQuery::new(refresh);
-        self.run(|core, now| core.signing_keys(&mut query, now))
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.signing_keys(query, now)
+        })
     }
 
     pub(crate) fn signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
-        let mut query = KeyQuery::new(refresh);
-        self.run(|core, now| core.signing_key(kid, &mut query, now))
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.signing_key(kid, query, now)
+        })
     }
 
     pub(crate) fn healthcheck(&self, refresh: bool) -> bool {
-        let mut query = KeyQuery::new(refresh);
-        self.run(|core, now| core.healthcheck(&mut query, now))
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.healthcheck(query, now)
+        })
     }
 
     pub(crate) fn status(&self) -> Status {
@@ -78,10 +81,17 @@ impl Engine {
     /// Asks `operation` until it answers, doing what each [`Progress`] says:
     /// a background refresh on a thread of its own; a refresh this caller
     /// owns performed here; a wait for another caller's.
-    pub(crate) fn run<T>(&self, mut operation: impl FnMut(&mut Verifier, Now) -> Progress<T>) -> T {
+    pub(crate) fn run<T>(
+        &self,
+        mut query: Query,
+        mut operation: impl FnMut(&mut Verifier, &mut Query, Now) -> Progress<T>,
+    ) -> T {
         loop {
             let now = self.shared.clock.now();
-            match self.shared.with_core(|core| operation(core, now)) {
+            match self
+                .shared
+                .with_core(|core| operation(core, &mut query, now))
+            {
                 Progress::Done { answer, background } => {
                     if let Some(request) = background {
                         Refresh::spawn(&self.shared, request, now);

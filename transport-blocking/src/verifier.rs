@@ -1,7 +1,7 @@
 //! The two public handles: [`JwtVerifier`] (tokens and keys) and
 //! [`JwksClient`] (keys alone).
 
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, SigningKey, Status};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Query, SigningKey, Status};
 use serde::de::DeserializeOwned;
 
 use crate::builder::Builder;
@@ -40,7 +40,9 @@ impl JwtVerifier {
     /// Verifies a bare token and returns its claims.
     pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
         self.engine
-            .run(|core, now| core.verify(token, now))?
+            .run(Query::new(), |core, query, now| {
+                core.verify(token, query, now)
+            })?
             .finish()
     }
 
@@ -48,7 +50,9 @@ impl JwtVerifier {
     /// (`invalid_claim` naming `payload` when it does not fit).
     pub fn verify_access_token_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
         self.engine
-            .run(|core, now| core.verify(token, now))?
+            .run(Query::new(), |core, query, now| {
+                core.verify(token, query, now)
+            })?
             .finish_as()
     }
 
@@ -56,7 +60,9 @@ impl JwtVerifier {
     /// request has no such header).
     pub fn verify_authorization_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
         self.engine
-            .run(|core, now| core.verify_authorization(value, now))?
+            .run(Query::new(), |core, query, now| {
+                core.verify_authorization(value, query, now)
+            })?
             .finish()
     }
 
