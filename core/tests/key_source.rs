@@ -562,3 +562,40 @@ fn a_request_never_answered_is_given_up_as_a_timeout() {
         ["request_given_up", "refresh_failed"]
     );
 }
+
+#[test]
+fn retry_after_replaces_a_longer_backoff_and_zero_never_loops_one_operation() {
+    let mut world = configured(|c| c.fetch_attempts = 1);
+    let token = k1().token(T0);
+    for t in [0.0, 1.0, 3.0] {
+        world.at(T0 + t);
+        assert!(world.verify(&token).is_err());
+    }
+    world.serve(
+        JWKS_URL,
+        Script::status(503, &json!({})).with_header("Retry-After", "1"),
+    );
+    world.at(T0 + 7.0);
+    assert!(world.verify(&token).is_err());
+    world.serve(JWKS_URL, Script::json(&jwks(&[k1()])));
+    world.at(T0 + 8.0);
+    assert!(world.verify(&token).is_ok(), "1 s, not the 8 s backoff");
+    assert_eq!(world.fetched(JWKS_URL), 5);
+
+    let mut world = World::standard();
+    world.serve(
+        JWKS_URL,
+        Script::status(503, &json!({})).with_header("Retry-After", "0"),
+    );
+    for expected in 1..=3 {
+        assert_eq!(
+            world.verify(&token),
+            Err(fetch_failed(SourceProblem::Status(503)))
+        );
+        assert_eq!(
+            world.fetched(JWKS_URL),
+            expected,
+            "one request per verification"
+        );
+    }
+}
