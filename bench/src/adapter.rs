@@ -9,7 +9,8 @@ use std::sync::{Mutex, PoisonError};
 
 use oidc_jwt_verifier_core::parts::{ParsedKeySet, ParsedToken, Parts};
 use oidc_jwt_verifier_core::{
-    Answer, AuthConfig, AuthError, Claims, HttpResponse, Now, UnixTime, Verdict, Verifier,
+    AuthConfig, AuthError, Claims, FetchNext, HttpResponse, Now, Progress, Query, UnixTime,
+    Verifier,
 };
 
 /// The signature backend our layers run on (the core's only one today).
@@ -52,22 +53,30 @@ impl CachedCore {
     /// the refresh the core asks for is answered at once.
     pub(crate) fn load(&self, body: &[u8], now: Now) -> Result<(), String> {
         let mut core = self.lock();
-        let query = core.key_query(false);
+        let mut query = Query::new();
         for _ in 0..2 {
-            match core.healthcheck(&query, now.monotonic) {
-                Answer::Ready(true) => return Ok(()),
-                Answer::Ready(false) => return Err("the key set has no usable key".into()),
-                Answer::NeedKeys => {
-                    let request = core
-                        .poll_fetch(now.monotonic)
-                        .ok_or("the core asked for keys but handed out no request")?;
+            match core.healthcheck(&mut query, now) {
+                Progress::Done { answer: true, .. } => return Ok(()),
+                Progress::Done { answer: false, .. } => {
+                    return Err("the key set has no usable key".into())
+                }
+                Progress::Wait { .. } => {
+                    return Err("the core waits for a fetch nobody made".into())
+                }
+                Progress::Fetch(request) => {
                     let response = HttpResponse {
                         status: 200,
                         body: body.to_vec(),
                         ..HttpResponse::default()
                     };
-                    core.handle_response(request.id(), response, now.monotonic)
-                        .map_err(|error| error.to_string())?;
+                    let answer = request.read(Ok(response));
+                    match core.handle_answer(answer, now) {
+                        Ok(FetchNext::Ended) => {}
+                        Ok(FetchNext::Perform(_)) => {
+                            return Err("the core asked for a second request".into())
+                        }
+                        Err(error) => return Err(error.to_string()),
+                    }
                 }
             }
         }
@@ -76,11 +85,13 @@ impl CachedCore {
 
     /// Verifies `token` with the cached keys at `now`.
     pub(crate) fn verify(&self, token: &str, now: Now) -> Result<Claims, CoreError> {
-        let verdict = self.lock().verify(token, now);
-        match verdict {
-            Verdict::Check(check) => check.finish().map_err(CoreError::Refused),
-            Verdict::Rejected(error) => Err(CoreError::Refused(error)),
-            Verdict::NeedKeys => Err(CoreError::NeedsKeys),
+        let progress = self.lock().verify(token, &mut Query::new(), now);
+        match progress {
+            Progress::Done { answer, .. } => answer
+                .map_err(CoreError::Refused)?
+                .finish()
+                .map_err(CoreError::Refused),
+            Progress::Fetch(_) | Progress::Wait { .. } => Err(CoreError::NeedsKeys),
         }
     }
 

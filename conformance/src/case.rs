@@ -15,6 +15,8 @@ use serde_json::{Map, Value};
 
 use oidc_jwt_verifier_core::{AuthConfig, ConfigError};
 
+use crate::server::{gzip_repeat, Encoding};
+
 pub use corpus::{load_corpus, CorpusError, LoadedCase, MAX_CASE_FILE_BYTES};
 
 /// The format version this model reads.
@@ -194,9 +196,24 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Body,
+    /// How the body is sent (`encoding`, an extension of FORMAT.md: gzip
+    /// adds `content-encoding: gzip`).
+    pub encoding: Encoding,
 }
 
 impl Response {
+    /// The body as it comes off the wire, at most `limit` bytes of it:
+    /// what a driver reading at most `limit` bytes receives.
+    pub fn wire_body(&self, limit: usize) -> Vec<u8> {
+        match (self.encoding, &self.body) {
+            (Encoding::Identity, body) => body.bytes_up_to(limit),
+            (Encoding::Gzip, Body::Repeat { text, times }) => {
+                gzip_repeat(text.as_bytes(), *times, limit)
+            }
+            (Encoding::Gzip, body) => gzip_repeat(&body.bytes_up_to(usize::MAX), 1, limit),
+        }
+    }
+
     /// A header value by name, matched case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -387,6 +404,7 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
             body: Body::Empty,
+            encoding: Encoding::Identity,
         };
         assert_eq!(
             response(302, &[("Location", "/next")]).redirect_location(),

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Instant;
 
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Clock, ManualClock, Verifier};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Clock, ManualClock, Query, Verifier};
 use serde_json::{json, Map, Value};
 use tokio::runtime::Runtime;
 
@@ -23,10 +23,10 @@ use crate::case::{Body, Reply, Response, Serve};
 use crate::issuer::{tamper, FixedKey, Issuer, IssuerError, Retire, TestKey, TokenBuilder};
 use crate::runner::asynchronous::{build_async, runtime};
 use crate::runner::blocking::build_blocking;
-use crate::runner::core::{verdict_answer, SansIo};
+use crate::runner::core::{finished, SansIo};
 use crate::runner::sockets::{serve_on, Driver, DriverSetup};
 use crate::runner::LayerName;
-use crate::server::{ScriptedServer, ServerTls};
+use crate::server::{Encoding, ScriptedServer, ServerTls};
 
 const ISSUER: &str = "https://id.demo.test/";
 const AUDIENCE: &str = "https://api.demo.test";
@@ -179,6 +179,7 @@ fn jwks_reply(issuer: &Issuer) -> Reply {
         status: 200,
         headers: Vec::new(),
         body: Body::Json(issuer.jwks()),
+        encoding: Encoding::Identity,
     })
 }
 
@@ -222,9 +223,10 @@ impl Subject for CoreSubject {
         &mut self,
         authorization: Option<&str>,
     ) -> Result<Result<Claims, AuthError>, DemoError> {
+        let mut query = Query::new();
         self.core
             .run(self.clock.now(), |verifier, now| {
-                verdict_answer(verifier.verify_authorization(authorization, now))
+                finished(verifier.verify_authorization(authorization, &mut query, now))
             })
             .map_err(|error| DemoError::new("core loop", error))
     }

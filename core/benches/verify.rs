@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use josekit::jws::{JwsSigner, ES256, RS256};
-use oidc_jwt_verifier_core::{AuthConfig, HttpResponse, Now, UnixTime, Verdict, Verifier};
+use oidc_jwt_verifier_core::{
+    AuthConfig, FetchNext, HttpResponse, Now, Progress, Query, UnixTime, Verifier,
+};
 use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
@@ -125,17 +127,18 @@ fn loaded_verifier(case: &Case) -> (Verifier, Now) {
         monotonic: Instant::now(),
     };
     let token = token(case);
-    assert!(matches!(verifier.verify(&token, now), Verdict::NeedKeys));
-    let request = verifier.poll_fetch(now.monotonic).expect("a fetch");
+    let Progress::Fetch(request) = verifier.verify(&token, &mut Query::new(), now) else {
+        panic!("the first verification fetches");
+    };
     let body = json!({"keys": [case.jwk]}).to_string().into_bytes();
     let response = HttpResponse {
         status: 200,
         body,
         ..HttpResponse::default()
     };
-    verifier
-        .handle_response(request.id(), response, now.monotonic)
-        .expect("answer");
+    let answer = request.read(Ok(response));
+    let next = verifier.handle_answer(answer, now).expect("answer");
+    assert!(matches!(next, FetchNext::Ended));
     (verifier, now)
 }
 
@@ -152,8 +155,10 @@ fn main() {
             assert!(raw_openssl_check(&case, black_box(&token)))
         });
         let ours = measure(iterations, || {
-            match verifier.verify(black_box(&token), now) {
-                Verdict::Check(check) => assert!(check.finish().is_ok()),
+            match verifier.verify(black_box(&token), &mut Query::new(), now) {
+                Progress::Done {
+                    answer: Ok(check), ..
+                } => assert!(check.finish().is_ok()),
                 other => panic!("{other:?}"),
             }
         });
@@ -163,8 +168,8 @@ fn main() {
         };
         let malformed = measure(iterations, || {
             assert!(matches!(
-                verifier.verify(black_box("e30.e30.x"), expired_now),
-                Verdict::Rejected(_)
+                verifier.verify(black_box("e30.e30.x"), &mut Query::new(), expired_now),
+                Progress::Done { answer: Err(_), .. }
             ));
         });
         println!(

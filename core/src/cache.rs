@@ -10,12 +10,32 @@ use std::time::{Duration, Instant};
 
 use crate::jwks::KeySet;
 
+/// What decided how long a fetched key set is fresh (rule 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FreshnessSource {
+    /// `cache_ttl_s`.
+    Ttl,
+    /// The response's `Cache-Control` (`max-age`, `no-cache` or
+    /// `no-store`), floored at `refresh_cooldown_s`.
+    CacheControl,
+}
+
+impl FreshnessSource {
+    /// `"ttl"` or `"cache-control"` (for logs).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FreshnessSource::Ttl => "ttl",
+            FreshnessSource::CacheControl => "cache-control",
+        }
+    }
+}
+
 /// A successfully fetched key set and when it was fetched.
 #[derive(Debug)]
 pub(crate) struct CachedKeys {
     pub(crate) keys: Arc<KeySet>,
     fetched: Instant,
-    fresh_for: Duration,
+    pub(crate) fresh_for: Duration,
 }
 
 impl CachedKeys {
@@ -28,8 +48,35 @@ impl CachedKeys {
         }
     }
 
-    fn age(&self, now: Instant) -> Duration {
+    /// How long ago the keys were fetched.
+    pub(crate) fn age(&self, now: Instant) -> Duration {
         now.saturating_duration_since(self.fetched)
+    }
+
+    /// `fetched + offset`, `None` beyond any clock.
+    fn after(&self, offset: Duration) -> Option<Instant> {
+        self.fetched.checked_add(offset)
+    }
+
+    /// When freshness ends.
+    pub(crate) fn stale_at(&self) -> Option<Instant> {
+        self.after(self.fresh_for)
+    }
+
+    /// When the refresh-ahead window opens (`None` when `ahead` turns it off).
+    pub(crate) fn ahead_at(&self, ahead: Duration) -> Option<Instant> {
+        let ahead = self.refresh_ahead(ahead);
+        (!ahead.is_zero()).then(|| self.after(self.fresh_for - ahead))?
+    }
+
+    /// When the stale window ends: the keys can no longer answer.
+    pub(crate) fn expires_at(&self, stale_if_error: Duration) -> Option<Instant> {
+        self.after(self.fresh_for.saturating_add(stale_if_error))
+    }
+
+    /// The refresh-ahead span, capped at half the freshness.
+    fn refresh_ahead(&self, ahead: Duration) -> Duration {
+        ahead.min(self.fresh_for / 2)
     }
 
     /// `now < fetched + fresh_for`.
@@ -40,7 +87,7 @@ impl CachedKeys {
     /// `fetched + fresh_for - ahead <= now < fetched + fresh_for`, with
     /// `ahead` capped at half the freshness; never for an `ahead` of zero.
     pub(crate) fn in_refresh_ahead_window(&self, now: Instant, ahead: Duration) -> bool {
-        let ahead = ahead.min(self.fresh_for / 2);
+        let ahead = self.refresh_ahead(ahead);
         let age = self.age(now);
         !ahead.is_zero() && age >= self.fresh_for - ahead && age < self.fresh_for
     }
@@ -51,9 +98,10 @@ impl CachedKeys {
         self.age(now) < self.fresh_for.saturating_add(stale_if_error)
     }
 
-    /// `now >= last_success + cooldown`: an unknown `kid` may trigger a refetch.
-    pub(crate) fn cooldown_over(&self, now: Instant, cooldown: Duration) -> bool {
-        self.age(now) >= cooldown
+    /// How much longer the cooldown after this fetch lasts: an unknown `kid`
+    /// may trigger a refetch once it is zero (`now >= last_success + cooldown`).
+    pub(crate) fn cooldown_left(&self, now: Instant, cooldown: Duration) -> Duration {
+        cooldown.saturating_sub(self.age(now))
     }
 }
 
@@ -64,10 +112,13 @@ pub(crate) fn freshness(
     cache_control: Option<&str>,
     ttl: Duration,
     cooldown: Duration,
-) -> Duration {
+) -> (Duration, FreshnessSource) {
     match cache_control.and_then(max_age) {
-        Some(max_age) if max_age < ttl => max_age.max(cooldown).min(ttl),
-        _ => ttl,
+        Some(max_age) if max_age < ttl => (
+            max_age.max(cooldown).min(ttl),
+            FreshnessSource::CacheControl,
+        ),
+        _ => (ttl, FreshnessSource::Ttl),
     }
 }
 
@@ -118,6 +169,44 @@ mod tests {
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
+    }
+
+    fn freshness(cache_control: Option<&str>, ttl: Duration, cooldown: Duration) -> Duration {
+        super::freshness(cache_control, ttl, cooldown).0
+    }
+
+    #[test]
+    fn freshness_says_what_decided_it() {
+        let decided = |cc| super::freshness(cc, TTL, COOLDOWN).1;
+        assert_eq!(decided(Some("max-age=60")), FreshnessSource::CacheControl);
+        assert_eq!(decided(Some("no-store")), FreshnessSource::CacheControl);
+        assert_eq!(decided(Some("max-age=600")), FreshnessSource::Ttl);
+        assert_eq!(decided(None), FreshnessSource::Ttl);
+    }
+
+    #[test]
+    fn window_deadlines_follow_the_fetch_time() {
+        let t0 = Instant::now();
+        let keys = KeySet::parse(
+            &serde_json::to_vec(
+                &serde_json::json!({"keys": [crate::jwk::test_keys::rsa(2048).jwk]}),
+            )
+            .unwrap(),
+            &[crate::alg::Algorithm::RS256],
+        )
+        .unwrap();
+        let cached = CachedKeys::new(keys, t0, secs(100));
+        assert_eq!(cached.stale_at(), Some(t0 + secs(100)));
+        assert_eq!(cached.ahead_at(secs(30)), Some(t0 + secs(70)));
+        assert_eq!(
+            cached.ahead_at(secs(80)),
+            Some(t0 + secs(50)),
+            "capped at half"
+        );
+        assert_eq!(cached.ahead_at(Duration::ZERO), None);
+        assert_eq!(cached.expires_at(secs(50)), Some(t0 + secs(150)));
+        assert_eq!(cached.expires_at(Duration::MAX), None);
+        assert_eq!(cached.cooldown_left(t0 + secs(10), secs(30)), secs(20));
     }
 
     #[test]

@@ -2,6 +2,53 @@
 //! status, fixed message and RFC 6750 challenge (SPEC.md "Error codes").
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::http::{TransportFailure, TransportKind};
+
+/// The most bytes of untrusted text (a published issuer, a `kid`) kept for
+/// logs and events.
+const MAX_LOGGED_BYTES: usize = 256;
+
+/// `text` cut to at most [`MAX_LOGGED_BYTES`] at a character boundary, with
+/// `…` appended when cut: untrusted text kept for logs stays small.
+pub(crate) fn for_logs(text: &str) -> String {
+    if text.len() <= MAX_LOGGED_BYTES {
+        return text.to_owned();
+    }
+    let mut end = MAX_LOGGED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// Every stable error code, in the order of the rules' table (the
+/// `rejected` counters of [`Status`](crate::Status) are keyed by them).
+pub const ERROR_CODES: [&str; 21] = [
+    "missing_token",
+    "invalid_request",
+    "token_too_large",
+    "malformed_token",
+    "forbidden_header",
+    "disallowed_alg",
+    "invalid_type",
+    "missing_kid",
+    "key_not_found",
+    "invalid_signature",
+    "missing_claim",
+    "invalid_claim",
+    "token_expired",
+    "token_not_yet_valid",
+    "invalid_issuer",
+    "invalid_audience",
+    "insufficient_scope",
+    "insufficient_permissions",
+    "jwks_fetch_failed",
+    "jwks_error",
+    "issuer_mismatch",
+];
 
 /// A registered claim that a check names in its message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,21 +87,27 @@ impl fmt::Display for ClaimName {
     }
 }
 
-/// Why the key source could not answer (kept for logs; never part of the message).
+/// Why the key source could not answer: the stable classification of a
+/// 503 (kept for logs and tests; never part of the message).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SourceProblem {
     /// The connection was refused.
     Refused,
-    /// The request timed out.
+    /// The request timed out (or was given up as lost).
     Timeout,
-    /// Any other transport failure (TLS, DNS, a refused redirect, a dropped request).
+    /// Any other transport failure (TLS, DNS, a refused redirect, an
+    /// abandoned request, a closed verifier).
     Transport,
     /// The answer had a non-2xx status.
     Status(u16),
     /// Still backing off after a failed refresh.
     BackingOff,
-    /// The body is larger than the limit.
+    /// The body is larger than the limit (decoded).
     BodyTooLarge,
+    /// The body's `Content-Encoding` is neither none, `identity` nor
+    /// `gzip`, or the body does not decode (rule 10).
+    ContentEncoding,
     /// The body is not JSON, or not an object.
     NotJson,
     /// The JSON is not a JWK Set (no `keys` array).
@@ -69,10 +122,195 @@ pub enum SourceProblem {
     IssuerMismatch,
 }
 
+impl fmt::Display for SourceProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceProblem::Refused => f.write_str("connection refused"),
+            SourceProblem::Timeout => f.write_str("timed out"),
+            SourceProblem::Transport => f.write_str("transport failure"),
+            SourceProblem::Status(status) => write!(f, "HTTP status {status}"),
+            SourceProblem::BackingOff => f.write_str("backing off after a failed refresh"),
+            SourceProblem::BodyTooLarge => f.write_str("body over 512 KiB"),
+            SourceProblem::ContentEncoding => {
+                f.write_str("body not decodable (a content coding other than gzip, or bad gzip)")
+            }
+            SourceProblem::NotJson => f.write_str("body not a JSON object"),
+            SourceProblem::NotJwks => f.write_str("not a JWK Set"),
+            SourceProblem::TooManyKeys => f.write_str("more than 100 keys"),
+            SourceProblem::NoUsableKey => f.write_str("no usable key"),
+            SourceProblem::BadJwksUri => f.write_str("no usable jwks_uri"),
+            SourceProblem::IssuerMismatch => f.write_str("issuer mismatch"),
+        }
+    }
+}
+
+/// What a 503 came from: the [`SourceProblem`], the URL, and the detail
+/// behind it (the library's transport error, the issuer a discovery
+/// document named). Reached through [`std::error::Error::source`] of the
+/// [`AuthError`]; its text is for logs, never for clients.
+///
+/// Two are equal when their problems are: URLs and causes are not compared,
+/// so tests and callers can compare `AuthError`s with `==`.
+#[derive(Debug, Clone)]
+pub struct SourceError {
+    problem: SourceProblem,
+    url: Option<Arc<str>>,
+    detail: Detail,
+}
+
+/// The detail behind a [`SourceError`].
+#[derive(Debug, Clone)]
+enum Detail {
+    None,
+    Transport(TransportFailure),
+    Issuer(Option<Arc<str>>),
+    Closed,
+    Abandoned,
+    Lost(Duration),
+}
+
+impl SourceError {
+    pub(crate) fn new(problem: SourceProblem, url: &str) -> Self {
+        SourceError {
+            problem,
+            url: Some(Arc::from(url)),
+            detail: Detail::None,
+        }
+    }
+
+    /// A request that produced no HTTP response.
+    pub(crate) fn transport(failure: TransportFailure, url: &str) -> Self {
+        let problem = match failure.kind() {
+            TransportKind::Refused => SourceProblem::Refused,
+            TransportKind::Timeout => SourceProblem::Timeout,
+            _ => SourceProblem::Transport,
+        };
+        SourceError {
+            detail: Detail::Transport(failure),
+            ..SourceError::new(problem, url)
+        }
+    }
+
+    /// A discovery document naming `published` (`None`: no string) as its issuer.
+    pub(crate) fn issuer_mismatch(published: Option<&str>, url: &str) -> Self {
+        SourceError {
+            detail: Detail::Issuer(published.map(|issuer| Arc::from(for_logs(issuer)))),
+            ..SourceError::new(SourceProblem::IssuerMismatch, url)
+        }
+    }
+
+    /// The verifier was closed: no request is made any more.
+    pub(crate) fn closed(url: &str) -> Self {
+        SourceError {
+            detail: Detail::Closed,
+            ..SourceError::new(SourceProblem::Transport, url)
+        }
+    }
+
+    /// The driver dropped the request unperformed.
+    pub(crate) fn abandoned(url: &str) -> Self {
+        SourceError {
+            detail: Detail::Abandoned,
+            ..SourceError::new(SourceProblem::Transport, url)
+        }
+    }
+
+    /// No answer came within `after`: the request was given up.
+    pub(crate) fn lost(after: Duration, url: &str) -> Self {
+        SourceError {
+            detail: Detail::Lost(after),
+            ..SourceError::new(SourceProblem::Timeout, url)
+        }
+    }
+
+    /// The classification.
+    pub fn problem(&self) -> SourceProblem {
+        self.problem
+    }
+
+    /// The URL the core asked for (the request's, before any redirect).
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
+    /// How the request failed, when it produced no HTTP response.
+    pub fn transport_kind(&self) -> Option<TransportKind> {
+        match &self.detail {
+            Detail::Transport(failure) => Some(failure.kind()),
+            _ => None,
+        }
+    }
+
+    /// For `issuer_mismatch`: the `issuer` the discovery document named
+    /// (`None` when it named none, or not as a string).
+    pub fn published_issuer(&self) -> Option<&str> {
+        match &self.detail {
+            Detail::Issuer(published) => published.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the verifier had been closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.detail, Detail::Closed)
+    }
+}
+
+impl From<SourceProblem> for SourceError {
+    fn from(problem: SourceProblem) -> Self {
+        SourceError {
+            problem,
+            url: None,
+            detail: Detail::None,
+        }
+    }
+}
+
+impl PartialEq for SourceError {
+    fn eq(&self, other: &Self) -> bool {
+        self.problem == other.problem
+    }
+}
+
+impl Eq for SourceError {}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(url) = &self.url {
+            write!(f, "{url}: ")?;
+        }
+        match &self.detail {
+            Detail::None => write!(f, "{}", self.problem),
+            Detail::Transport(failure) => write!(f, "{failure}"),
+            Detail::Issuer(Some(published)) => {
+                write!(f, "the discovery document names the issuer {published:?}")
+            }
+            Detail::Issuer(None) => f.write_str("the discovery document names no issuer"),
+            Detail::Closed => f.write_str("the verifier is closed"),
+            Detail::Abandoned => f.write_str("the request was abandoned by its driver"),
+            Detail::Lost(after) => write!(f, "no answer within {after:?}: given up"),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.detail {
+            Detail::Transport(failure) => Some(failure),
+            _ => None,
+        }
+    }
+}
+
 /// A failed verification (or key-source operation).
 ///
 /// `code()`, `status()` and `message()` are stable and never echo token
-/// content, so they are safe to log and to send back to a client.
+/// content, so they are safe to log and to send back to a client. A 503
+/// carries its cause, a [`SourceError`], through
+/// [`std::error::Error::source`] (for logs only).
+///
+/// `==` compares the variant and its data, and for the 503s only their
+/// [`SourceProblem`]: URLs and transport causes are not compared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -144,13 +382,13 @@ pub enum AuthError {
     },
     /// Keys were needed and the key source could not be reached.
     #[error("JWKS fetch failed")]
-    JwksFetchFailed(SourceProblem),
+    JwksFetchFailed(#[source] SourceError),
     /// The key source answered with something unusable.
     #[error("JWKS is unusable")]
-    JwksError(SourceProblem),
+    JwksError(#[source] SourceError),
     /// The discovery document names another issuer.
     #[error("Discovery issuer mismatch")]
-    IssuerMismatch,
+    IssuerMismatch(#[source] SourceError),
 }
 
 impl AuthError {
@@ -177,7 +415,34 @@ impl AuthError {
             AuthError::InsufficientPermissions { .. } => "insufficient_permissions",
             AuthError::JwksFetchFailed(_) => "jwks_fetch_failed",
             AuthError::JwksError(_) => "jwks_error",
-            AuthError::IssuerMismatch => "issuer_mismatch",
+            AuthError::IssuerMismatch(_) => "issuer_mismatch",
+        }
+    }
+
+    /// The position of [`code`](Self::code) in [`ERROR_CODES`].
+    pub(crate) fn code_index(&self) -> usize {
+        match self {
+            AuthError::MissingToken => 0,
+            AuthError::InvalidRequest => 1,
+            AuthError::TokenTooLarge => 2,
+            AuthError::MalformedToken => 3,
+            AuthError::ForbiddenHeader => 4,
+            AuthError::DisallowedAlg => 5,
+            AuthError::InvalidType => 6,
+            AuthError::MissingKid => 7,
+            AuthError::KeyNotFound => 8,
+            AuthError::InvalidSignature => 9,
+            AuthError::MissingClaim(_) => 10,
+            AuthError::InvalidClaim(_) => 11,
+            AuthError::TokenExpired => 12,
+            AuthError::TokenNotYetValid => 13,
+            AuthError::InvalidIssuer => 14,
+            AuthError::InvalidAudience => 15,
+            AuthError::InsufficientScope { .. } => 16,
+            AuthError::InsufficientPermissions { .. } => 17,
+            AuthError::JwksFetchFailed(_) => 18,
+            AuthError::JwksError(_) => 19,
+            AuthError::IssuerMismatch(_) => 20,
         }
     }
 
@@ -186,9 +451,9 @@ impl AuthError {
         match self {
             AuthError::InvalidRequest => 400,
             AuthError::InsufficientScope { .. } | AuthError::InsufficientPermissions { .. } => 403,
-            AuthError::JwksFetchFailed(_) | AuthError::JwksError(_) | AuthError::IssuerMismatch => {
-                503
-            }
+            AuthError::JwksFetchFailed(_)
+            | AuthError::JwksError(_)
+            | AuthError::IssuerMismatch(_) => 503,
             _ => 401,
         }
     }
@@ -200,9 +465,15 @@ impl AuthError {
 
     /// For 503 errors: why the key source could not answer (for logs only).
     pub fn source_problem(&self) -> Option<SourceProblem> {
+        self.source_error().map(SourceError::problem)
+    }
+
+    /// For 503 errors: the cause, with its URL and detail (for logs only).
+    pub fn source_error(&self) -> Option<&SourceError> {
         match self {
-            AuthError::JwksFetchFailed(p) | AuthError::JwksError(p) => Some(*p),
-            AuthError::IssuerMismatch => Some(SourceProblem::IssuerMismatch),
+            AuthError::JwksFetchFailed(e)
+            | AuthError::JwksError(e)
+            | AuthError::IssuerMismatch(e) => Some(e),
             _ => None,
         }
     }
@@ -370,8 +641,14 @@ mod tests {
             .status(),
             403
         );
-        assert_eq!(AuthError::IssuerMismatch.status(), 503);
-        assert_eq!(AuthError::JwksError(SourceProblem::NotJson).status(), 503);
+        assert_eq!(
+            AuthError::IssuerMismatch(SourceProblem::IssuerMismatch.into()).status(),
+            503
+        );
+        assert_eq!(
+            AuthError::JwksError(SourceProblem::NotJson.into()).status(),
+            503
+        );
     }
 
     #[test]
@@ -438,7 +715,7 @@ mod tests {
             body,
             serde_json::json!({"error": "insufficient_scope", "error_description": "Insufficient scope"})
         );
-        let unavailable = AuthError::JwksError(SourceProblem::NotJson).response(Some("api"));
+        let unavailable = AuthError::JwksError(SourceProblem::NotJson.into()).response(Some("api"));
         assert_eq!(
             (unavailable.status, unavailable.www_authenticate),
             (503, None)
@@ -448,10 +725,96 @@ mod tests {
     #[test]
     fn service_errors_carry_no_challenge() {
         assert_eq!(
-            AuthError::JwksFetchFailed(SourceProblem::Refused).www_authenticate(Some("x")),
+            AuthError::JwksFetchFailed(SourceProblem::Refused.into()).www_authenticate(Some("x")),
             None
         );
-        assert_eq!(AuthError::IssuerMismatch.www_authenticate(None), None);
+        assert_eq!(
+            AuthError::IssuerMismatch(SourceProblem::IssuerMismatch.into()).www_authenticate(None),
+            None
+        );
+    }
+
+    #[test]
+    fn every_code_sits_at_its_index() {
+        let source = || SourceError::from(SourceProblem::Refused);
+        let all = [
+            AuthError::MissingToken,
+            AuthError::InvalidRequest,
+            AuthError::TokenTooLarge,
+            AuthError::MalformedToken,
+            AuthError::ForbiddenHeader,
+            AuthError::DisallowedAlg,
+            AuthError::InvalidType,
+            AuthError::MissingKid,
+            AuthError::KeyNotFound,
+            AuthError::InvalidSignature,
+            AuthError::MissingClaim(ClaimName::Exp),
+            AuthError::InvalidClaim(ClaimName::Exp),
+            AuthError::TokenExpired,
+            AuthError::TokenNotYetValid,
+            AuthError::InvalidIssuer,
+            AuthError::InvalidAudience,
+            AuthError::InsufficientScope {
+                required: vec![],
+                missing: vec![],
+            },
+            AuthError::InsufficientPermissions {
+                required: vec![],
+                missing: vec![],
+            },
+            AuthError::JwksFetchFailed(source()),
+            AuthError::JwksError(source()),
+            AuthError::IssuerMismatch(source()),
+        ];
+        for (index, error) in all.iter().enumerate() {
+            assert_eq!(
+                (error.code_index(), error.code()),
+                (index, ERROR_CODES[index])
+            );
+        }
+    }
+
+    #[test]
+    fn a_503_carries_its_cause_and_compares_by_problem_alone() {
+        use std::error::Error as _;
+        let io = std::io::Error::other("self-signed certificate");
+        let failure = TransportFailure::with_error(TransportKind::Tls, io);
+        let error =
+            AuthError::JwksFetchFailed(SourceError::transport(failure, "https://a.test/jwks"));
+        assert_eq!(error.message(), "JWKS fetch failed");
+        assert_eq!(
+            error,
+            AuthError::JwksFetchFailed(SourceProblem::Transport.into())
+        );
+        let cause = error.source().expect("a cause");
+        assert_eq!(
+            cause.to_string(),
+            "https://a.test/jwks: TLS failure: self-signed certificate"
+        );
+        let library = cause
+            .source()
+            .and_then(|c| c.source())
+            .expect("the library error");
+        assert_eq!(library.to_string(), "self-signed certificate");
+        let source = error.source_error().unwrap();
+        assert_eq!(
+            (source.url(), source.transport_kind()),
+            (Some("https://a.test/jwks"), Some(TransportKind::Tls))
+        );
+        let mismatch = SourceError::issuer_mismatch(Some("https://evil.test/"), "https://a.test/d");
+        assert_eq!(mismatch.published_issuer(), Some("https://evil.test/"));
+        assert_eq!(
+            mismatch.to_string(),
+            r#"https://a.test/d: the discovery document names the issuer "https://evil.test/""#
+        );
+    }
+
+    #[test]
+    fn untrusted_text_for_logs_is_bounded() {
+        assert_eq!(for_logs("kid-1"), "kid-1");
+        let long = "é".repeat(200);
+        let cut = for_logs(&long);
+        assert!(cut.len() <= MAX_LOGGED_BYTES + "…".len() && cut.ends_with('…'));
     }
 
     #[test]

@@ -1,17 +1,32 @@
 //! What the core asks a driver to fetch, and what the driver hands back.
 //!
-//! The core never performs I/O: it emits a [`FetchRequest`], the driver does
-//! the HTTP GET and feeds back an [`HttpResponse`] or a [`TransportFailure`]
-//! tagged with the request's [`FetchId`].
+//! The core never performs I/O: it hands out a [`FetchRequest`] (the URL, the
+//! headers to send, the timeout, the body limit); the driver GETs it hop by
+//! hop as [`FetchRequest::hops`] decides, then gives the outcome, an
+//! [`HttpResponse`] or a [`TransportFailure`], to [`FetchRequest::read`],
+//! and the [`FetchAnswer`](crate::FetchAnswer) that makes to the verifier.
 
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::url::HttpUrl;
+use http::header::{ACCEPT, ACCEPT_ENCODING, USER_AGENT as USER_AGENT_HEADER};
+use http::{HeaderMap, HeaderValue};
 
-/// The largest body (JWK Set or discovery document) the core accepts (SPEC.md "Keys").
+use crate::alg::Algorithm;
+
+/// The largest body (JWK Set or discovery document) the core accepts, in
+/// decoded bytes (the rules' "Keys" section).
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
-/// The most redirects one request may follow (SPEC.md rule 9).
+/// The most bytes of body a driver reads off the wire: the decoded limit
+/// plus room for gzip framing, so that a gzip body decoding to at most
+/// [`MAX_BODY_BYTES`] is never cut. Reading one byte more tells the core the
+/// body was longer.
+pub const MAX_ENCODED_BODY_BYTES: usize = MAX_BODY_BYTES + 64 * 1024;
+
+/// The most redirects one request may follow (rule 9).
 pub const MAX_REDIRECTS: usize = 3;
 
 /// The `User-Agent` drivers send.
@@ -28,201 +43,283 @@ impl FetchId {
     }
 }
 
-/// An HTTP GET the driver must perform.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl fmt::Display for FetchId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What one request fetches: the two stages of a discovery-mode refresh
+/// (rule 1), or the key set alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FetchStage {
+    /// The OpenID Connect discovery document.
+    Discovery,
+    /// The JWK Set.
+    KeySet,
+}
+
+impl FetchStage {
+    /// `"discovery"` or `"key_set"` (for logs).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchStage::Discovery => "discovery",
+            FetchStage::KeySet => "key_set",
+        }
+    }
+}
+
+/// What reading an answer needs, shared by every request of a verifier (one
+/// allocation, cloned as an `Arc`).
+#[derive(Debug)]
+pub(crate) struct ReadContext {
+    pub(crate) timeout: Duration,
+    pub(crate) allow_insecure_http: bool,
+    pub(crate) issuer: String,
+    pub(crate) allowed_algs: Vec<Algorithm>,
+    discovery_headers: HeaderMap,
+    key_set_headers: HeaderMap,
+}
+
+impl ReadContext {
+    pub(crate) fn new(
+        timeout: Duration,
+        allow_insecure_http: bool,
+        issuer: String,
+        allowed_algs: Vec<Algorithm>,
+    ) -> Self {
+        ReadContext {
+            timeout,
+            allow_insecure_http,
+            issuer,
+            allowed_algs,
+            discovery_headers: request_headers("application/json"),
+            key_set_headers: request_headers("application/jwk-set+json, application/json"),
+        }
+    }
+}
+
+/// The headers of every request: who we are, what we read, and the one
+/// content coding we decode (rule 10).
+fn request_headers(accept: &'static str) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(3);
+    headers.insert(USER_AGENT_HEADER, HeaderValue::from_static(USER_AGENT));
+    headers.insert(ACCEPT, HeaderValue::from_static(accept));
+    headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+    headers
+}
+
+/// An HTTP GET the driver must perform. Whoever gets one owns it: perform
+/// it and give the outcome to [`read`](Self::read), then the answer to
+/// [`Verifier::handle_answer`](crate::Verifier::handle_answer); or, if it
+/// cannot be performed, tell [`Verifier::handle_abandoned`](crate::Verifier::handle_abandoned).
+#[derive(Debug)]
+#[must_use = "a request handed out must be performed (or abandoned): the refresh waits for it"]
 pub struct FetchRequest {
     pub(crate) id: FetchId,
     pub(crate) url: String,
-    pub(crate) timeout: Duration,
-    pub(crate) allow_insecure_http: bool,
+    pub(crate) stage: FetchStage,
+    pub(crate) context: Arc<ReadContext>,
 }
 
 impl FetchRequest {
-    /// The id to answer with.
+    /// The id its answer carries.
     pub fn id(&self) -> FetchId {
         self.id
     }
 
-    /// The absolute URL to GET (from the configuration or a discovery document, never a token).
+    /// The absolute URL to GET (from the configuration or a discovery
+    /// document, never from a token).
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    /// Connect timeout, and total timeout of the whole exchange.
+    /// Whether this fetches the discovery document or the key set.
+    pub fn stage(&self) -> FetchStage {
+        self.stage
+    }
+
+    /// The headers to send with every hop: `User-Agent`, `Accept` (the
+    /// stage's media types) and `Accept-Encoding: gzip`.
+    pub fn headers(&self) -> &HeaderMap {
+        match self.stage {
+            FetchStage::Discovery => &self.context.discovery_headers,
+            FetchStage::KeySet => &self.context.key_set_headers,
+        }
+    }
+
+    /// Connect timeout, and total timeout of the whole exchange (every hop
+    /// and the body): the validated `http_timeout_s`.
     pub fn timeout(&self) -> Duration {
-        self.timeout
+        self.context.timeout
     }
 
-    /// Read at most this many bytes of body. A driver may stop reading one
-    /// byte past it and hand over what it has: the core then rejects it.
+    /// Read at most this many bytes of body, as it comes off the wire
+    /// (still encoded). A driver may read one byte past it and hand over
+    /// what it has: the core then refuses it as too large.
     pub fn max_body_bytes(&self) -> usize {
-        MAX_BODY_BYTES
-    }
-
-    /// Decides a redirect (SPEC.md rule 9): given the URL just requested, the
-    /// number of redirects already followed for this request and the
-    /// `Location` value, returns the absolute URL to follow, or `None` when
-    /// the redirect must not be followed (too many, another scheme, plain
-    /// HTTP where it is not allowed, or an unparsable target).
-    pub fn redirect_target(
-        &self,
-        current: &str,
-        followed: usize,
-        location: &str,
-    ) -> Option<String> {
-        if followed >= MAX_REDIRECTS {
-            return None;
-        }
-        let target = HttpUrl::parse(current)?.join(location)?;
-        let parsed = HttpUrl::parse(&target)?;
-        let allowed = parsed.https || (self.allow_insecure_http && parsed.is_loopback());
-        allowed.then_some(target)
+        MAX_ENCODED_BODY_BYTES
     }
 }
 
-impl FetchRequest {
-    /// The request hop by hop: GET [`Hops::url`]; on a redirect, call
-    /// [`Hops::redirect`] with its `Location`, which follows it or refuses it
-    /// (SPEC.md rule 9). A driver's loop needs nothing else to stay bounded.
-    pub fn hops(&self) -> Hops<'_> {
-        Hops {
-            request: self,
-            url: self.url.clone(),
-            followed: 0,
-        }
-    }
-}
-
-/// Where one [`FetchRequest`] is, redirect after redirect.
-#[derive(Debug, Clone)]
-pub struct Hops<'r> {
-    request: &'r FetchRequest,
-    url: String,
-    followed: usize,
-}
-
-impl Hops<'_> {
-    /// The URL to GET now.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Whether this is the request's first hop (no redirect followed yet).
-    pub fn is_first(&self) -> bool {
-        self.followed == 0
-    }
-
-    /// Follows a redirect to `location`, or refuses it with
-    /// [`TransportFailure::Redirect`]: past [`MAX_REDIRECTS`], to another
-    /// scheme, to plain HTTP where it is not allowed, or unparsable.
-    pub fn redirect(&mut self, location: &str) -> Result<(), TransportFailure> {
-        let next = self
-            .request
-            .redirect_target(&self.url, self.followed, location)
-            .ok_or(TransportFailure::Redirect)?;
-        self.url = next;
-        self.followed += 1;
-        Ok(())
-    }
-}
-
-/// An HTTP response as the core needs it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// An HTTP response as the driver received it.
+#[derive(Debug, Clone, Default)]
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
-    /// The `Cache-Control` header (several joined with `", "`), if any.
-    pub cache_control: Option<String>,
-    /// The `Retry-After` header, if any.
-    pub retry_after: Option<String>,
-    /// The body: at most [`FetchRequest::max_body_bytes`] plus one bytes.
+    /// Every header field, repeated ones included: the core decides how
+    /// they combine.
+    pub headers: HeaderMap,
+    /// The body as received (not decoded): at most
+    /// [`FetchRequest::max_body_bytes`] plus one bytes.
     pub body: Vec<u8>,
 }
 
-/// A request that produced no HTTP response.
+/// How a request failed without an HTTP response the core can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TransportFailure {
+#[non_exhaustive]
+pub enum TransportKind {
     /// The connection was refused (retried at once while attempts remain).
     Refused,
     /// Connect or total timeout (retried at once while attempts remain).
     Timeout,
-    /// A redirect that must not be followed (see [`FetchRequest::redirect_target`]).
+    /// The TLS handshake failed: an untrusted or invalid certificate, say.
+    Tls,
+    /// A redirect that must not be followed (rule 9).
     Redirect,
-    /// Anything else: DNS, TLS, a reset connection, a malformed response.
+    /// Anything else: DNS, a reset connection, a malformed response.
     Other,
 }
 
+impl TransportKind {
+    /// Whether rule 6 retries it at once: a refused connection or a timeout.
+    pub(crate) fn is_retried(self) -> bool {
+        matches!(self, TransportKind::Refused | TransportKind::Timeout)
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Refused => "connection refused",
+            TransportKind::Timeout => "timed out",
+            TransportKind::Tls => "TLS failure",
+            TransportKind::Redirect => "redirect refused",
+            TransportKind::Other => "transport failure",
+        })
+    }
+}
+
+/// A request that produced no HTTP response: its kind, and the HTTP or TLS
+/// library's own error when there is one (its message is for logs, reached
+/// through [`Error::source`]).
+///
+/// Two failures are equal when their kinds are: the library errors are
+/// not compared.
+#[derive(Debug, Clone)]
+pub struct TransportFailure {
+    kind: TransportKind,
+    error: Option<Arc<dyn Error + Send + Sync>>,
+}
+
+impl TransportFailure {
+    /// A failure of this kind with no library error attached.
+    pub const fn new(kind: TransportKind) -> Self {
+        TransportFailure { kind, error: None }
+    }
+
+    /// A failure of this kind caused by `error` (the HTTP or TLS library's).
+    pub fn with_error(kind: TransportKind, error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        TransportFailure {
+            kind,
+            error: Some(Arc::from(error.into())),
+        }
+    }
+
+    /// What kind of failure it is.
+    pub fn kind(&self) -> TransportKind {
+        self.kind
+    }
+}
+
+impl From<TransportKind> for TransportFailure {
+    fn from(kind: TransportKind) -> Self {
+        TransportFailure::new(kind)
+    }
+}
+
+impl PartialEq for TransportFailure {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+    }
+}
+
+impl Eq for TransportFailure {}
+
+impl fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.error {
+            Some(error) => write!(f, "{}: {error}", self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl Error for TransportFailure {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.error
+            .as_deref()
+            .map(|error| error as &(dyn Error + 'static))
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn request(allow_insecure_http: bool) -> FetchRequest {
+    /// A request for `url` as a verifier would hand it out.
+    pub(crate) fn request(url: &str, allow_insecure_http: bool) -> FetchRequest {
         FetchRequest {
             id: FetchId(1),
-            url: "https://a.test/jwks".into(),
-            timeout: Duration::from_secs(3),
-            allow_insecure_http,
+            url: url.into(),
+            stage: FetchStage::KeySet,
+            context: Arc::new(ReadContext::new(
+                Duration::from_secs(3),
+                allow_insecure_http,
+                "https://id.example.test/".into(),
+                vec![Algorithm::RS256],
+            )),
         }
     }
 
     #[test]
-    fn redirects_stay_on_https_and_are_bounded() {
-        let r = request(false);
+    fn requests_carry_the_headers_of_their_stage() {
+        let mut key_set = request("https://a.test/jwks", false);
+        let accept = |r: &FetchRequest| r.headers()[ACCEPT].to_str().unwrap().to_owned();
         assert_eq!(
-            r.redirect_target("https://a.test/jwks", 0, "/v2")
-                .as_deref(),
-            Some("https://a.test/v2")
+            accept(&key_set),
+            "application/jwk-set+json, application/json"
         );
-        assert_eq!(
-            r.redirect_target("https://a.test/jwks", 2, "https://b.test/")
-                .as_deref(),
-            Some("https://b.test/")
-        );
-        assert_eq!(
-            r.redirect_target("https://a.test/jwks", 3, "https://b.test/"),
-            None
-        );
-        assert_eq!(
-            r.redirect_target("https://a.test/jwks", 0, "http://127.0.0.1/"),
-            None
-        );
-        assert_eq!(
-            r.redirect_target("https://a.test/jwks", 0, "ftp://a.test/"),
-            None
-        );
+        assert_eq!(key_set.headers()[ACCEPT_ENCODING], "gzip");
+        assert_eq!(key_set.headers()[USER_AGENT_HEADER], USER_AGENT);
+        key_set.stage = FetchStage::Discovery;
+        assert_eq!(accept(&key_set), "application/json");
+        assert_eq!(key_set.timeout(), Duration::from_secs(3));
     }
 
     #[test]
-    fn hops_follow_at_most_three_redirects() {
-        let r = request(false);
-        let mut hops = r.hops();
-        assert!(hops.is_first());
-        assert_eq!(hops.url(), "https://a.test/jwks");
-        for (location, url) in [
-            ("/1", "https://a.test/1"),
-            ("2", "https://a.test/2"),
-            ("https://b.test/3", "https://b.test/3"),
-        ] {
-            assert_eq!(hops.redirect(location), Ok(()));
-            assert_eq!(hops.url(), url);
-        }
-        assert!(!hops.is_first());
-        assert_eq!(hops.redirect("/4"), Err(TransportFailure::Redirect));
+    fn transport_failures_compare_by_kind_and_keep_their_cause() {
+        let io = std::io::Error::other("certificate verify failed");
+        let failure = TransportFailure::with_error(TransportKind::Tls, io);
+        assert_eq!(failure, TransportFailure::new(TransportKind::Tls));
         assert_eq!(
-            r.hops().redirect("http://a.test/"),
-            Err(TransportFailure::Redirect)
+            failure.to_string(),
+            "TLS failure: certificate verify failed"
         );
-    }
-
-    #[test]
-    fn plain_http_redirects_only_to_loopback_when_allowed() {
-        let r = request(true);
-        assert!(r
-            .redirect_target("http://127.0.0.1:9/a", 0, "http://localhost:9/b")
-            .is_some());
         assert_eq!(
-            r.redirect_target("http://127.0.0.1:9/a", 0, "http://evil.test/b"),
-            None
+            failure.source().map(ToString::to_string).as_deref(),
+            Some("certificate verify failed")
         );
+        assert!(TransportKind::Refused.is_retried() && !TransportKind::Tls.is_retried());
     }
 }

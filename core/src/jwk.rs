@@ -82,10 +82,12 @@ impl KeyType {
     }
 }
 
-/// Why a JWK (or a `keys` entry) is skipped. Kept for tests and debugging;
-/// a skipped key never spoils the others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Unusable {
+/// Why a JWK (or a `keys` entry) is skipped: the reason of an
+/// [`Event::JwkSkipped`](crate::Event::JwkSkipped), with a stable
+/// [`code`](Self::code). A skipped key never spoils the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Unusable {
     /// The `keys` entry is not a JSON object.
     NotAnObject,
     /// The entry repeats a member name (at any depth).
@@ -133,6 +135,44 @@ pub(crate) enum Unusable {
     NoAllowedAlgorithm,
     /// josekit refused to build a verifier from the checked key.
     VerifierRefused,
+}
+
+impl Unusable {
+    /// The stable code of the reason, e.g. `"invalid_exponent"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Unusable::NotAnObject => "not_an_object",
+            Unusable::DuplicateMember => "duplicate_member",
+            Unusable::NestedTooDeep => "nested_too_deep",
+            Unusable::PrivateKey => "private_key",
+            Unusable::Symmetric => "symmetric",
+            Unusable::UnsupportedKeyType => "unsupported_key_type",
+            Unusable::InvalidKid => "invalid_kid",
+            Unusable::NotForSignatures => "not_for_signatures",
+            Unusable::NotForVerification => "not_for_verification",
+            Unusable::InvalidAlg => "invalid_alg",
+            Unusable::UnsupportedCurve => "unsupported_curve",
+            Unusable::InvalidParameter(_) => "invalid_parameter",
+            Unusable::InvalidModulus => "invalid_modulus",
+            Unusable::InvalidExponent => "invalid_exponent",
+            Unusable::InvalidCoordinateLength => "invalid_coordinate_length",
+            Unusable::PointNotOnCurve => "point_not_on_curve",
+            Unusable::OkpNotCanonical => "okp_not_canonical",
+            Unusable::OkpNotOnCurve => "okp_not_on_curve",
+            Unusable::OkpSmallOrder => "okp_small_order",
+            Unusable::NoAllowedAlgorithm => "no_allowed_algorithm",
+            Unusable::VerifierRefused => "verifier_refused",
+        }
+    }
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unusable::InvalidParameter(name) => write!(f, "invalid_parameter ({name})"),
+            other => f.write_str(other.code()),
+        }
+    }
 }
 
 /// The checked public parameters of a key (big-endian, leading zeros removed for RSA).

@@ -31,6 +31,24 @@ pub(crate) struct KeySet {
     keys: Vec<Arc<VerifyingKey>>,
 }
 
+/// A `keys` entry skipped as unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SkippedJwk {
+    /// Its `kid`, when it is an object with a string `kid`.
+    pub(crate) kid: Option<String>,
+    pub(crate) reason: Unusable,
+}
+
+/// The string `kid` of an entry, if it has one (read leniently: only for
+/// telling which entry was skipped).
+fn kid_of(entry: &RawValue) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Kid {
+        kid: Option<String>,
+    }
+    serde_json::from_str::<Kid>(entry.get()).ok()?.kid
+}
+
 /// The outcome of looking a key up for a token.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Selection<'a> {
@@ -43,27 +61,47 @@ pub(crate) enum Selection<'a> {
 }
 
 impl KeySet {
+    /// [`parse_reporting`](Self::parse_reporting) without the skipped entries.
+    #[cfg(test)]
+    pub(crate) fn parse(body: &[u8], allowed: &[Algorithm]) -> Result<KeySet, SourceProblem> {
+        Self::parse_reporting(body, allowed).0
+    }
+
     /// Parses a JWK Set body, keeping every key that fits at least one
-    /// algorithm of `allowed`.
+    /// algorithm of `allowed`, and listing every entry skipped as unusable,
+    /// with its `kid` when it has a string one (the list comes with a
+    /// refused set too: it says why no key was usable).
     ///
     /// Errors are the `jwks_error` problems: `BodyTooLarge` (over
     /// [`MAX_BODY_BYTES`]), `NotJson` (not UTF-8 JSON, or not an object),
     /// `NotJwks` (no single `keys` array), `TooManyKeys` (over [`MAX_KEYS`]
     /// entries) and `NoUsableKey`.
-    pub(crate) fn parse(body: &[u8], allowed: &[Algorithm]) -> Result<KeySet, SourceProblem> {
+    pub(crate) fn parse_reporting(
+        body: &[u8],
+        allowed: &[Algorithm],
+    ) -> (Result<KeySet, SourceProblem>, Vec<SkippedJwk>) {
         if body.len() > MAX_BODY_BYTES {
-            return Err(SourceProblem::BodyTooLarge);
+            return (Err(SourceProblem::BodyTooLarge), Vec::new());
         }
-        let entries = split_entries(body)?;
-        let keys: Vec<Arc<VerifyingKey>> = entries
-            .iter()
-            .filter_map(|entry| parse_entry(entry, allowed).ok())
-            .map(Arc::new)
-            .collect();
+        let entries = match split_entries(body) {
+            Ok(entries) => entries,
+            Err(problem) => return (Err(problem), Vec::new()),
+        };
+        let mut keys = Vec::with_capacity(entries.len());
+        let mut skipped = Vec::new();
+        for entry in entries {
+            match parse_entry(entry, allowed) {
+                Ok(key) => keys.push(Arc::new(key)),
+                Err(reason) => skipped.push(SkippedJwk {
+                    kid: kid_of(entry),
+                    reason,
+                }),
+            }
+        }
         if keys.is_empty() {
-            return Err(SourceProblem::NoUsableKey);
+            return (Err(SourceProblem::NoUsableKey), skipped);
         }
-        Ok(KeySet { keys })
+        (Ok(KeySet { keys }), skipped)
     }
 
     /// The single usable key for a token with this `kid` (or none) and `alg`.
@@ -83,15 +121,19 @@ impl KeySet {
         }
     }
 
-    /// Every usable key's public description, in document order.
-    pub(crate) fn signing_keys(&self) -> Vec<SigningKey> {
-        self.keys.iter().map(|key| key.info().clone()).collect()
+    /// Every usable key's `kid`, in document order (keys without one left out).
+    pub(crate) fn kids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().filter_map(|key| key.kid())
     }
 
     /// The number of usable keys (never zero).
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
+    pub(crate) fn key_count(&self) -> usize {
         self.keys.len()
+    }
+
+    /// Every usable key's public description, in document order.
+    pub(crate) fn signing_keys(&self) -> Vec<SigningKey> {
+        self.keys.iter().map(|key| key.info().clone()).collect()
     }
 }
 
@@ -217,7 +259,7 @@ mod tests {
             with(&ed.jwk, json!({"kid": "ed"})),
         ]));
         let set = KeySet::parse(&doc, &Algorithm::ALL).unwrap();
-        assert_eq!(set.len(), 3);
+        assert_eq!(set.key_count(), 3);
         assert_eq!(
             kids(&set),
             [Some("ec".into()), Some("rsa".into()), Some("ed".into())]
@@ -284,6 +326,39 @@ mod tests {
                 assert_eq!(key.verify(Algorithm::EdDSA, INPUT, &signature), Ok(()));
             }
         }
+    }
+
+    #[test]
+    fn skipped_entries_are_reported_with_their_kid_and_reason() {
+        let rsa = test_keys::rsa(2048);
+        let doc = body(json!([
+            1,
+            {"kty": "oct", "k": "c2VjcmV0", "kid": "hmac"},
+            with(&rsa.jwk, json!({"kid": "enc", "use": "enc"})),
+            with(&rsa.jwk, json!({"kid": "good"})),
+        ]));
+        let (set, skipped) = KeySet::parse_reporting(&doc, &Algorithm::ALL);
+        assert_eq!(
+            set.map(|set| set.kids().collect::<Vec<_>>().join(",")),
+            Ok("good".into())
+        );
+        let reported: Vec<_> = skipped
+            .iter()
+            .map(|s| (s.kid.as_deref(), s.reason.code()))
+            .collect();
+        assert_eq!(
+            reported,
+            [
+                (None, "not_an_object"),
+                (Some("hmac"), "private_key"),
+                (Some("enc"), "not_for_signatures"),
+            ]
+        );
+        let (refused, skipped) = KeySet::parse_reporting(&body(json!([1])), &Algorithm::ALL);
+        assert_eq!(
+            (refused.err(), skipped.len()),
+            (Some(SourceProblem::NoUsableKey), 1)
+        );
     }
 
     #[test]
@@ -405,7 +480,7 @@ mod tests {
             body(Value::Array(keys))
         };
         let full = KeySet::parse(&filled(MAX_KEYS), &Algorithm::ALL).unwrap();
-        assert_eq!(full.len(), 1);
+        assert_eq!(full.key_count(), 1);
         assert_eq!(
             KeySet::parse(&filled(MAX_KEYS + 1), &Algorithm::ALL).err(),
             Some(SourceProblem::TooManyKeys)
@@ -528,7 +603,7 @@ mod tests {
             format!("{{\"keys\":[{entry}]}}")
         };
         let deep_but_parsable = KeySet::parse(nested(100).as_bytes(), &Algorithm::ALL).unwrap();
-        assert_eq!(deep_but_parsable.len(), 1);
+        assert_eq!(deep_but_parsable.key_count(), 1);
         let too_deep = nested(200_000);
         assert!(too_deep.len() <= MAX_BODY_BYTES);
         assert_eq!(
@@ -545,7 +620,7 @@ mod tests {
         );
         let with_good = too_deep.replacen("[{", &format!("[{good},{{"), 1);
         let set = KeySet::parse(with_good.as_bytes(), &Algorithm::ALL).unwrap();
-        assert_eq!(set.len(), 1);
+        assert_eq!(set.key_count(), 1);
     }
 
     #[test]

@@ -11,61 +11,73 @@
 //!
 //! # Where each rule lives
 //!
-//! | SPEC.md | module |
+//! | the rules | module |
 //! | --- | --- |
-//! | Error codes, statuses, `WWW-Authenticate` | `error` |
+//! | Error codes, statuses, `WWW-Authenticate`; 503 causes | `error` |
 //! | `Authorization` header | `bearer` |
 //! | Token length, compact parsing, header policy | `token` (strict JSON in `json`) |
 //! | Keys: usability, validity, signatures | `jwk` (Edwards points: `edwards`); the set, its limits and key selection in `jwks` |
 //! | Claims, scopes, permissions | `claims` |
 //! | Configuration | `config` |
-//! | Fetching and caching | `source` (the state machine), `cache` (windows, `Cache-Control`), `backoff` (rule 5), `discovery` (rule 1) |
-//! | Redirects (rule 9), body limit | `http`, `url` |
+//! | Fetching and caching | `source` (the state machine), `cache` (windows, `Cache-Control`), `backoff` (rule 5, `Retry-After`), `discovery` (rule 1) |
+//! | Reading an answer: statuses, retries (rule 6), the parse | `answer` |
+//! | Redirects (rule 9) | `hops`, `url` (RFC 3986 resolution) |
+//! | Bodies (rule 10): limit, `Content-Encoding` | `body` |
+//! | The driving protocol | `progress`, `timer`, `event`, `status` |
 //!
 //! # The driver loop
 //!
-//! After every operation, call [`Verifier::poll_fetch`]. After `NeedKeys`,
-//! perform the request it gives (or, when it gives none, wait for the caller
-//! performing one), feed the answer back, and ask again. After an answer, a
-//! request it gives is a refresh-ahead nobody waits for. Here the "HTTP GET"
-//! is a function returning a fixed JWK Set:
+//! Every operation answers a [`Progress`]: the answer (perhaps with a
+//! refresh-ahead to run in the background), a request for this caller to
+//! perform, or a wait for another caller's. A request is performed hop by
+//! hop ([`FetchRequest::hops`]), its outcome read without the verifier
+//! ([`FetchRequest::read`]: that is where the key set is parsed), and the
+//! answer fed back ([`Verifier::handle_answer`]), which says whether the
+//! refresh goes on. Here the "HTTP GET" is a function returning a fixed
+//! JWK Set:
 //!
 //! ```
 //! use std::time::Instant;
 //! use oidc_jwt_verifier_core::{
-//!     AuthConfig, AuthError, Claims, FetchRequest, HttpResponse, Now, UnixTime, Verdict, Verifier,
+//!     AuthConfig, AuthError, Claims, FetchNext, FetchRequest, HttpResponse, Now, Progress, Query,
+//!     TransportFailure, UnixTime, Verifier,
 //! };
 //!
 //! const JWKS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/example-jwks.json"));
 //! const TOKEN: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/example-token.txt"));
 //!
-//! /// Your HTTP client goes here (honouring `request.timeout()`,
-//! /// `request.max_body_bytes()` and the redirects of `request.hops()`).
-//! fn http_get(request: &FetchRequest) -> HttpResponse {
+//! /// Your HTTP client goes here: GET each of `request.hops()` with
+//! /// `request.headers()` within `request.timeout()`, letting `hops.judge`
+//! /// decide every redirect, and read at most `request.max_body_bytes() + 1`
+//! /// bytes of the final body.
+//! fn http_get(request: &FetchRequest) -> Result<HttpResponse, TransportFailure> {
 //!     assert_eq!(request.url(), "https://login.example.test/jwks");
-//!     HttpResponse { status: 200, body: JWKS.as_bytes().to_vec(), ..HttpResponse::default() }
+//!     Ok(HttpResponse { status: 200, body: JWKS.as_bytes().to_vec(), ..HttpResponse::default() })
+//! }
+//!
+//! /// Performs a refresh: request after request, until it ends.
+//! fn refresh(verifier: &mut Verifier, mut request: FetchRequest, now: Now) {
+//!     loop {
+//!         let answer = request.read(http_get(&request)); // no verifier needed
+//!         match verifier.handle_answer(answer, now) {
+//!             Ok(FetchNext::Perform(next)) => request = next,
+//!             Ok(FetchNext::Ended) | Err(_) => return,
+//!         }
+//!     }
 //! }
 //!
 //! fn verify(verifier: &mut Verifier, token: &str, now: Now) -> Result<Claims, AuthError> {
+//!     let mut query = Query::new(); // this operation, across its rounds
 //!     loop {
-//!         match verifier.verify(token, now) {
-//!             Verdict::Check(check) => {
-//!                 // A request now is a refresh-ahead: run it in the background.
-//!                 while let Some(request) = verifier.poll_fetch(now.monotonic) {
-//!                     let response = http_get(&request);
-//!                     let _ = verifier.handle_response(request.id(), response, now.monotonic);
+//!         match verifier.verify(token, &mut query, now) {
+//!             Progress::Done { answer, background } => {
+//!                 if let Some(ahead) = background {
+//!                     refresh(verifier, ahead, now); // a real driver does not wait for it
 //!                 }
-//!                 return check.finish(); // signature and claims: no state needed
+//!                 return answer?.finish(); // signature and claims: no verifier needed
 //!             }
-//!             Verdict::Rejected(error) => return Err(error),
-//!             Verdict::NeedKeys => {
-//!                 while let Some(request) = verifier.poll_fetch(now.monotonic) {
-//!                     let response = http_get(&request);
-//!                     verifier
-//!                         .handle_response(request.id(), response, now.monotonic)
-//!                         .expect("the answer to the request in flight");
-//!                 }
-//!             }
+//!             Progress::Fetch(request) => refresh(verifier, request, now),
+//!             Progress::Wait { .. } => unreachable!("one caller: nobody else fetches"),
 //!         }
 //!     }
 //! }
@@ -87,20 +99,29 @@
 //!     error.www_authenticate(Some("api")).as_deref(),
 //!     Some(r#"Bearer realm="api", error="invalid_token", error_description="Malformed token""#)
 //! );
+//!
+//! // What happened, for the logs (`Event::emit` with the `tracing` feature).
+//! let event = verifier.poll_event().expect("the fetch");
+//! assert_eq!(event.name(), "keys_refreshed");
+//! let status = verifier.status(now);
+//! assert_eq!((status.counters.accepted, status.counters.fetches), (1, 1));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! With several threads, keep the verifier behind a mutex, call
-//! [`Check::finish`] after releasing it, and let callers that get `NeedKeys`
-//! and no request wait until [`Verifier::is_refreshing`] is false: that is
-//! single flight (SPEC.md rule 7).
+//! With several threads, keep the verifier behind a mutex, and hold it only
+//! for the verifier's calls: perform requests, [`FetchRequest::read`] their
+//! outcome and [`Check::finish`] with it released; a caller told to
+//! [`Progress::Wait`] waits (releasing the lock) until the refresh under
+//! way ends, which is single flight (rule 7).
 #![forbid(unsafe_code)]
 // Unit tests may read a clock or start a thread; the state machine never does.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 mod alg;
+mod answer;
 mod backoff;
 mod bearer;
+mod body;
 mod build;
 mod cache;
 mod claims;
@@ -108,28 +129,46 @@ mod config;
 mod discovery;
 mod edwards;
 mod error;
+mod event;
+mod hops;
 mod http;
 mod json;
 mod jwk;
 mod jwks;
 #[doc(hidden)]
 pub mod parts;
+mod progress;
 mod source;
+mod status;
 mod time;
+mod timer;
 mod token;
 mod url;
 mod verifier;
 
 pub use alg::{Algorithm, Curve, KeyFamily};
+pub use answer::FetchAnswer;
 pub use bearer::token_from_authorization;
 pub use build::{root_certificates_from_pem, BuildError};
+pub use cache::FreshnessSource;
 pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
-pub use error::{AuthError, ClaimName, ErrorResponse, SourceProblem};
+pub use error::{AuthError, ClaimName, ErrorResponse, SourceError, SourceProblem, ERROR_CODES};
+#[cfg(feature = "tracing")]
+pub use event::TRACING_TARGET;
+pub use event::{Event, MAX_QUEUED_EVENTS};
+pub use hops::{Hop, Hops};
 pub use http::{
-    FetchId, FetchRequest, Hops, HttpResponse, TransportFailure, MAX_BODY_BYTES, MAX_REDIRECTS,
-    USER_AGENT,
+    FetchId, FetchRequest, FetchStage, HttpResponse, TransportFailure, TransportKind,
+    MAX_BODY_BYTES, MAX_ENCODED_BODY_BYTES, MAX_REDIRECTS, USER_AGENT,
 };
-pub use jwk::SigningKey;
+pub use jwk::{SigningKey, Unusable};
+pub use progress::{FetchNext, Progress};
+pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
-pub use verifier::{Answer, Check, KeyQuery, UnexpectedFetch, Verdict, Verifier};
+pub use timer::{Timer, TimerReason};
+pub use verifier::{Check, Query, UnexpectedFetch, Verifier};
+
+/// The HTTP types of the driver interface ([`HttpResponse::headers`],
+/// [`FetchRequest::headers`]): the `http` crate, as ureq 3 and hyper 1 use it.
+pub use ::http as http_types;

@@ -54,7 +54,9 @@ impl Parts {
 
     /// Parses a JWK Set body into its usable keys for the allowed algorithms.
     pub fn parse_key_set(&self, body: &[u8]) -> Result<ParsedKeySet, SourceProblem> {
-        KeySet::parse(body, &self.policy.allowed_algs).map(|keys| ParsedKeySet { keys })
+        KeySet::parse_reporting(body, &self.policy.allowed_algs)
+            .0
+            .map(|keys| ParsedKeySet { keys })
     }
 }
 

@@ -1,69 +1,52 @@
-//! The key source: when to fetch, what a response does to the cache, and
-//! what the cache may answer (SPEC.md "Fetching and caching", rules 1 to 8).
+//! The key source: when to fetch, what an answer does to the cache, and
+//! what the cache may answer (the rules' "Fetching and caching", rules 1 to
+//! 8), with its timers, events and counters.
 //!
-//! It is a plain state machine. Lookups may *queue* a refresh; a driver takes
-//! its requests one at a time with [`KeySource::poll_fetch`] (so at most one
-//! is ever outstanding) and feeds back each answer. A refresh is one or more
-//! requests: retries of one URL (rule 6) and, in discovery mode, the
-//! discovery document followed by its `jwks_uri` (rule 1).
+//! A refresh is one or more requests (retries of one URL, rule 6; in
+//! discovery mode the document then its `jwks_uri`, rule 1), exactly one
+//! in flight at a time, each owned by the caller it was handed to: single
+//! flight (rule 7) holds by construction. Every call that takes a time
+//! first applies the timers due at that time ([`KeySource::observe`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::alg::Algorithm;
-use crate::backoff::{self, Failure};
+use crate::answer::{FetchAnswer, Read};
+use crate::backoff::Failure;
 use crate::cache::{self, CachedKeys};
 use crate::config::{SourceSettings, SourceUrl};
-use crate::discovery;
-use crate::error::{AuthError, SourceProblem};
-use crate::http::{FetchId, FetchRequest, HttpResponse, TransportFailure};
+use crate::error::{for_logs, AuthError, SourceError, SourceProblem};
+use crate::event::{Event, EventQueue};
+use crate::http::{FetchId, FetchRequest, FetchStage, ReadContext};
 use crate::jwk::VerifyingKey;
-use crate::jwks::{KeySet, Selection};
+use crate::jwks::{KeySet, Selection, SkippedJwk};
+use crate::progress::{FetchNext, Progress};
+use crate::status::{KeysState, LastFailure, SourceCounters, Status, VerdictCounters};
+use crate::time::{Now, UnixTime};
+use crate::timer::{Timer, TimerReason, TimerTable};
 
-/// An answer from the key source to a key-needing operation.
-#[derive(Debug)]
-pub(crate) enum Lookup<T> {
-    /// Answered (a key, a key set, or the error to report).
-    Ready(Result<T, AuthError>),
-    /// A refresh is queued or under way; ask again when it has ended.
-    NeedKeys,
-}
+/// What a key-needing operation gets from the key source.
+pub(crate) type Answer<T> = Progress<Result<T, AuthError>>;
 
-/// One refresh under way.
+/// The request in flight, and the refresh it belongs to.
 #[derive(Debug)]
 struct Refresh {
-    /// The URL being fetched (the discovery document, then the JWK Set).
-    stage: Stage,
-    /// Requests made to this stage's URL so far.
-    attempts: u32,
-    /// The request handed out and not yet answered.
-    in_flight: Option<InFlight>,
-}
-
-#[derive(Debug)]
-enum Stage {
-    Discovery(String),
-    Jwks(String),
-}
-
-impl Stage {
-    fn url(&self) -> &str {
-        match self {
-            Stage::Discovery(url) | Stage::Jwks(url) => url,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct InFlight {
     id: FetchId,
+    url: String,
+    stage: FetchStage,
+    /// Requests made to this URL in this refresh so far, this one included.
+    attempts: u32,
     sent_at: Instant,
+    /// When it counts as lost.
+    lost_at: Instant,
 }
 
 /// The state of the key source.
 #[derive(Debug)]
 pub(crate) struct KeySource {
     settings: SourceSettings,
+    context: Arc<ReadContext>,
     cache: Option<CachedKeys>,
     failure: Option<Failure>,
     refresh: Option<Refresh>,
@@ -72,257 +55,403 @@ pub(crate) struct KeySource {
     next_fetch_id: u64,
     /// The latest monotonic time seen: an earlier one counts as no time passing.
     latest: Option<Instant>,
+    closed: bool,
+    timers: TimerTable,
+    events: EventQueue,
+    counters: SourceCounters,
+    last_success: Option<UnixTime>,
+    /// `ServingStale` was queued since the last failed refresh.
+    stale_reported: bool,
+    /// `UnknownKidRefused` was queued since the last fetched set.
+    cooldown_reported: bool,
 }
 
 impl KeySource {
     pub(crate) fn new(settings: SourceSettings) -> Self {
+        let context = Arc::new(ReadContext::new(
+            settings.http_timeout,
+            settings.allow_insecure_http,
+            settings.issuer.clone(),
+            settings.allowed_algs.clone(),
+        ));
         KeySource {
             settings,
+            context,
             cache: None,
             failure: None,
             refresh: None,
             refreshes_ended: 0,
             next_fetch_id: 1,
             latest: None,
+            closed: false,
+            timers: TimerTable::default(),
+            events: EventQueue::default(),
+            counters: SourceCounters::default(),
+            last_success: None,
+            stale_reported: false,
+            cooldown_reported: false,
         }
     }
 
-    /// Refreshes ended so far; [`crate::KeyQuery`] uses it to tell whether a
-    /// refresh has completed since it was made.
+    /// The validated HTTP timeout.
+    pub(crate) fn http_timeout(&self) -> Duration {
+        self.settings.http_timeout
+    }
+
+    /// Refreshes ended so far; [`crate::Query`] uses it to tell whether a
+    /// refresh has completed since it was first asked.
     pub(crate) fn refreshes_ended(&self) -> u64 {
         self.refreshes_ended
     }
 
-    /// Whether a refresh is queued or under way.
+    /// Whether a request is in flight.
     pub(crate) fn is_refreshing(&self) -> bool {
         self.refresh.is_some()
     }
 
-    /// The key that verifies a token with this `kid` and `alg` (rules 3 and 4).
+    /// Clamps the monotonic time to the latest seen, then applies every
+    /// timer due at it, as [`Verifier::handle_timeout`](crate::Verifier::handle_timeout)
+    /// does. Returns the clamped time.
+    pub(crate) fn observe(&mut self, now: Now) -> Now {
+        let monotonic = self
+            .latest
+            .map_or(now.monotonic, |latest| latest.max(now.monotonic));
+        self.latest = Some(monotonic);
+        let now = Now {
+            wall: now.wall,
+            monotonic,
+        };
+        while let Some(timer) = self.timers.pop_due(monotonic) {
+            self.fire(timer.reason, now);
+        }
+        now
+    }
+
+    fn fire(&mut self, reason: TimerReason, now: Now) {
+        match reason {
+            TimerReason::RequestLost => {
+                let Some(refresh) = self.refresh.take() else {
+                    return;
+                };
+                let waited = now.monotonic.saturating_duration_since(refresh.sent_at);
+                self.events.push(Event::RequestGivenUp {
+                    url: refresh.url.clone(),
+                    id: refresh.id,
+                    waited,
+                });
+                let error = AuthError::JwksFetchFailed(SourceError::lost(waited, &refresh.url));
+                self.fail(&refresh.url, error, None, now);
+            }
+            TimerReason::StaleWindowEnds => {
+                if let Some(cache) = self.cache.as_ref().filter(|_| self.is_failing()) {
+                    let age = cache.age(now.monotonic);
+                    self.events.push(Event::KeysExpired { age });
+                }
+            }
+            TimerReason::RefreshAheadDue
+            | TimerReason::FreshnessEnds
+            | TimerReason::BackoffOver => {}
+        }
+    }
+
+    /// The next deadline.
+    pub(crate) fn poll_timeout(&self) -> Option<Timer> {
+        self.timers.next()
+    }
+
+    /// The oldest undrained event.
+    pub(crate) fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop()
+    }
+
+    /// No request is handed out any more; the one in flight may still answer.
+    pub(crate) fn close(&mut self) {
+        self.closed = true;
+    }
+
+    /// The key that verifies a token with this `kid` and `alg` (rules 3 and
+    /// 4). Without `may_refresh` (a refresh ended for this operation
+    /// already) it starts none, and answers from what is cached.
     pub(crate) fn lookup(
         &mut self,
         kid: Option<&str>,
         alg: Algorithm,
+        may_refresh: bool,
         now: Instant,
-    ) -> Lookup<Arc<VerifyingKey>> {
-        let now = self.observe(now);
+    ) -> Answer<Arc<VerifyingKey>> {
         let Some(cache) = &self.cache else {
-            return self.refresh_or_fail(now);
+            return self.refresh_or_fail(may_refresh, now);
         };
         if cache.is_fresh(now) {
             let selection = select(&cache.keys, kid, alg);
             let ahead = cache.in_refresh_ahead_window(now, self.settings.refresh_ahead);
-            let cooldown_over = cache.cooldown_over(now, self.settings.refresh_cooldown);
+            let cooldown_left = cache.cooldown_left(now, self.settings.refresh_cooldown);
             return match selection {
-                Found::Key(key) => {
-                    if ahead {
-                        self.start_refresh(now);
+                Found::Key(key) => Progress::Done {
+                    answer: Ok(key),
+                    background: (ahead && may_refresh)
+                        .then(|| self.start_refresh(now))
+                        .flatten(),
+                },
+                Found::Error(error) => Progress::done(Err(error)),
+                Found::UnknownKid => {
+                    self.counters.unknown_kids += 1;
+                    if cooldown_left.is_zero() {
+                        self.refresh_or_fail(may_refresh, now)
+                    } else {
+                        self.refuse_unknown_kid(cooldown_left)
                     }
-                    Lookup::Ready(Ok(key))
                 }
-                Found::Error(error) => Lookup::Ready(Err(error)),
-                Found::UnknownKid if cooldown_over => self.refresh_or_fail(now),
-                Found::UnknownKid => Lookup::Ready(Err(AuthError::KeyNotFound)),
             };
         }
-        let outage = self.failure.is_some();
-        if !outage || (self.refresh.is_none() && !self.backing_off(now)) {
-            return self.refresh_or_fail(now);
+        if !self.is_failing() || (may_refresh && self.may_start(now)) {
+            return self.refresh_or_fail(may_refresh, now);
         }
         // A refresh has failed and the next is not allowed yet, or already
         // under way: stale keys answer while they may (rule 5).
         match self.stale_keys(now) {
             Ok(keys) => match select(&keys, kid, alg) {
-                Found::Key(key) => Lookup::Ready(Ok(key)),
-                Found::Error(error) => Lookup::Ready(Err(error)),
-                Found::UnknownKid => Lookup::Ready(Err(self.failure_error())),
+                Found::Key(key) => {
+                    self.served_stale(now);
+                    Progress::done(Ok(key))
+                }
+                Found::Error(error) => Progress::done(Err(error)),
+                Found::UnknownKid => {
+                    self.counters.unknown_kids += 1;
+                    Progress::done(Err(self.failure_error()))
+                }
             },
-            Err(error) => Lookup::Ready(Err(error)),
+            Err(error) => Progress::done(Err(error)),
         }
     }
 
     /// The key set for the operations of rule 8: fetched first when nothing
     /// is cached, when it is past freshness, or when `force` (never during
-    /// the backoff after a failure). Answers with keys inside the stale
-    /// window, or with the error of the last failed refresh.
-    pub(crate) fn key_set(&mut self, force: bool, now: Instant) -> Lookup<Arc<KeySet>> {
-        let now = self.observe(now);
+    /// the backoff after a failure, and never without `may_refresh`).
+    /// Answers with keys inside the stale window, or with the error of the
+    /// last failed refresh.
+    pub(crate) fn key_set(
+        &mut self,
+        force: bool,
+        may_refresh: bool,
+        now: Instant,
+    ) -> Answer<Arc<KeySet>> {
         let stale = self.cache.as_ref().is_none_or(|c| !c.is_fresh(now));
-        if (stale || force) && self.start_refresh(now) {
-            return Lookup::NeedKeys;
+        if stale || force {
+            if let Some(refresh) = &self.refresh {
+                return Progress::Wait {
+                    until: refresh.lost_at,
+                };
+            }
+            if let Some(request) = may_refresh.then(|| self.start_refresh(now)).flatten() {
+                return Progress::Fetch(request);
+            }
         }
-        Lookup::Ready(self.stale_keys(now))
+        let keys = self.stale_keys(now);
+        if stale && keys.is_ok() {
+            self.served_stale(now);
+        }
+        Progress::done(keys)
     }
 
-    /// Hands out the next request of the refresh under way, if it is not
-    /// already out.
-    pub(crate) fn poll_fetch(&mut self, now: Instant) -> Option<FetchRequest> {
-        let now = self.observe(now);
-        let refresh = self.refresh.as_mut()?;
-        if refresh.in_flight.is_some() {
-            return None;
-        }
-        let id = FetchId(self.next_fetch_id);
-        self.next_fetch_id += 1;
-        refresh.attempts += 1;
-        refresh.in_flight = Some(InFlight { id, sent_at: now });
-        Some(FetchRequest {
-            id,
-            url: refresh.stage.url().to_owned(),
-            timeout: self.settings.http_timeout,
-            allow_insecure_http: self.settings.allow_insecure_http,
-        })
-    }
-
-    /// Feeds back the HTTP response to request `id`.
-    pub(crate) fn handle_response(
+    /// Takes the answer to the request in flight: the refresh succeeds,
+    /// fails, or goes on with its next request.
+    pub(crate) fn handle_answer(
         &mut self,
-        id: FetchId,
-        response: HttpResponse,
-        now: Instant,
-    ) -> Result<(), FetchId> {
-        let now = self.observe(now);
-        let discovery_stage = matches!(self.answer(id)?, Stage::Discovery(_));
-        if !(200..300).contains(&response.status) {
-            let retry_after = backoff::retry_after(&response);
-            let retryable = response.status >= 500 && response.retry_after.is_none();
-            let error = AuthError::JwksFetchFailed(SourceProblem::Status(response.status));
-            self.retry_or_fail(retryable, error, retry_after, now);
-            return Ok(());
-        }
-        if discovery_stage {
-            let settings = &self.settings;
-            match discovery::jwks_uri(
-                &response.body,
-                &settings.issuer,
-                settings.allow_insecure_http,
-            ) {
-                Ok(url) => self.next_stage(Stage::Jwks(url)),
-                Err(error) => self.fail(error, None, now),
+        answer: FetchAnswer,
+        now: Now,
+    ) -> Result<FetchNext, FetchId> {
+        let refresh = self.take_refresh(answer.id)?;
+        let next = match answer.read {
+            Read::Keys {
+                keys,
+                skipped,
+                cache_control,
+            } => {
+                self.report_skipped(&refresh.url, skipped);
+                self.succeed(&refresh.url, keys, cache_control.as_deref(), now);
+                None
             }
-        } else {
-            match KeySet::parse(&response.body, &self.settings.allowed_algs) {
-                Ok(keys) => self.succeed(keys, response.cache_control.as_deref(), now),
-                Err(problem) => self.fail(AuthError::JwksError(problem), None, now),
+            Read::JwksUri(url) if !self.closed => {
+                Some(self.hand_out(FetchStage::KeySet, url, 1, now.monotonic))
             }
-        }
-        Ok(())
-    }
-
-    /// Feeds back a request `id` that produced no HTTP response.
-    pub(crate) fn handle_failure(
-        &mut self,
-        id: FetchId,
-        failure: TransportFailure,
-        now: Instant,
-    ) -> Result<(), FetchId> {
-        let now = self.observe(now);
-        self.answer(id)?;
-        self.transport_failed(failure, now);
-        Ok(())
-    }
-
-    /// Clamps `now` to the latest time seen, and gives up on a request whose
-    /// answer is long overdue (a driver that lost it must not wedge the
-    /// source): it counts as a timeout.
-    fn observe(&mut self, now: Instant) -> Instant {
-        let now = self.latest.map_or(now, |latest| latest.max(now));
-        self.latest = Some(now);
-        let overdue = self.overdue_after();
-        let lost = self
-            .refresh
-            .as_ref()
-            .and_then(|r| r.in_flight)
-            .is_some_and(|f| now.saturating_duration_since(f.sent_at) > overdue);
-        if lost {
-            if let Some(refresh) = self.refresh.as_mut() {
-                refresh.in_flight = None;
+            Read::JwksUri(url) => {
+                let error = AuthError::JwksFetchFailed(SourceError::closed(&url));
+                self.fail(&url, error, None, now);
+                None
             }
-            self.transport_failed(TransportFailure::Timeout, now);
-        }
-        now
-    }
-
-    /// How long a request may stay unanswered before it counts as lost:
-    /// twice the HTTP timeout (connect, then the whole exchange) and a second.
-    fn overdue_after(&self) -> Duration {
-        self.settings
-            .http_timeout
-            .saturating_mul(2)
-            .saturating_add(Duration::from_secs(1))
-    }
-
-    /// Matches an answer to the request in flight, and clears it.
-    fn answer(&mut self, id: FetchId) -> Result<&Stage, FetchId> {
-        match self.refresh.as_mut() {
-            Some(refresh) if refresh.in_flight.is_some_and(|f| f.id == id) => {
-                refresh.in_flight = None;
-                Ok(&refresh.stage)
-            }
-            _ => Err(id),
-        }
-    }
-
-    fn transport_failed(&mut self, failure: TransportFailure, now: Instant) {
-        let (problem, retryable) = match failure {
-            TransportFailure::Refused => (SourceProblem::Refused, true),
-            TransportFailure::Timeout => (SourceProblem::Timeout, true),
-            TransportFailure::Redirect | TransportFailure::Other => {
-                (SourceProblem::Transport, false)
+            Read::Failed(failed) => {
+                self.report_skipped(&refresh.url, failed.skipped);
+                let retry = failed.retried
+                    && refresh.attempts < self.settings.fetch_attempts
+                    && !self.closed;
+                if retry {
+                    let attempts = refresh.attempts + 1;
+                    Some(self.hand_out(refresh.stage, refresh.url, attempts, now.monotonic))
+                } else {
+                    self.fail(&refresh.url, failed.error, failed.retry_after, now);
+                    None
+                }
             }
         };
-        self.retry_or_fail(retryable, AuthError::JwksFetchFailed(problem), None, now);
+        Ok(next.map_or(FetchNext::Ended, FetchNext::Perform))
     }
 
-    /// Rule 6: the same URL again at once while attempts remain, or the
-    /// refresh fails.
-    fn retry_or_fail(
-        &mut self,
-        retryable: bool,
-        error: AuthError,
-        retry_after: Option<Duration>,
-        now: Instant,
-    ) {
-        let attempts = self.refresh.as_ref().map_or(0, |r| r.attempts);
-        if retryable && attempts < self.settings.fetch_attempts {
-            return;
+    /// The driver dropped request `id` unperformed (a panic, a cancelled
+    /// task, a thread that could not start): its refresh fails as a
+    /// transport failure, counted for the backoff, with no retry.
+    pub(crate) fn handle_abandoned(&mut self, id: FetchId, now: Now) -> Result<(), FetchId> {
+        let refresh = self.take_refresh(id)?;
+        let error = AuthError::JwksFetchFailed(SourceError::abandoned(&refresh.url));
+        self.fail(&refresh.url, error, None, now);
+        Ok(())
+    }
+
+    /// The request in flight, if it is `id`, taken out.
+    fn take_refresh(&mut self, id: FetchId) -> Result<Refresh, FetchId> {
+        match self.refresh.take() {
+            Some(refresh) if refresh.id == id => {
+                self.timers.clear(TimerReason::RequestLost);
+                Ok(refresh)
+            }
+            other => {
+                self.refresh = other;
+                Err(id)
+            }
         }
-        self.fail(error, retry_after, now);
     }
 
-    fn next_stage(&mut self, stage: Stage) {
-        self.refresh = Some(Refresh {
-            stage,
-            attempts: 0,
-            in_flight: None,
-        });
-    }
-
-    /// Queues a refresh unless one is under way or the backoff forbids it.
-    /// Returns whether a refresh is now queued or under way.
-    fn start_refresh(&mut self, now: Instant) -> bool {
-        if self.refresh.is_none() && !self.backing_off(now) {
-            let stage = match &self.settings.url {
-                SourceUrl::Jwks(url) => Stage::Jwks(url.clone()),
-                SourceUrl::Discovery(url) => Stage::Discovery(url.clone()),
-            };
-            self.next_stage(stage);
-        }
-        self.refresh.is_some()
-    }
-
-    /// Waits for a refresh (starting one if allowed), or answers with the
-    /// error of the last failed refresh.
-    fn refresh_or_fail<T>(&mut self, now: Instant) -> Lookup<T> {
-        if self.start_refresh(now) {
-            Lookup::NeedKeys
+    /// A snapshot (after [`observe`](Self::observe)).
+    pub(crate) fn status(&self, now: Instant, verdicts: &VerdictCounters) -> Status {
+        let cache = self.cache.as_ref();
+        let stale_if_error = self.settings.stale_if_error;
+        let next_refresh_in = if self.closed {
+            None
+        } else if let Some(failure) = &self.failure {
+            Some(failure.wait_left(now))
         } else {
-            Lookup::Ready(Err(self.failure_error()))
+            let due = cache.and_then(|c| c.ahead_at(self.settings.refresh_ahead).or(c.stale_at()));
+            Some(due.map_or(Duration::ZERO, |due| due.saturating_duration_since(now)))
+        };
+        Status {
+            state: self.state(now),
+            key_ids: cache.map_or_else(Vec::new, |c| c.keys.kids().map(str::to_owned).collect()),
+            key_count: cache.map_or(0, |c| c.keys.key_count()),
+            last_success: self.last_success,
+            last_failure: self.failure.as_ref().map(|failure| LastFailure {
+                at: failure.at,
+                error: failure.error.clone(),
+            }),
+            next_refresh_in,
+            stale_until_in: cache.map(|c| {
+                c.fresh_for
+                    .saturating_add(stale_if_error)
+                    .saturating_sub(c.age(now))
+            }),
+            cooldown_left: cache.map_or(Duration::ZERO, |c| {
+                c.cooldown_left(now, self.settings.refresh_cooldown)
+            }),
+            refreshing: self.refresh.is_some(),
+            closed: self.closed,
+            counters: verdicts.counters(&self.counters, self.events.dropped()),
         }
+    }
+
+    fn state(&self, now: Instant) -> KeysState {
+        let Some(cache) = &self.cache else {
+            return if self.is_failing() {
+                KeysState::Failed
+            } else {
+                KeysState::Empty
+            };
+        };
+        if cache.is_fresh(now) {
+            KeysState::Fresh
+        } else if !self.is_failing() {
+            KeysState::Stale
+        } else if cache.may_serve_stale(now, self.settings.stale_if_error) {
+            KeysState::ServingStale
+        } else {
+            KeysState::Failed
+        }
+    }
+
+    /// Whether refreshing is failing: a refresh failed since the last
+    /// success, or the verifier is closed.
+    fn is_failing(&self) -> bool {
+        self.failure.is_some() || self.closed
+    }
+
+    /// Whether a new refresh may start now.
+    fn may_start(&self, now: Instant) -> bool {
+        self.refresh.is_none() && !self.closed && !self.backing_off(now)
     }
 
     fn backing_off(&self, now: Instant) -> bool {
         self.failure.as_ref().is_some_and(|f| f.backing_off(now))
+    }
+
+    /// Waits for the refresh in flight, starts one (this caller performs
+    /// it, if `may_refresh`), or answers with the error of the last failed
+    /// refresh.
+    fn refresh_or_fail<T>(&mut self, may_refresh: bool, now: Instant) -> Answer<T> {
+        if let Some(refresh) = &self.refresh {
+            return Progress::Wait {
+                until: refresh.lost_at,
+            };
+        }
+        match may_refresh.then(|| self.start_refresh(now)).flatten() {
+            Some(request) => Progress::Fetch(request),
+            None => Progress::done(Err(self.failure_error())),
+        }
+    }
+
+    /// The first request of a new refresh, unless one is in flight, the
+    /// verifier is closed, or the backoff forbids it.
+    fn start_refresh(&mut self, now: Instant) -> Option<FetchRequest> {
+        if !self.may_start(now) {
+            return None;
+        }
+        let (stage, url) = match &self.settings.url {
+            SourceUrl::Jwks(url) => (FetchStage::KeySet, url.clone()),
+            SourceUrl::Discovery(url) => (FetchStage::Discovery, url.clone()),
+        };
+        Some(self.hand_out(stage, url, 1, now))
+    }
+
+    /// Puts a request in flight and hands it out.
+    fn hand_out(
+        &mut self,
+        stage: FetchStage,
+        url: String,
+        attempts: u32,
+        now: Instant,
+    ) -> FetchRequest {
+        let id = FetchId(self.next_fetch_id);
+        self.next_fetch_id += 1;
+        self.counters.fetches += 1;
+        // Twice the timeout (connect, then the whole exchange) and a second.
+        let lost_after = self
+            .settings
+            .http_timeout
+            .saturating_mul(2)
+            .saturating_add(Duration::from_secs(1));
+        let lost_at = now.checked_add(lost_after).unwrap_or(now);
+        self.timers.set(TimerReason::RequestLost, Some(lost_at));
+        self.refresh = Some(Refresh {
+            id,
+            url: url.clone(),
+            stage,
+            attempts,
+            sent_at: now,
+            lost_at,
+        });
+        FetchRequest {
+            id,
+            url,
+            stage,
+            context: Arc::clone(&self.context),
+        }
     }
 
     /// The cached keys if they may still answer (fresh, or stale within the
@@ -336,41 +465,149 @@ impl KeySource {
         }
     }
 
+    /// What requests get when no cached key may answer.
     fn failure_error(&self) -> AuthError {
-        self.failure
-            .as_ref()
-            .map_or(AuthError::JwksFetchFailed(SourceProblem::BackingOff), |f| {
-                f.error.clone()
-            })
+        if self.closed {
+            let url = match &self.settings.url {
+                SourceUrl::Jwks(url) | SourceUrl::Discovery(url) => url,
+            };
+            return AuthError::JwksFetchFailed(SourceError::closed(url));
+        }
+        self.failure.as_ref().map_or(
+            AuthError::JwksFetchFailed(SourceProblem::BackingOff.into()),
+            |f| f.error.clone(),
+        )
     }
 
-    fn succeed(&mut self, keys: KeySet, cache_control: Option<&str>, now: Instant) {
+    /// Counts an answer from keys past their freshness; the first one after
+    /// each failed refresh is also an event.
+    fn served_stale(&mut self, now: Instant) {
+        self.counters.stale_serves += 1;
+        if self.stale_reported {
+            return;
+        }
+        if let Some(cache) = &self.cache {
+            let age = cache.age(now);
+            let serving_for = cache.fresh_for.saturating_add(self.settings.stale_if_error);
+            self.events.push(Event::ServingStale {
+                age,
+                stale_for: serving_for.saturating_sub(age),
+            });
+            self.stale_reported = true;
+        }
+    }
+
+    /// Rule 3: an unknown `kid` inside the cooldown is `key_not_found` at once.
+    fn refuse_unknown_kid<T>(&mut self, cooldown_left: Duration) -> Answer<T> {
+        self.counters.cooldown_refusals += 1;
+        if !self.cooldown_reported {
+            self.events.push(Event::UnknownKidRefused { cooldown_left });
+            self.cooldown_reported = true;
+        }
+        Progress::done(Err(AuthError::KeyNotFound))
+    }
+
+    fn report_skipped(&mut self, url: &str, skipped: Vec<SkippedJwk>) {
+        for SkippedJwk { kid, reason } in skipped {
+            self.events.push(Event::JwkSkipped {
+                url: url.to_owned(),
+                kid: kid.as_deref().map(for_logs),
+                reason,
+            });
+        }
+    }
+
+    fn succeed(&mut self, url: &str, keys: KeySet, cache_control: Option<&str>, now: Now) {
         let settings = &self.settings;
-        let fresh_for =
+        let (fresh_for, decided_by) =
             cache::freshness(cache_control, settings.cache_ttl, settings.refresh_cooldown);
-        self.cache = Some(CachedKeys::new(keys, now, fresh_for));
+        let (added, removed) = kid_changes(self.cache.as_ref().map(|c| &*c.keys), &keys);
+        self.events.push(Event::KeysRefreshed {
+            url: url.to_owned(),
+            added,
+            removed,
+            keys: keys.key_count(),
+            fresh_for,
+            decided_by,
+        });
+        let cached = CachedKeys::new(keys, now.monotonic, fresh_for);
+        let timers = &mut self.timers;
+        timers.set(
+            TimerReason::RefreshAheadDue,
+            cached.ahead_at(settings.refresh_ahead),
+        );
+        timers.set(TimerReason::FreshnessEnds, cached.stale_at());
+        timers.set(
+            TimerReason::StaleWindowEnds,
+            cached.expires_at(settings.stale_if_error),
+        );
+        timers.clear(TimerReason::BackoffOver);
+        self.cache = Some(cached);
         self.failure = None;
-        self.end_refresh();
+        self.last_success = Some(now.wall);
+        self.counters.refreshes += 1;
+        self.stale_reported = false;
+        self.cooldown_reported = false;
+        self.refreshes_ended += 1;
     }
 
     /// Rule 5: nothing cached changes; the backoff grows.
-    fn fail(&mut self, error: AuthError, retry_after: Option<Duration>, now: Instant) {
+    fn fail(&mut self, url: &str, error: AuthError, retry_after: Option<Duration>, now: Now) {
         let settings = &self.settings;
-        self.failure = Some(Failure::new(
-            error,
+        let failure = Failure::new(
+            error.clone(),
             self.failure.as_ref(),
             retry_after,
-            now,
+            (now.monotonic, now.wall),
             settings.refresh_cooldown,
             settings.cache_ttl,
-        ));
-        self.end_refresh();
-    }
-
-    fn end_refresh(&mut self) {
-        self.refresh = None;
+        );
+        if let AuthError::IssuerMismatch(source) = &error {
+            self.events.push(Event::IssuerMismatch {
+                url: url.to_owned(),
+                published: source.published_issuer().map(str::to_owned),
+            });
+        }
+        let stale_for = self
+            .cache
+            .as_ref()
+            .filter(|c| c.may_serve_stale(now.monotonic, settings.stale_if_error))
+            .map(|c| {
+                c.fresh_for
+                    .saturating_add(settings.stale_if_error)
+                    .saturating_sub(c.age(now.monotonic))
+            });
+        self.events.push(Event::RefreshFailed {
+            url: url.to_owned(),
+            error,
+            next_attempt_in: failure.wait_left(now.monotonic),
+            stale_for,
+        });
+        self.timers
+            .set(TimerReason::BackoffOver, failure.next_attempt());
+        self.failure = Some(failure);
+        self.counters.refresh_failures += 1;
+        self.stale_reported = false;
         self.refreshes_ended += 1;
     }
+}
+
+/// The `kid`s a new set adds and removes, compared with the old one (cut
+/// for logs).
+fn kid_changes(old: Option<&KeySet>, new: &KeySet) -> (Vec<String>, Vec<String>) {
+    let old_kids: Vec<&str> = old.map_or_else(Vec::new, |set| set.kids().collect());
+    let new_kids: Vec<&str> = new.kids().collect();
+    let added = new_kids
+        .iter()
+        .filter(|kid| !old_kids.contains(kid))
+        .map(|kid| for_logs(kid))
+        .collect();
+    let removed = old_kids
+        .iter()
+        .filter(|kid| !new_kids.contains(kid))
+        .map(|kid| for_logs(kid))
+        .collect();
+    (added, removed)
 }
 
 /// The outcome of choosing a key in one key set.

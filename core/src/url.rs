@@ -1,5 +1,6 @@
 //! The little URL handling the library needs: scheme and host checks for
-//! configured and discovered URLs, and resolving redirect targets.
+//! configured and discovered URLs, and resolving a redirect's `Location`
+//! against the URL it answered, as RFC 3986 section 5 says.
 
 /// An absolute `http` or `https` URL, split into the parts the rules look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,7 +10,7 @@ pub(crate) struct HttpUrl<'a> {
     pub(crate) authority: &'a str,
     /// The host without port or brackets.
     pub(crate) host: &'a str,
-    /// Path and query; `""` when the URL has none.
+    /// Path, query and fragment; `""` when the URL has none.
     pub(crate) rest: &'a str,
 }
 
@@ -70,28 +71,149 @@ impl<'a> HttpUrl<'a> {
                 .is_ok_and(|ip| ip.is_loopback())
     }
 
-    /// Resolves a `Location` value against this URL (RFC 3986 section 5,
-    /// for the forms servers send: absolute, scheme-relative, absolute-path
-    /// and relative-path references).
-    pub(crate) fn join(&self, location: &str) -> Option<String> {
+    /// The reference `reference` resolved against this URL (RFC 3986
+    /// section 5.2: absolute, network-path, absolute-path, relative-path and
+    /// query-only references, dot segments removed), fragment included. The
+    /// result is not checked: it may name another scheme, or not parse.
+    pub(crate) fn resolve(&self, reference: &str) -> String {
         let scheme = if self.https { "https" } else { "http" };
-        let location = location.split('#').next().unwrap_or_default();
-        if location.contains("://") {
-            return Some(location.to_owned());
-        }
-        if let Some(rest) = location.strip_prefix("//") {
-            return Some(format!("{scheme}://{rest}"));
-        }
-        if location.starts_with('/') {
-            return Some(format!("{scheme}://{}{location}", self.authority));
-        }
-        if location.bytes().any(|b| b <= b' ' || b == 0x7f) {
-            return None;
-        }
-        let path = self.rest.split(['?', '#']).next().unwrap_or_default();
-        let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
-        Some(format!("{scheme}://{}{dir}{location}", self.authority))
+        let base = format!("{scheme}://{}{}", self.authority, self.rest);
+        Reference::split(&base).resolve(&Reference::split(reference))
     }
+}
+
+/// A URI reference split into its five components (RFC 3986 appendix B):
+/// `None` for a component that is absent, which differs from an empty one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reference<'a> {
+    scheme: Option<&'a str>,
+    authority: Option<&'a str>,
+    path: &'a str,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+}
+
+impl<'a> Reference<'a> {
+    /// `^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?`
+    fn split(text: &'a str) -> Self {
+        let (text, fragment) = match text.split_once('#') {
+            Some((before, fragment)) => (before, Some(fragment)),
+            None => (text, None),
+        };
+        let (text, query) = match text.split_once('?') {
+            Some((before, query)) => (before, Some(query)),
+            None => (text, None),
+        };
+        let scheme_end = text
+            .find([':', '/'])
+            .filter(|&end| text[end..].starts_with(':'));
+        let (scheme, text) = match scheme_end {
+            Some(end) if end > 0 => (Some(&text[..end]), &text[end + 1..]),
+            _ => (None, text),
+        };
+        let (authority, path) = match text.strip_prefix("//") {
+            Some(after) => {
+                let end = after.find('/').unwrap_or(after.len());
+                (Some(&after[..end]), &after[end..])
+            }
+            None => (None, text),
+        };
+        Reference {
+            scheme,
+            authority,
+            path,
+            query,
+            fragment,
+        }
+    }
+
+    /// RFC 3986 section 5.2.2 (strict: a reference's own scheme always
+    /// counts), with `self` as the base URI, recomposed as section 5.3 says.
+    fn resolve(&self, reference: &Reference<'_>) -> String {
+        let (scheme, authority, path, query);
+        if reference.scheme.is_some() {
+            scheme = reference.scheme;
+            authority = reference.authority;
+            path = remove_dot_segments(reference.path);
+            query = reference.query;
+        } else {
+            scheme = self.scheme;
+            if reference.authority.is_some() {
+                authority = reference.authority;
+                path = remove_dot_segments(reference.path);
+                query = reference.query;
+            } else {
+                authority = self.authority;
+                if reference.path.is_empty() {
+                    path = self.path.to_owned();
+                    query = reference.query.or(self.query);
+                } else {
+                    path = if reference.path.starts_with('/') {
+                        remove_dot_segments(reference.path)
+                    } else {
+                        remove_dot_segments(&self.merge(reference.path))
+                    };
+                    query = reference.query;
+                }
+            }
+        }
+        let mut out = String::new();
+        if let Some(scheme) = scheme {
+            out.push_str(scheme);
+            out.push(':');
+        }
+        if let Some(authority) = authority {
+            out.push_str("//");
+            out.push_str(authority);
+        }
+        out.push_str(&path);
+        for (mark, part) in [('?', query), ('#', reference.fragment)] {
+            if let Some(part) = part {
+                out.push(mark);
+                out.push_str(part);
+            }
+        }
+        out
+    }
+
+    /// Section 5.2.3: a relative path appended to the base path's directory.
+    fn merge(&self, path: &str) -> String {
+        if self.authority.is_some() && self.path.is_empty() {
+            return format!("/{path}");
+        }
+        let directory = self.path.rfind('/').map_or("", |i| &self.path[..=i]);
+        format!("{directory}{path}")
+    }
+}
+
+/// Section 5.2.4: interprets and removes the `.` and `..` segments.
+fn remove_dot_segments(path: &str) -> String {
+    let mut input = path;
+    let mut output = String::with_capacity(path.len());
+    while !input.is_empty() {
+        if let Some(rest) = input
+            .strip_prefix("../")
+            .or_else(|| input.strip_prefix("./"))
+        {
+            input = rest;
+        } else if input.starts_with("/./") {
+            input = &input[2..];
+        } else if input == "/." {
+            input = "/";
+        } else if input.starts_with("/../") || input == "/.." {
+            input = if input == "/.." { "/" } else { &input[3..] };
+            let cut = output.rfind('/').unwrap_or(0);
+            output.truncate(cut);
+        } else if input == "." || input == ".." {
+            input = "";
+        } else {
+            let start = usize::from(input.starts_with('/'));
+            let end = input[start..].find('/').map_or(input.len(), |i| i + start);
+            output.push_str(&input[..end]);
+            input = &input[end..];
+        }
+    }
+    output
 }
 
 fn valid_port(port: &str) -> bool {
@@ -135,12 +257,84 @@ mod tests {
         }
     }
 
+    /// RFC 3986 section 5.4.1, "Normal Examples".
+    const NORMAL: [(&str, &str); 23] = [
+        ("g:h", "g:h"),
+        ("g", "http://a/b/c/g"),
+        ("./g", "http://a/b/c/g"),
+        ("g/", "http://a/b/c/g/"),
+        ("/g", "http://a/g"),
+        ("//g", "http://g"),
+        ("?y", "http://a/b/c/d;p?y"),
+        ("g?y", "http://a/b/c/g?y"),
+        ("#s", "http://a/b/c/d;p?q#s"),
+        ("g#s", "http://a/b/c/g#s"),
+        ("g?y#s", "http://a/b/c/g?y#s"),
+        (";x", "http://a/b/c/;x"),
+        ("g;x", "http://a/b/c/g;x"),
+        ("g;x?y#s", "http://a/b/c/g;x?y#s"),
+        ("", "http://a/b/c/d;p?q"),
+        (".", "http://a/b/c/"),
+        ("./", "http://a/b/c/"),
+        ("..", "http://a/b/"),
+        ("../", "http://a/b/"),
+        ("../g", "http://a/b/g"),
+        ("../..", "http://a/"),
+        ("../../", "http://a/"),
+        ("../../g", "http://a/g"),
+    ];
+
+    /// RFC 3986 section 5.4.2, "Abnormal Examples" (the strict reading of
+    /// `http:g`).
+    const ABNORMAL: [(&str, &str); 19] = [
+        ("../../../g", "http://a/g"),
+        ("../../../../g", "http://a/g"),
+        ("/./g", "http://a/g"),
+        ("/../g", "http://a/g"),
+        ("g.", "http://a/b/c/g."),
+        (".g", "http://a/b/c/.g"),
+        ("g..", "http://a/b/c/g.."),
+        ("..g", "http://a/b/c/..g"),
+        ("./../g", "http://a/b/g"),
+        ("./g/.", "http://a/b/c/g/"),
+        ("g/./h", "http://a/b/c/g/h"),
+        ("g/../h", "http://a/b/c/h"),
+        ("g;x=1/./y", "http://a/b/c/g;x=1/y"),
+        ("g;x=1/../y", "http://a/b/c/y"),
+        ("g?y/./x", "http://a/b/c/g?y/./x"),
+        ("g?y/../x", "http://a/b/c/g?y/../x"),
+        ("g#s/./x", "http://a/b/c/g#s/./x"),
+        ("g#s/../x", "http://a/b/c/g#s/../x"),
+        ("http:g", "http:g"),
+    ];
+
     #[test]
-    fn joins_redirect_locations() {
+    fn resolves_every_example_of_rfc_3986_section_5_4() {
+        let base = HttpUrl::parse("http://a/b/c/d;p?q").unwrap();
+        for (reference, expected) in NORMAL.iter().chain(&ABNORMAL) {
+            assert_eq!(base.resolve(reference), *expected, "{reference:?}");
+        }
+    }
+
+    #[test]
+    fn resolves_against_https_bases_with_ports_and_empty_paths() {
         let base = HttpUrl::parse("https://a.test:1/x/y?q").unwrap();
-        assert_eq!(base.join("https://b.test/z").unwrap(), "https://b.test/z");
-        assert_eq!(base.join("//c.test/z").unwrap(), "https://c.test/z");
-        assert_eq!(base.join("/z").unwrap(), "https://a.test:1/z");
-        assert_eq!(base.join("z?k").unwrap(), "https://a.test:1/x/z?k");
+        assert_eq!(base.resolve("https://b.test/z"), "https://b.test/z");
+        assert_eq!(base.resolve("//c.test/z"), "https://c.test/z");
+        assert_eq!(base.resolve("/z"), "https://a.test:1/z");
+        assert_eq!(base.resolve("z?k"), "https://a.test:1/x/z?k");
+        assert_eq!(base.resolve("?v=2"), "https://a.test:1/x/y?v=2");
+        assert_eq!(base.resolve("../../../z"), "https://a.test:1/z");
+        let bare = HttpUrl::parse("https://a.test").unwrap();
+        assert_eq!(bare.resolve("keys"), "https://a.test/keys");
+        assert_eq!(bare.resolve("?k"), "https://a.test?k");
+    }
+
+    #[test]
+    fn removes_dot_segments_as_section_5_2_4_shows() {
+        assert_eq!(remove_dot_segments("/a/b/c/./../../g"), "/a/g");
+        assert_eq!(remove_dot_segments("mid/content=5/../6"), "mid/6");
+        assert_eq!(remove_dot_segments("/.."), "/");
+        assert_eq!(remove_dot_segments(""), "");
     }
 }

@@ -1,138 +1,171 @@
 //! [`Verifier`]: the Sans-IO state machine a driver runs. It joins the token
-//! checks, the key source and the claim checks, in the order of SPEC.md.
+//! checks, the key source and the claim checks, in the order of the rules.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
+use crate::answer::FetchAnswer;
 use crate::bearer::token_from_authorization;
 use crate::claims::{self, Claims};
 use crate::config::{AuthConfig, ConfigError, Policy};
 use crate::error::AuthError;
-use crate::http::{FetchId, FetchRequest, HttpResponse, TransportFailure};
+use crate::event::Event;
+use crate::http::FetchId;
 use crate::jwk::{SigningKey, VerifyingKey};
 use crate::jwks::KeySet;
-use crate::source::{KeySource, Lookup};
+use crate::progress::{FetchNext, Progress};
+use crate::source::KeySource;
+use crate::status::{Status, VerdictCounters};
 use crate::time::{Now, UnixTime};
+use crate::timer::Timer;
 use crate::token::{self, Jws};
 
 /// Verifies JWT access tokens against keys it asks its driver to fetch.
 ///
 /// # Contract
 ///
-/// The verifier reads no clock and does no I/O. Its methods come in three
+/// The verifier reads no clock and does no I/O. Its methods come in four
 /// kinds:
 ///
 /// - **Operations**: [`verify`](Self::verify),
 ///   [`verify_authorization`](Self::verify_authorization),
 ///   [`signing_keys`](Self::signing_keys), [`signing_key`](Self::signing_key)
-///   and [`healthcheck`](Self::healthcheck). Each answers at once, or says
-///   `NeedKeys`: a refresh of the key set is queued or under way, and the
-///   operation must be asked again once it has ended.
-/// - **Output**: [`poll_fetch`](Self::poll_fetch) hands out the next HTTP GET
-///   of the refresh under way, if it is not already out. At most one request
-///   is ever outstanding, so concurrent callers share it (single flight).
-/// - **Inputs**: [`handle_response`](Self::handle_response) and
-///   [`handle_failure`](Self::handle_failure) feed back the answer to a
-///   request, matched by its [`FetchId`].
+///   and [`healthcheck`](Self::healthcheck). Each answers a [`Progress`]
+///   naming the caller's next step: the answer (maybe with a
+///   refresh-ahead to run in the background), a request this caller must
+///   perform before asking again, or a wait for another caller's request.
+/// - **Inputs**: [`handle_answer`](Self::handle_answer) (what a request came
+///   to, read with [`FetchRequest::read`](crate::FetchRequest::read) first,
+///   with no lock), [`handle_abandoned`](Self::handle_abandoned) (a request
+///   that will never be performed), [`handle_timeout`](Self::handle_timeout)
+///   and [`close`](Self::close).
+/// - **Outputs**: [`poll_timeout`](Self::poll_timeout) (the next deadline
+///   and why) and [`poll_event`](Self::poll_event) (what happened, for
+///   logs). Polling never changes the key source.
+/// - **Getters**: [`status`](Self::status), [`is_refreshing`](Self::is_refreshing),
+///   [`config`](Self::config), [`http_timeout`](Self::http_timeout).
 ///
-/// After every operation, call `poll_fetch`: after a `NeedKeys` its request
-/// must be performed before asking again (or, when it is `None`, another
-/// caller is performing one: wait until [`is_refreshing`](Self::is_refreshing)
-/// is false); after an answer, a request is a refresh-ahead that nobody needs
-/// to wait for. The loop always ends: a refresh ends after a bounded number
-/// of requests, and an operation asked again after a refresh it waited for
-/// answers without waiting again, except that a `KeyQuery` made before a
-/// refresh already under way waits for one more.
+/// At most one request is ever in flight, owned by the caller it was handed
+/// to; everyone else is told to wait for it (single flight). The loop always
+/// ends: a refresh is a bounded number of requests, and an operation (its
+/// [`Query`]) never starts a refresh once one has ended since it was first
+/// asked, so it waits for at most the refresh under way when it was first
+/// asked and one of its own. Misuse is an error, never a hang: an answer to a request
+/// not in flight (unknown, answered already, or given up) is refused as
+/// [`UnexpectedFetch`], and a request nobody answers counts as lost at its
+/// deadline (twice the HTTP timeout and a second).
 ///
-/// Times: every operation takes the monotonic time (`Instant`) for the key
-/// cache; [`verify`](Self::verify) also takes the wall-clock time for the
-/// claims, in [`Now`]. A monotonic time earlier than one seen before counts as
-/// no time passing.
+/// # Time
+///
+/// Every call that takes a time takes both clocks, [`Now`]: the monotonic
+/// one for the key cache, the wall-clock one for the claims and the times
+/// of the status. A monotonic time earlier than one seen before counts as
+/// no time passing. Each such call first applies the timers due at its
+/// time, as `handle_timeout` would, so a driver that never calls
+/// `handle_timeout` cannot wedge the machine; calling it (at
+/// [`poll_timeout`](Self::poll_timeout)) only makes timed events, such as a
+/// request given up, come out without waiting for the next operation.
 #[derive(Debug)]
 pub struct Verifier {
     config: AuthConfig,
     policy: Arc<Policy>,
     source: KeySource,
-}
-
-/// What [`Verifier::verify`] answers.
-#[derive(Debug)]
-#[must_use]
-pub enum Verdict<'t> {
-    /// The token passed every check up to the key lookup; finish it with
-    /// [`Check::finish`] (no lock needs to be held for that).
-    Check(Check<'t>),
-    /// Refused (401, 400 or 403), or the key source cannot answer (503).
-    Rejected(AuthError),
-    /// A key refresh is queued or under way: perform [`Verifier::poll_fetch`]
-    /// or wait for the one out, then verify again.
-    NeedKeys,
+    verdicts: Arc<VerdictCounters>,
 }
 
 /// A token whose key has been chosen: what remains is the signature and the
-/// claims, which need no state of the verifier.
+/// claims, which need no state of the verifier (no lock need be held).
+/// Finishing it counts its verdict in the [`Status`].
 #[derive(Debug)]
-#[must_use]
+#[must_use = "a Check verifies nothing until it is finished"]
 pub struct Check<'t> {
     jws: Jws<'t>,
     key: Arc<VerifyingKey>,
     policy: Arc<Policy>,
     wall: UnixTime,
+    verdicts: Arc<VerdictCounters>,
 }
 
 impl Check<'_> {
     /// Verifies the signature, then the claims against the wall-clock time
     /// given to [`Verifier::verify`].
     pub fn finish(self) -> Result<Claims, AuthError> {
-        let Check {
-            jws,
-            key,
-            policy,
-            wall,
-        } = self;
-        key.verify(jws.header.alg, jws.signing_input.as_bytes(), &jws.signature)?;
-        claims::check(&policy, jws.payload, wall)
+        self.finish_with(Ok)
     }
 
     /// Like [`finish`](Self::finish), then deserializes the verified payload
     /// into the caller's type (`invalid_claim` naming `payload` if it does not
     /// fit).
     pub fn finish_as<T: DeserializeOwned>(self) -> Result<T, AuthError> {
-        self.finish()?.deserialize()
+        self.finish_with(|claims| claims.deserialize())
+    }
+
+    fn finish_with<T>(
+        self,
+        then: impl FnOnce(Claims) -> Result<T, AuthError>,
+    ) -> Result<T, AuthError> {
+        let Check {
+            jws,
+            key,
+            policy,
+            wall,
+            verdicts,
+        } = self;
+        let verdict = key
+            .verify(jws.header.alg, jws.signing_input.as_bytes(), &jws.signature)
+            .and_then(|()| claims::check(&policy, jws.payload, wall))
+            .and_then(then);
+        verdicts.record(&verdict);
+        verdict
     }
 }
 
-/// What a key-source operation ([`Verifier::signing_keys`],
-/// [`Verifier::signing_key`], [`Verifier::healthcheck`]) answers.
-#[derive(Debug, Clone, PartialEq)]
-#[must_use]
-pub enum Answer<T> {
-    /// The answer.
-    Ready(T),
-    /// A key refresh is queued or under way: perform [`Verifier::poll_fetch`]
-    /// or wait for the one out, then ask again with the same [`KeyQuery`].
-    NeedKeys,
+/// One operation in progress, kept across the rounds of its [`Progress`]:
+/// it remembers the refreshes that ended since it was first asked, so that
+/// an operation never starts a refresh once one has ended for it (however
+/// short the wait after a failure: a `Retry-After: 0` included), and a
+/// `refresh` of rule 8 fetches once, not on every round. Make one per
+/// operation; asking with a used one answers from what is cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Query {
+    refresh: bool,
+    /// The number of refreshes ended when the query was first asked.
+    first_asked: Option<u64>,
 }
 
-/// One key-source operation in progress (SPEC.md rule 8), made by
-/// [`Verifier::key_query`] and kept across `NeedKeys` rounds: it remembers
-/// whether the refresh it asked for has happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyQuery {
-    /// With `refresh`: the number of refreshes ended when the query was made.
-    refresh_after: Option<u64>,
+impl Query {
+    /// A query for one operation.
+    pub fn new() -> Self {
+        Query::default()
+    }
+
+    /// A query for a key-source operation (rule 8); with `refresh`, it
+    /// fetches even fresh keys (but never during the backoff after a
+    /// failed refresh).
+    pub fn with_refresh(refresh: bool) -> Self {
+        Query {
+            refresh,
+            first_asked: None,
+        }
+    }
+
+    /// Whether no refresh has ended since this query was first asked
+    /// (`ended`: the refreshes ended so far): only then may it start one.
+    fn first_round(&mut self, ended: u64) -> bool {
+        *self.first_asked.get_or_insert(ended) == ended
+    }
 }
 
-/// A fetch answer that matches no request in flight (answered twice, or
-/// after the verifier gave up on it as lost).
+/// A fetch answer that matches no request in flight (answered twice,
+/// unknown, or given up as lost).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("no request {0:?} is in flight")]
+#[error("no request {0} is in flight")]
 pub struct UnexpectedFetch(pub FetchId);
 
 impl Verifier {
-    /// Validates `config` (SPEC.md "Configuration") and builds a verifier
+    /// Validates `config` (the rules' "Configuration") and builds a verifier
     /// with nothing cached.
     pub fn new(config: AuthConfig) -> Result<Self, ConfigError> {
         let (policy, settings) = config.validate()?;
@@ -140,6 +173,7 @@ impl Verifier {
             config,
             policy: Arc::new(policy),
             source: KeySource::new(settings),
+            verdicts: Arc::default(),
         })
     }
 
@@ -148,53 +182,78 @@ impl Verifier {
         &self.config
     }
 
-    /// Checks `token` up to its key: the checks of SPEC.md in table order,
-    /// fetching keys only for a token that passed the checks before the key
-    /// lookup.
-    pub fn verify<'t>(&mut self, token: &'t str, now: Now) -> Verdict<'t> {
-        let jws = match token::parse(token, &self.policy) {
-            Ok(jws) => jws,
-            Err(error) => return Verdict::Rejected(error),
+    /// The validated `http_timeout_s`: connect and total timeout of one
+    /// request, for a driver's HTTP client.
+    pub fn http_timeout(&self) -> Duration {
+        self.source.http_timeout()
+    }
+
+    /// Checks `token` up to its key: the checks of the rules in table
+    /// order, fetching keys only for a token that passed the checks before
+    /// the key lookup. Finish a `Done` [`Check`] with [`Check::finish`].
+    pub fn verify<'t>(
+        &mut self,
+        token: &'t str,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        let now = self.source.observe(now);
+        let may_refresh = query.first_round(self.source.refreshes_ended());
+        let progress = match token::parse(token, &self.policy) {
+            Ok(jws) => {
+                let header = &jws.header;
+                let (kid, alg) = (header.kid.as_deref(), header.alg);
+                let lookup = self.source.lookup(kid, alg, may_refresh, now.monotonic);
+                let (policy, verdicts) = (&self.policy, &self.verdicts);
+                lookup.map(|found| {
+                    found.map(|key| Check {
+                        jws,
+                        key,
+                        policy: Arc::clone(policy),
+                        wall: now.wall,
+                        verdicts: Arc::clone(verdicts),
+                    })
+                })
+            }
+            Err(error) => Progress::done(Err(error)),
         };
-        let header = &jws.header;
-        match self
-            .source
-            .lookup(header.kid.as_deref(), header.alg, now.monotonic)
-        {
-            Lookup::Ready(Ok(key)) => Verdict::Check(Check {
-                jws,
-                key,
-                policy: Arc::clone(&self.policy),
-                wall: now.wall,
-            }),
-            Lookup::Ready(Err(error)) => Verdict::Rejected(error),
-            Lookup::NeedKeys => Verdict::NeedKeys,
+        if let Progress::Done { answer: Err(_), .. } = &progress {
+            self.record_rejection(&progress);
         }
+        progress
     }
 
     /// [`verify`](Self::verify) for a whole `Authorization` header value
     /// (`None` when the request has none).
-    pub fn verify_authorization<'t>(&mut self, header: Option<&'t str>, now: Now) -> Verdict<'t> {
+    pub fn verify_authorization<'t>(
+        &mut self,
+        header: Option<&'t str>,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
         match token_from_authorization(header) {
-            Ok(token) => self.verify(token, now),
-            Err(error) => Verdict::Rejected(error),
+            Ok(token) => self.verify(token, query, now),
+            Err(error) => {
+                self.source.observe(now);
+                let progress = Progress::done(Err(error));
+                self.record_rejection(&progress);
+                progress
+            }
         }
     }
 
-    /// Starts a key-source operation; with `refresh`, it fetches even fresh
-    /// keys (but never during the backoff after a failed refresh).
-    pub fn key_query(&self, refresh: bool) -> KeyQuery {
-        KeyQuery {
-            refresh_after: refresh.then(|| self.source.refreshes_ended()),
+    fn record_rejection(&self, progress: &Progress<Result<Check<'_>, AuthError>>) {
+        if let Progress::Done { answer, .. } = progress {
+            self.verdicts.record(answer);
         }
     }
 
     /// The usable signing keys (usable for some allowed algorithm).
     pub fn signing_keys(
         &mut self,
-        query: &KeyQuery,
-        now: Instant,
-    ) -> Answer<Result<Vec<SigningKey>, AuthError>> {
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Vec<SigningKey>, AuthError>> {
         self.with_key_set(query, now, |keys| Ok(keys.signing_keys()))
     }
 
@@ -203,9 +262,9 @@ impl Verifier {
     pub fn signing_key(
         &mut self,
         kid: &str,
-        query: &KeyQuery,
-        now: Instant,
-    ) -> Answer<Result<SigningKey, AuthError>> {
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<SigningKey, AuthError>> {
         self.with_key_set(query, now, |keys| {
             let mut matching = keys
                 .signing_keys()
@@ -220,74 +279,87 @@ impl Verifier {
 
     /// Whether usable keys are cached and inside the stale window (after
     /// fetching them when rule 8 says so).
-    pub fn healthcheck(&mut self, query: &KeyQuery, now: Instant) -> Answer<bool> {
-        match self.with_key_set(query, now, |_| Ok(())) {
-            Answer::Ready(result) => Answer::Ready(result.is_ok()),
-            Answer::NeedKeys => Answer::NeedKeys,
-        }
+    pub fn healthcheck(&mut self, query: &mut Query, now: Now) -> Progress<bool> {
+        self.with_key_set(query, now, |_| Ok(()))
+            .map(|answer| answer.is_ok())
     }
 
     fn with_key_set<T>(
         &mut self,
-        query: &KeyQuery,
-        now: Instant,
+        query: &mut Query,
+        now: Now,
         answer: impl FnOnce(&KeySet) -> Result<T, AuthError>,
-    ) -> Answer<Result<T, AuthError>> {
-        let force = query.refresh_after == Some(self.source.refreshes_ended());
-        match self.source.key_set(force, now) {
-            Lookup::Ready(keys) => Answer::Ready(keys.and_then(|keys| answer(&keys))),
-            Lookup::NeedKeys => Answer::NeedKeys,
-        }
-    }
-
-    /// The next HTTP GET of the refresh under way, unless it is already out.
-    pub fn poll_fetch(&mut self, now: Instant) -> Option<FetchRequest> {
-        self.source.poll_fetch(now)
-    }
-
-    /// Feeds back the HTTP response to request `id`.
-    pub fn handle_response(
-        &mut self,
-        id: FetchId,
-        response: HttpResponse,
-        now: Instant,
-    ) -> Result<(), UnexpectedFetch> {
+    ) -> Progress<Result<T, AuthError>> {
+        let now = self.source.observe(now);
+        let first_round = query.first_round(self.source.refreshes_ended());
         self.source
-            .handle_response(id, response, now)
+            .key_set(query.refresh && first_round, first_round, now.monotonic)
+            .map(|keys| keys.and_then(|keys| answer(&keys)))
+    }
+
+    /// Takes what a request came to (from [`FetchRequest::read`](crate::FetchRequest::read)):
+    /// the refresh succeeds or fails ([`FetchNext::Ended`]), or goes on with
+    /// its next request, which the same caller performs.
+    pub fn handle_answer(
+        &mut self,
+        answer: FetchAnswer,
+        now: Now,
+    ) -> Result<FetchNext, UnexpectedFetch> {
+        let now = self.source.observe(now);
+        let id = answer.id();
+        self.source
+            .handle_answer(answer, now)
+            .map_err(|_| UnexpectedFetch(id))
+    }
+
+    /// Request `id` will never be performed (its driver panicked, its task
+    /// was cancelled, a thread could not start): the refresh ends as a
+    /// transport failure, counted for the backoff, with no retry.
+    pub fn handle_abandoned(&mut self, id: FetchId, now: Now) -> Result<(), UnexpectedFetch> {
+        let now = self.source.observe(now);
+        self.source
+            .handle_abandoned(id, now)
             .map_err(UnexpectedFetch)
     }
 
-    /// Feeds back a request `id` that produced no HTTP response.
-    pub fn handle_failure(
-        &mut self,
-        id: FetchId,
-        failure: TransportFailure,
-        now: Instant,
-    ) -> Result<(), UnexpectedFetch> {
-        self.source
-            .handle_failure(id, failure, now)
-            .map_err(UnexpectedFetch)
+    /// Applies every timer due at `now` (see [`poll_timeout`](Self::poll_timeout)).
+    pub fn handle_timeout(&mut self, now: Now) {
+        self.source.observe(now);
     }
 
-    /// Feeds back whatever request `id` came to: [`handle_response`]
-    /// or [`handle_failure`] in one call, for drivers whose HTTP code
-    /// returns a `Result`.
-    ///
-    /// [`handle_response`]: Self::handle_response
-    /// [`handle_failure`]: Self::handle_failure
-    pub fn handle_outcome(
-        &mut self,
-        id: FetchId,
-        outcome: Result<HttpResponse, TransportFailure>,
-        now: Instant,
-    ) -> Result<(), UnexpectedFetch> {
-        match outcome {
-            Ok(response) => self.handle_response(id, response, now),
-            Err(failure) => self.handle_failure(id, failure, now),
-        }
+    /// Stops all I/O: no request is handed out any more, and operations that
+    /// need a refresh answer at once with `jwks_fetch_failed` (its cause says
+    /// closed). The answer to a request in flight is still taken; cached
+    /// keys keep serving, within their stale window.
+    pub fn close(&mut self) {
+        self.source.close();
     }
 
-    /// Whether a key refresh is queued or under way.
+    /// The next deadline and its reason: a request counting as lost, the
+    /// refresh-ahead window opening, freshness ending, the backoff ending,
+    /// the stale window ending. Only `RequestLost` and `StaleWindowEnds`
+    /// change anything when applied (the request is given up; the keys'
+    /// expiry is reported); the others say when operations will start
+    /// behaving differently, and are disarmed once passed.
+    pub fn poll_timeout(&self) -> Option<Timer> {
+        self.source.poll_timeout()
+    }
+
+    /// The oldest undrained [`Event`]. At most
+    /// [`MAX_QUEUED_EVENTS`](crate::MAX_QUEUED_EVENTS) are kept; past that
+    /// the oldest is dropped and counted in the status.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.source.poll_event()
+    }
+
+    /// A snapshot of the key source and the counters (after applying the
+    /// timers due at `now`).
+    pub fn status(&mut self, now: Now) -> Status {
+        let now = self.source.observe(now);
+        self.source.status(now.monotonic, &self.verdicts)
+    }
+
+    /// Whether a request is in flight.
     pub fn is_refreshing(&self) -> bool {
         self.source.is_refreshing()
     }

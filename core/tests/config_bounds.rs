@@ -8,7 +8,7 @@ mod support;
 
 use std::sync::OnceLock;
 
-use oidc_jwt_verifier_core::{AuthConfig, TransportFailure, Verifier};
+use oidc_jwt_verifier_core::{AuthConfig, TransportKind, Verifier};
 use proptest::prelude::*;
 use serde_json::json;
 use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
@@ -85,8 +85,8 @@ impl Answer {
                 Script::status(503, &json!({})).with_header("retry-after", &retry_after.to_string())
             }
             Answer::ServerError => Script::status(500, &json!({})),
-            Answer::Refused => Script::Fail(TransportFailure::Refused),
-            Answer::TimedOut => Script::Fail(TransportFailure::Timeout),
+            Answer::Refused => Script::Fail(TransportKind::Refused),
+            Answer::TimedOut => Script::Fail(TransportKind::Timeout),
             Answer::NotJson => Script::Respond {
                 status: 200,
                 headers: vec![],

@@ -60,11 +60,10 @@ fn every_error_code_is_produced_with_its_status_and_challenge() {
 
     let mut w = world(|_| {});
     let header_error = |w: &mut World, value: Option<&str>| {
-        w.run(|v, now| match v.verify_authorization(value, now) {
-            oidc_jwt_verifier_core::Verdict::Rejected(e) => {
-                oidc_jwt_verifier_core::Answer::Ready(e)
-            }
-            other => panic!("expected a rejection, got {other:?}"),
+        let mut query = oidc_jwt_verifier_core::Query::new();
+        w.run(|v, now| {
+            v.verify_authorization(value, &mut query, now)
+                .map(|verdict| verdict.expect_err("a rejection"))
         })
     };
     expect(

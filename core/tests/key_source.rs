@@ -6,7 +6,7 @@ mod support;
 use std::sync::OnceLock;
 
 use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, HttpResponse, SourceProblem, TransportFailure,
+    AuthConfig, AuthError, HttpResponse, Progress, Query, SourceProblem, TransportKind,
 };
 use serde_json::json;
 use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
@@ -38,7 +38,7 @@ fn configured(edit: impl FnOnce(&mut AuthConfig)) -> World {
 }
 
 fn fetch_failed(problem: SourceProblem) -> AuthError {
-    AuthError::JwksFetchFailed(problem)
+    AuthError::JwksFetchFailed(problem.into())
 }
 
 #[test]
@@ -176,7 +176,7 @@ fn refresh_ahead_answers_at_once_and_refreshes_in_the_background() {
     world.verify(&token).unwrap();
     assert_eq!(world.fetched(JWKS_URL), 1, "before the window");
 
-    world.serve(JWKS_URL, Script::Fail(TransportFailure::Refused));
+    world.serve(JWKS_URL, Script::Fail(TransportKind::Refused));
     world.at(T0 + 270.0);
     assert!(
         world.verify(&token).is_ok(),
@@ -235,7 +235,7 @@ fn stale_keys_serve_until_exactly_the_end_of_the_stale_window() {
 fn an_unknown_kid_whose_refetch_fails_reports_the_fetch_failure() {
     let mut world = world_serving(&[k1()]);
     world.verify(&k1().token(T0)).unwrap();
-    world.serve(JWKS_URL, Script::Fail(TransportFailure::Timeout));
+    world.serve(JWKS_URL, Script::Fail(TransportKind::Timeout));
     world.at(T0 + 40.0);
     assert_eq!(
         world.verify(&k2().token(T0)),
@@ -277,7 +277,7 @@ fn a_success_resets_the_backoff() {
     world.serve(JWKS_URL, Script::json(&jwks(&[k1()])));
     world.at(T0 + 7.0);
     world.verify(&token).unwrap();
-    world.serve(JWKS_URL, Script::Fail(TransportFailure::Refused));
+    world.serve(JWKS_URL, Script::Fail(TransportKind::Refused));
     world.at(T0 + 307.0);
     assert!(world.verify(&token).is_ok(), "stale after one failure");
     world.at(T0 + 308.0);
@@ -314,8 +314,8 @@ fn retry_after_on_503_delays_the_next_attempt_capped_at_the_ttl() {
 #[test]
 fn one_refresh_retries_refused_timeouts_and_5xx_but_not_4xx() {
     for (script, requests) in [
-        (Script::Fail(TransportFailure::Refused), 3),
-        (Script::Fail(TransportFailure::Timeout), 3),
+        (Script::Fail(TransportKind::Refused), 3),
+        (Script::Fail(TransportKind::Timeout), 3),
         (Script::status(500, &json!({})), 3),
         (
             Script::status(502, &json!({}))
@@ -324,8 +324,8 @@ fn one_refresh_retries_refused_timeouts_and_5xx_but_not_4xx() {
         ),
         (Script::status(404, &json!({})), 1),
         (Script::status(429, &json!({})), 1),
-        (Script::Fail(TransportFailure::Other), 1),
-        (Script::Fail(TransportFailure::Redirect), 1),
+        (Script::Fail(TransportKind::Other), 1),
+        (Script::Fail(TransportKind::Redirect), 1),
         (Script::json(&json!({"not": "a jwks"})), 1),
     ] {
         let mut world = configured(|c| c.fetch_attempts = 3);
@@ -365,7 +365,7 @@ fn an_unusable_answer_changes_nothing_cached_and_counts_as_a_failure() {
     );
     assert_eq!(
         world.verify(&token),
-        Err(AuthError::JwksError(SourceProblem::NoUsableKey))
+        Err(AuthError::JwksError(SourceProblem::NoUsableKey.into()))
     );
 }
 
@@ -384,7 +384,7 @@ fn a_body_over_the_limit_is_a_jwks_error() {
     );
     assert_eq!(
         world.verify(&k1().token(T0)),
-        Err(AuthError::JwksError(SourceProblem::BodyTooLarge))
+        Err(AuthError::JwksError(SourceProblem::BodyTooLarge.into()))
     );
 }
 
@@ -417,7 +417,9 @@ fn discovery_with_another_issuer_is_never_trusted() {
     let mut world = discovery_world(json!({"issuer": "https://evil.test/", "jwks_uri": JWKS_URL}));
     assert_eq!(
         world.verify(&k1().token(T0)),
-        Err(AuthError::IssuerMismatch)
+        Err(AuthError::IssuerMismatch(
+            SourceProblem::IssuerMismatch.into()
+        ))
     );
     assert_eq!(world.fetched(JWKS_URL), 0);
     assert!(!world.healthcheck(false));
@@ -430,7 +432,7 @@ fn discovery_with_a_plain_http_jwks_uri_never_requests_it() {
     world.serve(http, Script::json(&jwks(&[k1()])));
     assert_eq!(
         world.verify(&k1().token(T0)),
-        Err(AuthError::JwksError(SourceProblem::BadJwksUri))
+        Err(AuthError::JwksError(SourceProblem::BadJwksUri.into()))
     );
     assert_eq!(world.fetched(http), 0);
 }
@@ -475,7 +477,7 @@ fn key_operations_fetch_when_nothing_is_cached_stale_or_refresh_is_asked() {
 #[test]
 fn refresh_never_skips_the_backoff() {
     let mut world = configured(|c| c.fetch_attempts = 1);
-    world.serve(JWKS_URL, Script::Fail(TransportFailure::Refused));
+    world.serve(JWKS_URL, Script::Fail(TransportKind::Refused));
     assert_eq!(world.kids(true), Err(fetch_failed(SourceProblem::Refused)));
     assert!(!world.healthcheck(true));
     assert_eq!(world.fetched(JWKS_URL), 1);
@@ -488,12 +490,12 @@ fn refresh_never_skips_the_backoff() {
 #[test]
 fn signing_key_finds_one_key_by_kid() {
     let mut world = world_serving(&[k1(), k2()]);
-    let query = world.verifier.key_query(false);
+    let mut query = Query::new();
     let key = world
-        .run(|v, now| v.signing_key("k2", &query, now.monotonic))
+        .run(|v, now| v.signing_key("k2", &mut query, now))
         .unwrap();
     assert_eq!(key.kid(), Some("k2"));
-    let missing = world.run(|v, now| v.signing_key("nope", &query, now.monotonic));
+    let missing = world.run(|v, now| v.signing_key("nope", &mut query, now));
     assert_eq!(missing, Err(AuthError::KeyNotFound));
 }
 
@@ -522,30 +524,78 @@ fn a_request_never_answered_is_given_up_as_a_timeout() {
         c.http_timeout_s = 2.0;
     });
     let token = k1().token(T0);
-    let now = world.instant();
-    let first = match world.verifier.verify(
-        &token,
-        oidc_jwt_verifier_core::Now {
-            wall: oidc_jwt_verifier_core::UnixTime::from_secs_f64(T0),
-            monotonic: now,
-        },
-    ) {
-        oidc_jwt_verifier_core::Verdict::NeedKeys => world.verifier.poll_fetch(now).unwrap(),
-        other => panic!("expected NeedKeys, got {other:?}"),
+    let sent = world.instant();
+    let first = match world
+        .verifier
+        .verify(&token, &mut Query::new(), world.clock())
+    {
+        Progress::Fetch(request) => request,
+        other => panic!("expected a request to perform, got {other:?}"),
     };
     world.at(T0 + 4.999);
-    assert!(
-        world.verifier.poll_fetch(world.instant()).is_none(),
-        "still in flight"
-    );
-    world.at(T0 + 5.001);
+    match world
+        .verifier
+        .verify(&token, &mut Query::new(), world.clock())
+    {
+        Progress::Wait { until } => {
+            assert_eq!(
+                until,
+                sent + std::time::Duration::from_secs(5),
+                "2 x 2 s + 1 s"
+            );
+        }
+        other => panic!("still in flight: {other:?}"),
+    }
+    world.at(T0 + 5.0);
     world.serve(JWKS_URL, Script::json(&jwks(&[k1()])));
     assert_eq!(
         world.verify(&token),
         Err(fetch_failed(SourceProblem::Timeout))
     );
-    let late = world
-        .verifier
-        .handle_response(first.id(), HttpResponse::default(), world.instant());
-    assert!(late.is_err(), "a late answer matches nothing");
+    let late = first.read(Ok(HttpResponse::default()));
+    assert!(
+        world.verifier.handle_answer(late, world.clock()).is_err(),
+        "a late answer matches nothing"
+    );
+    assert_eq!(
+        world.take_event_names(),
+        ["request_given_up", "refresh_failed"]
+    );
+}
+
+#[test]
+fn retry_after_replaces_a_longer_backoff_and_zero_never_loops_one_operation() {
+    let mut world = configured(|c| c.fetch_attempts = 1);
+    let token = k1().token(T0);
+    for t in [0.0, 1.0, 3.0] {
+        world.at(T0 + t);
+        assert!(world.verify(&token).is_err());
+    }
+    world.serve(
+        JWKS_URL,
+        Script::status(503, &json!({})).with_header("Retry-After", "1"),
+    );
+    world.at(T0 + 7.0);
+    assert!(world.verify(&token).is_err());
+    world.serve(JWKS_URL, Script::json(&jwks(&[k1()])));
+    world.at(T0 + 8.0);
+    assert!(world.verify(&token).is_ok(), "1 s, not the 8 s backoff");
+    assert_eq!(world.fetched(JWKS_URL), 5);
+
+    let mut world = World::standard();
+    world.serve(
+        JWKS_URL,
+        Script::status(503, &json!({})).with_header("Retry-After", "0"),
+    );
+    for expected in 1..=3 {
+        assert_eq!(
+            world.verify(&token),
+            Err(fetch_failed(SourceProblem::Status(503)))
+        );
+        assert_eq!(
+            world.fetched(JWKS_URL),
+            expected,
+            "one request per verification"
+        );
+    }
 }

@@ -11,7 +11,7 @@
 
 mod support;
 
-use oidc_jwt_verifier_core::{AuthConfig, TransportFailure};
+use oidc_jwt_verifier_core::{AuthConfig, TransportKind};
 use serde_json::{json, Value};
 use support::{Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 
@@ -101,8 +101,8 @@ fn days_of_rotation_outages_and_clock_steps_keep_both_properties() {
         let script = match issuer.up_since {
             Some(_) => Script::json(&issuer.jwks()),
             None => match rng.below(4) {
-                0 => Script::Fail(TransportFailure::Refused),
-                1 => Script::Fail(TransportFailure::Timeout),
+                0 => Script::Fail(TransportKind::Refused),
+                1 => Script::Fail(TransportKind::Timeout),
                 2 => Script::status(503, &json!({"error": "down"})),
                 _ => Script::Respond {
                     status: 200,

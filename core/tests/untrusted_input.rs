@@ -80,7 +80,7 @@ fn a_deeply_nested_body_is_refused_without_overflowing_the_stack() {
     world.serve(JWKS_URL, raw(deep.clone()));
     assert_eq!(
         world.verify(&key().token(T0)).unwrap_err(),
-        oidc_jwt_verifier_core::AuthError::JwksError(SourceProblem::NotJson)
+        oidc_jwt_verifier_core::AuthError::JwksError(SourceProblem::NotJson.into())
     );
     let mut world = World::new(AuthConfig::with_discovery_url(
         ISSUER,

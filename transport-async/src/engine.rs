@@ -1,14 +1,14 @@
-//! The driver loop: core operations under a short lock (never held across
-//! an `.await`), every fetch on a spawned task, and callers that need a
-//! refresh waiting for it to end.
+//! The driver loop: the core's answers obeyed, the core held only for its
+//! own calls (never across an `.await`), requests performed on tasks of
+//! their own and read off the runtime's workers, callers told to wait
+//! parked on a [`Notify`], and the core's events logged.
 
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 
 use oidc_jwt_verifier_core::{
-    Answer, AuthError, Check, Clock, FetchId, FetchRequest, HttpResponse, KeyQuery, Now,
-    SigningKey, TransportFailure, Verdict, Verifier,
+    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query, SigningKey,
+    Status, Verifier,
 };
 use tokio::sync::Notify;
 
@@ -24,8 +24,13 @@ struct Shared {
     /// Notified whenever a refresh ends.
     refresh_ended: Notify,
     clock: Arc<dyn Clock>,
-    /// `None` once closed: requests then fail without any I/O.
-    client: Mutex<Option<HttpClient>>,
+    client: HttpClient,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
 }
 
 impl Engine {
@@ -35,29 +40,16 @@ impl Engine {
                 core: Mutex::new(core),
                 refresh_ended: Notify::new(),
                 clock,
-                client: Mutex::new(Some(client)),
+                client,
             }),
         }
     }
 
-    /// Checks a token up to its key; the caller finishes the [`Check`] (the
-    /// signature and claims) with no lock held.
-    pub(crate) async fn check<'t>(
-        &self,
-        mut verify: impl FnMut(&mut Verifier, Now) -> Verdict<'t>,
-    ) -> Result<Check<'t>, AuthError> {
-        self.run(|core, now| match verify(core, now) {
-            Verdict::Check(check) => Answer::Ready(Ok(check)),
-            Verdict::Rejected(error) => Answer::Ready(Err(error)),
-            Verdict::NeedKeys => Answer::NeedKeys,
+    pub(crate) async fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.signing_keys(query, now)
         })
         .await
-    }
-
-    pub(crate) async fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        let query = self.key_query(refresh);
-        self.run(|core, now| core.signing_keys(&query, now.monotonic))
-            .await
     }
 
     pub(crate) async fn signing_key(
@@ -65,160 +57,156 @@ impl Engine {
         kid: &str,
         refresh: bool,
     ) -> Result<SigningKey, AuthError> {
-        let query = self.key_query(refresh);
-        self.run(|core, now| core.signing_key(kid, &query, now.monotonic))
-            .await
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.signing_key(kid, query, now)
+        })
+        .await
     }
 
     pub(crate) async fn healthcheck(&self, refresh: bool) -> bool {
-        let query = self.key_query(refresh);
-        self.run(|core, now| core.healthcheck(&query, now.monotonic))
-            .await
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.healthcheck(query, now)
+        })
+        .await
     }
 
-    /// Waits until no refresh is queued or under way.
+    pub(crate) fn status(&self) -> Status {
+        let now = self.shared.clock.now();
+        self.shared.with_core(|core| core.status(now))
+    }
+
+    /// Waits until no request is in flight.
     pub(crate) async fn wait_for_refresh(&self) {
-        self.shared.wait_while_refreshing().await;
-    }
-
-    /// Drops the HTTP client (later requests fail without I/O) and waits for
-    /// a refresh under way to end.
-    pub(crate) async fn close(&self) {
-        *self
-            .shared
-            .client
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = None;
-        self.wait_for_refresh().await;
-    }
-
-    fn key_query(&self, refresh: bool) -> KeyQuery {
-        self.shared.lock().key_query(refresh)
-    }
-
-    /// Asks `operation` until it answers. A `NeedKeys` spawns the refresh the
-    /// core hands out, if any, and waits for the refresh under way to end; a
-    /// request handed out with an answer is a refresh-ahead, spawned and not
-    /// waited for. Fetches always run on their own task, so dropping this
-    /// future never abandons one.
-    async fn run<T>(&self, mut operation: impl FnMut(&mut Verifier, Now) -> Answer<T>) -> T {
         loop {
-            let now = self.shared.now();
-            let (answer, request) = {
-                let mut core = self.shared.lock();
-                let answer = operation(&mut core, now);
-                (answer, core.poll_fetch(now.monotonic))
-            };
-            if let Some(request) = request {
-                Refresh::new(&self.shared, request, now.monotonic).spawn();
-            }
-            match answer {
-                Answer::Ready(answer) => return answer,
-                Answer::NeedKeys => self.shared.wait_while_refreshing().await,
-            }
-        }
-    }
-}
-
-impl Shared {
-    /// The one place the clock is read.
-    fn now(&self) -> Now {
-        self.clock.now()
-    }
-
-    /// The core, even after a panic elsewhere poisoned its lock: its state is
-    /// only ever changed by whole core calls.
-    fn lock(&self) -> MutexGuard<'_, Verifier> {
-        self.core.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    async fn wait_while_refreshing(&self) {
-        loop {
-            let mut ended = pin!(self.refresh_ended.notified());
+            let mut ended = pin!(self.shared.refresh_ended.notified());
             // Registered before the check, so an end between the check and
             // the wait is not missed.
             ended.as_mut().enable();
-            let refreshing = self.lock().is_refreshing();
-            if !refreshing {
+            if !self.shared.lock().is_refreshing() {
                 return;
             }
             ended.await;
         }
     }
 
-    /// Performs one request (or fails it at once when closed).
-    async fn perform(&self, request: &FetchRequest) -> Result<HttpResponse, TransportFailure> {
-        let client = self
-            .client
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        match client {
-            Some(client) => http::fetch(&client, request).await,
-            None => Err(TransportFailure::Other),
-        }
+    /// Closes the core (no request is handed out any more) and waits for a
+    /// request in flight to end.
+    pub(crate) async fn close(&self) {
+        self.shared.with_core(Verifier::close);
+        self.wait_for_refresh().await;
     }
 
-    /// Feeds the outcome of request `id` back, at monotonic time `at`, and
-    /// takes the refresh's next request, if any.
-    fn feed(
+    /// Asks `operation` until it answers, doing what each [`Progress`] says:
+    /// a background refresh on a task of its own; a refresh this caller
+    /// owns also on a task of its own (so dropping this future never
+    /// abandons it), which the next ask then says to wait for; a wait for
+    /// another caller's.
+    pub(crate) async fn run<T>(
         &self,
-        id: FetchId,
-        outcome: Result<HttpResponse, TransportFailure>,
-        at: Instant,
-    ) -> Option<FetchRequest> {
-        let mut core = self.lock();
-        // An unexpected id means the core already gave up on that request:
-        // there is nothing left to tell it.
-        let _ = core.handle_outcome(id, outcome, at);
-        core.poll_fetch(at)
+        mut query: Query,
+        mut operation: impl FnMut(&mut Verifier, &mut Query, Now) -> Progress<T>,
+    ) -> T {
+        loop {
+            let now = self.shared.clock.now();
+            // Registered before asking, so a refresh ending in between is
+            // not missed.
+            let mut ended = pin!(self.shared.refresh_ended.notified());
+            ended.as_mut().enable();
+            match self
+                .shared
+                .with_core(|core| operation(core, &mut query, now))
+            {
+                Progress::Done { answer, background } => {
+                    if let Some(request) = background {
+                        Refresh::spawn(&self.shared, request, now);
+                    }
+                    return answer;
+                }
+                Progress::Fetch(request) => Refresh::spawn(&self.shared, request, now),
+                Progress::Wait { until } => {
+                    let left = until.saturating_duration_since(now.monotonic);
+                    let _ = tokio::time::timeout(left, ended).await;
+                }
+            }
+        }
     }
 }
 
-/// A refresh under way, owning the request in flight. However it ends
-/// (normally, by a panic, or by a runtime dropping its task), dropping it
-/// answers an unanswered request as failed and wakes every waiter, so no
-/// caller waits for a refresh nobody performs.
+impl Shared {
+    /// The core, even after a panic elsewhere poisoned its lock: its state is
+    /// only ever changed by whole core calls.
+    fn lock(&self) -> MutexGuard<'_, Verifier> {
+        self.core.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `call` on the core, then logs the events it queued once the
+    /// lock is released.
+    fn with_core<R>(&self, call: impl FnOnce(&mut Verifier) -> R) -> R {
+        let (result, events) = {
+            let mut core = self.lock();
+            let result = call(&mut core);
+            let events: Vec<Event> = std::iter::from_fn(|| core.poll_event()).collect();
+            (result, events)
+        };
+        events.iter().for_each(Event::emit);
+        result
+    }
+}
+
+/// A refresh a caller owns, holding the id of its request in flight.
+/// However it ends (normally, by a panic, or by a runtime dropping its
+/// task), dropping it tells the core of a request left unperformed and
+/// wakes every waiter, so no caller waits for a request nobody performs.
 struct Refresh {
     shared: Arc<Shared>,
-    pending: Option<FetchRequest>,
-    /// The latest monotonic reading, used when dropped (the clock is not read
+    in_flight: Option<FetchId>,
+    /// The latest clock reading, used when dropped (the clock is not read
     /// again on that path: it may be what panicked).
-    last_seen: Instant,
+    last_seen: Now,
 }
 
 impl Refresh {
-    fn new(shared: &Arc<Shared>, request: FetchRequest, now: Instant) -> Self {
-        Refresh {
-            shared: Arc::clone(shared),
-            pending: Some(request),
-            last_seen: now,
-        }
-    }
-
     /// Runs the refresh on a task of its own (of the current Tokio runtime).
-    fn spawn(self) {
-        drop(tokio::spawn(self.run()));
+    fn spawn(shared: &Arc<Shared>, request: FetchRequest, now: Now) {
+        let refresh = Refresh {
+            shared: Arc::clone(shared),
+            in_flight: Some(request.id()),
+            last_seen: now,
+        };
+        drop(tokio::spawn(refresh.run(request)));
     }
 
-    /// Performs each request of the refresh until the core hands out none.
-    async fn run(mut self) {
-        while let Some(request) = &self.pending {
-            let outcome = self.shared.perform(request).await;
-            let id = request.id();
-            self.last_seen = self.shared.now().monotonic;
-            self.pending = self.shared.feed(id, outcome, self.last_seen);
+    /// Performs request after request, each read on the blocking pool (the
+    /// key-set parse is CPU work) with no lock held, until the core says the
+    /// refresh has ended.
+    async fn run(mut self, mut request: FetchRequest) {
+        loop {
+            let outcome = http::get(&self.shared.client, &request).await;
+            let read = tokio::task::spawn_blocking(move || request.read(outcome));
+            // The read panicked or the runtime is shutting down: dropping
+            // `self` abandons the request.
+            let Ok(answer) = read.await else { return };
+            self.last_seen = self.shared.clock.now();
+            let now = self.last_seen;
+            let answered = self
+                .shared
+                .with_core(|core| core.handle_answer(answer, now));
+            // An unexpected answer: the core gave the request up already.
+            let next = answered.ok().and_then(FetchNext::into_request);
+            self.in_flight = next.as_ref().map(FetchRequest::id);
+            match next {
+                Some(next) => request = next,
+                None => return,
+            }
         }
     }
 }
 
 impl Drop for Refresh {
     fn drop(&mut self) {
-        let mut unanswered = self.pending.take();
-        while let Some(request) = unanswered {
-            unanswered =
-                self.shared
-                    .feed(request.id(), Err(TransportFailure::Other), self.last_seen);
+        if let Some(id) = self.in_flight.take() {
+            let now = self.last_seen;
+            let _ = self.shared.with_core(|core| core.handle_abandoned(id, now));
         }
         self.shared.refresh_ended.notify_waiters();
     }

@@ -1,19 +1,19 @@
 //! The HTTP GETs the core asks for, done with hyper: TLS through native-tls
-//! (`hyper-tls`), the timeout, the body cap, redirects followed by hand, and
-//! the one mapping of every outcome into the core's input.
+//! (`hyper-tls`), the request's timeout, headers and body cap, every hop
+//! judged by the core, and the one mapping of hyper's errors into the
+//! core's input.
 
 use std::error::Error;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderName};
 use hyper::{Request, Response};
 use hyper_tls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use oidc_jwt_verifier_core::{FetchRequest, HttpResponse, TransportFailure, USER_AGENT};
+use oidc_jwt_verifier_core::{FetchRequest, Hop, HttpResponse, TransportFailure, TransportKind};
 
 /// The HTTP client the async driver uses: hyper-util's pooled client over
 /// `hyper-tls`'s native-tls connector.
@@ -22,8 +22,8 @@ use oidc_jwt_verifier_core::{FetchRequest, HttpResponse, TransportFailure, USER_
 /// those given to
 /// [`Builder::root_certificate_pem`](crate::Builder::root_certificate_pem)).
 /// A caller's own client may have any settings: the legacy client never
-/// follows redirects, and the driver sets the timeout and the `User-Agent`
-/// of every request itself.
+/// follows redirects, and the driver sets the timeout and the core's
+/// headers on every request itself.
 pub type HttpClient = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
 
 type BoxError = Box<dyn Error + Send + Sync>;
@@ -39,127 +39,94 @@ pub(crate) fn default_client(tls: native_tls::TlsConnector) -> HttpClient {
         .build(https)
 }
 
-/// What one HTTP exchange amounted to.
-#[derive(Debug)]
-enum Outcome {
-    /// A final response for the core.
-    Response(HttpResponse),
-    /// A redirect to this `Location`, for the core to judge.
-    Redirect(String),
-    /// No response the core can use.
-    Failure(TransportFailure),
-}
-
-/// Performs `request`: GETs its URL and follows the redirects the core
-/// allows ([`FetchRequest::hops`]), all within the request's one timeout,
+/// Performs `request`: GETs each hop the core allows and reads the final
+/// body to one byte past the limit, all within the request's one timeout,
 /// which also bounds connecting.
-pub(crate) async fn fetch(
+pub(crate) async fn get(
     client: &HttpClient,
     request: &FetchRequest,
 ) -> Result<HttpResponse, TransportFailure> {
     tokio::time::timeout(request.timeout(), follow(client, request))
         .await
-        .unwrap_or(Err(TransportFailure::Timeout))
+        .unwrap_or(Err(TransportKind::Timeout.into()))
 }
 
-/// The hops of `request`, each judged by the core.
 async fn follow(
     client: &HttpClient,
     request: &FetchRequest,
 ) -> Result<HttpResponse, TransportFailure> {
     let mut hops = request.hops();
     loop {
-        let exchange = get(client, hops.url()).await;
-        match outcome(exchange, request.max_body_bytes()).await {
-            Outcome::Response(response) => return Ok(response),
-            Outcome::Failure(failure) => return Err(failure),
-            Outcome::Redirect(location) => hops.redirect(&location)?,
+        let mut get = Request::get(hops.url())
+            .body(Empty::new())
+            .map_err(|error| failure(Box::new(error)))?;
+        get.headers_mut().extend(request.headers().clone());
+        let response = client
+            .request(get)
+            .await
+            .map_err(|error| failure(Box::new(error)))?;
+        match hops.judge(response.status().as_u16(), response.headers()) {
+            Hop::Follow => {}
+            Hop::Refuse(refused) => return Err(refused),
+            Hop::ReadBody => return read_body(response, request.max_body_bytes()).await,
         }
     }
 }
 
-/// One GET of `url`.
-async fn get(client: &HttpClient, url: &str) -> Result<Response<Incoming>, BoxError> {
-    let request = Request::get(url)
-        .header(header::USER_AGENT, USER_AGENT)
-        .body(Empty::new())?;
-    Ok(client.request(request).await?)
-}
-
-/// Every HTTP outcome, mapped in one place: a redirect with a `Location`
-/// goes back to the core's redirect rule; any other status becomes a
-/// response whose body is read up to `max_body + 1` bytes; a refused
-/// connection, a timeout and anything else become the matching failure.
-async fn outcome(exchange: Result<Response<Incoming>, BoxError>, max_body: usize) -> Outcome {
-    let failure = |error: &(dyn Error + 'static)| {
-        let mut cause = Some(error);
-        while let Some(error) = cause {
-            if let Some(io) = error.downcast_ref::<std::io::Error>() {
-                match io.kind() {
-                    std::io::ErrorKind::ConnectionRefused => {
-                        return Outcome::Failure(TransportFailure::Refused)
-                    }
-                    std::io::ErrorKind::TimedOut => {
-                        return Outcome::Failure(TransportFailure::Timeout)
-                    }
-                    _ => {}
-                }
-            }
-            if error
-                .downcast_ref::<hyper::Error>()
-                .is_some_and(hyper::Error::is_timeout)
-            {
-                return Outcome::Failure(TransportFailure::Timeout);
-            }
-            cause = error.source();
-        }
-        Outcome::Failure(TransportFailure::Other)
-    };
-    let response = match exchange {
-        Ok(response) => response,
-        Err(error) => return failure(&*error),
-    };
-    let status = response.status().as_u16();
-    if matches!(status, 301 | 302 | 303 | 307 | 308) {
-        if let Some(location) = response.headers().get(header::LOCATION) {
-            return match location.to_str() {
-                Ok(location) => Outcome::Redirect(location.to_owned()),
-                Err(_) => Outcome::Failure(TransportFailure::Redirect),
-            };
-        }
-    }
-    let joined = |name: HeaderName| {
-        let values: Vec<&str> = response
-            .headers()
-            .get_all(name)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .collect();
-        (!values.is_empty()).then(|| values.join(", "))
-    };
-    let cache_control = joined(header::CACHE_CONTROL);
-    let retry_after = joined(header::RETRY_AFTER);
+/// The final response, its body read to `max_body + 1` bytes at most.
+async fn read_body(
+    response: Response<Incoming>,
+    max_body: usize,
+) -> Result<HttpResponse, TransportFailure> {
+    let (parts, mut incoming) = response.into_parts();
     let limit = max_body.saturating_add(1);
-    let mut incoming = response.into_body();
     let mut body = Vec::new();
     while body.len() < limit {
         match incoming.frame().await {
             None => break,
-            Some(Err(error)) => return failure(&error),
+            Some(Err(error)) => return Err(failure(Box::new(error))),
             Some(Ok(frame)) => {
                 if let Some(data) = frame.data_ref() {
                     let wanted = limit.saturating_sub(body.len()).min(data.len());
-                    body.extend_from_slice(data.slice(..wanted).as_ref());
+                    body.extend_from_slice(&data[..wanted]);
                 }
             }
         }
     }
-    Outcome::Response(HttpResponse {
+    let status = parts.status.as_u16();
+    let headers = parts.headers;
+    Ok(HttpResponse {
         status,
-        cache_control,
-        retry_after,
+        headers,
         body,
     })
+}
+
+/// Every hyper error as the core's transport failure, the error attached:
+/// its chain of causes decides the kind.
+fn failure(error: BoxError) -> TransportFailure {
+    let mut kind = TransportKind::Other;
+    let mut cause: Option<&(dyn Error + 'static)> = Some(&*error);
+    while let Some(inner) = cause {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => kind = TransportKind::Refused,
+                std::io::ErrorKind::TimedOut => kind = TransportKind::Timeout,
+                _ => {}
+            }
+        }
+        if inner.downcast_ref::<native_tls::Error>().is_some() {
+            kind = TransportKind::Tls;
+        }
+        if inner
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_timeout)
+        {
+            kind = TransportKind::Timeout;
+        }
+        cause = inner.source();
+    }
+    TransportFailure::with_error(kind, error)
 }
 
 #[cfg(test)]
@@ -186,30 +153,30 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn failures_map_to_refused_timeout_or_other() {
+    #[test]
+    fn failures_map_to_refused_timeout_or_other_and_keep_the_error() {
         let cases = [
             (
                 io(std::io::ErrorKind::ConnectionRefused),
-                TransportFailure::Refused,
+                TransportKind::Refused,
             ),
-            (io(std::io::ErrorKind::TimedOut), TransportFailure::Timeout),
+            (io(std::io::ErrorKind::TimedOut), TransportKind::Timeout),
             (
                 Box::new(Wrapped(std::io::ErrorKind::ConnectionRefused.into())) as BoxError,
-                TransportFailure::Refused,
+                TransportKind::Refused,
             ),
             (
                 io(std::io::ErrorKind::ConnectionReset),
-                TransportFailure::Other,
+                TransportKind::Other,
             ),
-            ("tls handshake failed".into(), TransportFailure::Other),
+            ("tls handshake failed".into(), TransportKind::Other),
         ];
         for (error, expected) in cases {
             let shown = error.to_string();
-            match outcome(Err(error), 10).await {
-                Outcome::Failure(failure) => assert_eq!(failure, expected, "{shown}"),
-                other => panic!("{shown}: {other:?}"),
-            }
+            let failure = failure(error);
+            assert_eq!(failure.kind(), expected, "{shown}");
+            let source = std::error::Error::source(&failure).map(ToString::to_string);
+            assert_eq!(source.as_deref(), Some(shown.as_str()));
         }
     }
 }

@@ -68,8 +68,13 @@ pub use builder::Builder;
 pub use http::HttpClient;
 pub use verifier::{AsyncJwksClient, AsyncJwtVerifier};
 
+/// The core crate, for what this one does not re-export (writing a driver).
+pub use oidc_jwt_verifier_core as core;
+/// Every core type a user of this driver meets.
 pub use oidc_jwt_verifier_core::{
-    token_from_authorization, Algorithm, Audience, AuthConfig, AuthError, BuildError, Claims,
-    Clock, ConfigError, ErrorResponse, ManualClock, Now, NumericDate, SigningKey, SystemClock,
-    UnixTime,
+    token_from_authorization, Algorithm, Audience, AuthConfig, AuthError, BuildError, ClaimName,
+    Claims, Clock, ConfigError, Counters, Curve, ErrorResponse, Event, FetchId, FreshnessSource,
+    KeyFamily, KeysState, LastFailure, ManualClock, Now, NumericDate, SigningKey, SourceError,
+    SourceProblem, Status, SystemClock, TransportKind, UnixTime, Unusable, ERROR_CODES,
+    TRACING_TARGET,
 };

@@ -1,9 +1,7 @@
 //! The two public handles: [`AsyncJwtVerifier`] (tokens and keys) and
 //! [`AsyncJwksClient`] (keys alone).
 
-use std::fmt;
-
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, SigningKey};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Query, SigningKey, Status};
 use serde::de::DeserializeOwned;
 
 use crate::builder::Builder;
@@ -19,6 +17,7 @@ use crate::{BuildError, HttpClient};
 /// never yields, and holds no lock while checking the signature. Fetches
 /// run on tasks of the current Tokio runtime (which needs its time driver,
 /// as `#[tokio::main]` gives).
+#[derive(Debug)]
 pub struct AsyncJwtVerifier {
     pub(crate) engine: Engine,
 }
@@ -43,7 +42,9 @@ impl AsyncJwtVerifier {
     /// Verifies a bare token and returns its claims.
     pub async fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
         self.engine
-            .check(|core, now| core.verify(token, now))
+            .run(Query::new(), |core, query, now| {
+                core.verify(token, query, now)
+            })
             .await?
             .finish()
     }
@@ -55,7 +56,9 @@ impl AsyncJwtVerifier {
         token: &str,
     ) -> Result<T, AuthError> {
         self.engine
-            .check(|core, now| core.verify(token, now))
+            .run(Query::new(), |core, query, now| {
+                core.verify(token, query, now)
+            })
             .await?
             .finish_as()
     }
@@ -67,7 +70,9 @@ impl AsyncJwtVerifier {
         value: Option<&str>,
     ) -> Result<Claims, AuthError> {
         self.engine
-            .check(|core, now| core.verify_authorization(value, now))
+            .run(Query::new(), |core, query, now| {
+                core.verify_authorization(value, query, now)
+            })
             .await?
             .finish()
     }
@@ -89,6 +94,13 @@ impl AsyncJwtVerifier {
         self.engine.healthcheck(refresh).await
     }
 
+    /// A snapshot of the key source (state, key ids, last success and
+    /// failure, next refresh, counters): the same in both drivers. Never
+    /// waits for a refresh.
+    pub fn status(&self) -> Status {
+        self.engine.status()
+    }
+
     /// Waits until no refresh, one a caller waits for or a refresh-ahead, is
     /// under way.
     pub async fn wait_for_refresh(&self) {
@@ -104,14 +116,9 @@ impl AsyncJwtVerifier {
     }
 }
 
-impl fmt::Debug for AsyncJwtVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncJwtVerifier").finish_non_exhaustive()
-    }
-}
-
 /// The key-source operations alone: the keys of the configured source, with
 /// the same cache, single flight and rules as [`AsyncJwtVerifier`].
+#[derive(Debug)]
 pub struct AsyncJwksClient {
     pub(crate) engine: Engine,
 }
@@ -147,6 +154,11 @@ impl AsyncJwksClient {
         self.engine.healthcheck(refresh).await
     }
 
+    /// A snapshot of the key source, as [`AsyncJwtVerifier::status`].
+    pub fn status(&self) -> Status {
+        self.engine.status()
+    }
+
     /// Waits until no refresh is under way.
     pub async fn wait_for_refresh(&self) {
         self.engine.wait_for_refresh().await;
@@ -155,11 +167,5 @@ impl AsyncJwksClient {
     /// Stops all I/O, as [`AsyncJwtVerifier::close`].
     pub async fn close(&self) {
         self.engine.close().await;
-    }
-}
-
-impl fmt::Debug for AsyncJwksClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncJwksClient").finish_non_exhaustive()
     }
 }

@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use oidc_jwt_verifier_blocking::{AuthConfig, JwtVerifier, ManualClock, Now, UnixTime};
-use oidc_jwt_verifier_core::{HttpResponse, Verdict, Verifier};
+use oidc_jwt_verifier_core::{FetchNext, HttpResponse, Progress, Query, Verifier};
 use support::{Issuer, Reply, Server, AUDIENCE, ISSUER, T0};
 
 const ROUNDS: u32 = 4_000;
@@ -47,19 +47,22 @@ fn core_rate(config: AuthConfig, jwks: &str, token: &str) -> f64 {
         wall: UnixTime::from_secs_f64(T0 + 60.0),
         monotonic: Instant::now(),
     };
-    assert!(matches!(core.verify(token, now), Verdict::NeedKeys));
-    let request = core.poll_fetch(now.monotonic).expect("a fetch");
+    let Progress::Fetch(request) = core.verify(token, &mut Query::new(), now) else {
+        panic!("the first verification fetches");
+    };
     let response = HttpResponse {
         status: 200,
         body: jwks.as_bytes().to_vec(),
         ..HttpResponse::default()
     };
-    core.handle_response(request.id(), response, now.monotonic)
-        .expect("answer");
+    let next = core.handle_answer(request.read(Ok(response)), now);
+    assert!(matches!(next, Ok(FetchNext::Ended)));
     let start = Instant::now();
     for _ in 0..ROUNDS {
-        match core.verify(black_box(token), now) {
-            Verdict::Check(check) => assert!(check.finish().is_ok()),
+        match core.verify(black_box(token), &mut Query::new(), now) {
+            Progress::Done {
+                answer: Ok(check), ..
+            } => assert!(check.finish().is_ok()),
             other => panic!("{other:?}"),
         }
     }

@@ -4,7 +4,6 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
 
 use oidc_jwt_verifier_core::{AuthConfig, Clock, SystemClock, Verifier};
 
@@ -56,8 +55,6 @@ impl<T> Builder<T> {
 
     fn engine(self) -> Result<Engine, BuildError> {
         let core = Verifier::new(self.config)?;
-        let timeout =
-            Duration::try_from_secs_f64(core.config().http_timeout_s).unwrap_or(Duration::MAX);
         let client = match (self.client, self.root_certificates_pem) {
             (Some(_), Some(_)) => return Err(BuildError::RootCertificateWithHttpClient),
             (Some(agent), None) => http::Client::callers(agent),
@@ -67,7 +64,7 @@ impl<T> Builder<T> {
                     .transpose()?;
                 // Surfaces a TLS setup failure now rather than at the first fetch.
                 tls::connector(roots.as_deref())?;
-                http::Client::own(roots, timeout)
+                http::Client::own(roots, core.http_timeout())
             }
         };
         Ok(Engine::new(core, self.clock, client))

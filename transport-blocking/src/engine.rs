@@ -1,15 +1,14 @@
-//! The driver loop: core operations under a short lock, the fetches the core
-//! hands out performed with no lock held, and callers that need a refresh
-//! another caller is performing waiting for it to end.
+//! The driver loop: the core's answers obeyed, the core held only for its
+//! own calls, requests performed (and read) with no lock held, callers told
+//! to wait blocked on a condition variable, and the core's events logged.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::Duration;
 
 use oidc_jwt_verifier_core::{
-    Answer, AuthError, Check, FetchId, FetchRequest, HttpResponse, KeyQuery, Now, TransportFailure,
-    Verdict, Verifier,
+    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query, SigningKey,
+    Status, Verifier,
 };
-use oidc_jwt_verifier_core::{Clock, SigningKey};
 
 use crate::http::{self, Client};
 
@@ -23,8 +22,13 @@ struct Shared {
     /// Signalled whenever a refresh ends (with `core`'s mutex).
     refresh_ended: Condvar,
     clock: Arc<dyn Clock>,
-    /// `None` once closed: requests then fail without any I/O.
-    client: Mutex<Option<Client>>,
+    client: Client,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
 }
 
 impl Engine {
@@ -34,185 +38,167 @@ impl Engine {
                 core: Mutex::new(core),
                 refresh_ended: Condvar::new(),
                 clock,
-                client: Mutex::new(Some(client)),
+                client,
             }),
         }
     }
 
-    /// Checks a token up to its key; the caller finishes the [`Check`] (the
-    /// signature and claims) with no lock held.
-    pub(crate) fn check<'t>(
-        &self,
-        mut verify: impl FnMut(&mut Verifier, Now) -> Verdict<'t>,
-    ) -> Result<Check<'t>, AuthError> {
-        self.run(|core, now| match verify(core, now) {
-            Verdict::Check(check) => Answer::Ready(Ok(check)),
-            Verdict::Rejected(error) => Answer::Ready(Err(error)),
-            Verdict::NeedKeys => Answer::NeedKeys,
+    pub(crate) fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.signing_keys(query, now)
         })
     }
 
-    pub(crate) fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        let query = self.key_query(refresh);
-        self.run(|core, now| core.signing_keys(&query, now.monotonic))
-    }
-
     pub(crate) fn signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
-        let query = self.key_query(refresh);
-        self.run(|core, now| core.signing_key(kid, &query, now.monotonic))
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.signing_key(kid, query, now)
+        })
     }
 
     pub(crate) fn healthcheck(&self, refresh: bool) -> bool {
-        let query = self.key_query(refresh);
-        self.run(|core, now| core.healthcheck(&query, now.monotonic))
+        self.run(Query::with_refresh(refresh), |core, query, now| {
+            core.healthcheck(query, now)
+        })
     }
 
-    /// Blocks until no refresh is queued or under way.
+    pub(crate) fn status(&self) -> Status {
+        let now = self.shared.clock.now();
+        self.shared.with_core(|core| core.status(now))
+    }
+
+    /// Blocks until no request is in flight.
     pub(crate) fn wait_for_refresh(&self) {
-        self.shared.wait_while_refreshing(self.shared.lock());
+        while self.shared.wait_while_refreshing(None) {}
     }
 
-    /// Drops the HTTP client (later requests fail without I/O) and waits for
-    /// a refresh under way to end.
+    /// Closes the core (no request is handed out any more) and waits for a
+    /// request in flight to end.
     pub(crate) fn close(&self) {
-        *self
-            .shared
-            .client
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = None;
+        self.shared.with_core(Verifier::close);
         self.wait_for_refresh();
     }
 
-    fn key_query(&self, refresh: bool) -> KeyQuery {
-        self.shared.lock().key_query(refresh)
-    }
-
-    /// Asks `operation` until it answers. A `NeedKeys` makes this caller
-    /// perform the refresh the core hands out, or wait for the one another
-    /// caller performs; a request handed out with an answer is a
-    /// refresh-ahead, performed on a background thread.
-    fn run<T>(&self, mut operation: impl FnMut(&mut Verifier, Now) -> Answer<T>) -> T {
+    /// Asks `operation` until it answers, doing what each [`Progress`] says:
+    /// a background refresh on a thread of its own; a refresh this caller
+    /// owns performed here; a wait for another caller's.
+    pub(crate) fn run<T>(
+        &self,
+        mut query: Query,
+        mut operation: impl FnMut(&mut Verifier, &mut Query, Now) -> Progress<T>,
+    ) -> T {
         loop {
-            let now = self.shared.now();
-            let mut core = self.shared.lock();
-            match operation(&mut core, now) {
-                Answer::Ready(answer) => {
-                    let ahead = core.poll_fetch(now.monotonic);
-                    drop(core);
-                    if let Some(request) = ahead {
-                        Refresh::new(&self.shared, request, now.monotonic).in_background();
+            let now = self.shared.clock.now();
+            match self
+                .shared
+                .with_core(|core| operation(core, &mut query, now))
+            {
+                Progress::Done { answer, background } => {
+                    if let Some(request) = background {
+                        Refresh::spawn(&self.shared, request, now);
                     }
                     return answer;
                 }
-                Answer::NeedKeys => match core.poll_fetch(now.monotonic) {
-                    Some(request) => {
-                        drop(core);
-                        Refresh::new(&self.shared, request, now.monotonic).run();
-                    }
-                    None => self.shared.wait_while_refreshing(core),
-                },
+                Progress::Fetch(request) => Refresh::new(&self.shared, &request, now).run(request),
+                Progress::Wait { until } => {
+                    let left = until.saturating_duration_since(now.monotonic);
+                    self.shared.wait_while_refreshing(Some(left));
+                }
             }
         }
     }
 }
 
 impl Shared {
-    /// The one place the clock is read.
-    fn now(&self) -> Now {
-        self.clock.now()
-    }
-
     /// The core, even after a panic elsewhere poisoned its lock: its state is
     /// only ever changed by whole core calls.
     fn lock(&self) -> MutexGuard<'_, Verifier> {
         self.core.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn wait_while_refreshing(&self, mut core: MutexGuard<'_, Verifier>) {
-        while core.is_refreshing() {
-            core = self
-                .refresh_ended
-                .wait(core)
-                .unwrap_or_else(PoisonError::into_inner);
+    /// Blocks while a request is in flight, until a refresh ends or `limit`
+    /// passes; returns whether one still was in flight.
+    fn wait_while_refreshing(&self, limit: Option<Duration>) -> bool {
+        let core = self.lock();
+        if !core.is_refreshing() {
+            return false;
         }
+        match limit {
+            Some(limit) => drop(self.refresh_ended.wait_timeout(core, limit)),
+            None => drop(self.refresh_ended.wait(core)),
+        }
+        true
     }
 
-    /// Performs one request (or fails it at once when closed).
-    fn perform(&self, request: &FetchRequest) -> Result<HttpResponse, TransportFailure> {
-        let client = self
-            .client
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        match client {
-            Some(client) => http::fetch(&client, request),
-            None => Err(TransportFailure::Other),
-        }
-    }
-
-    /// Feeds the outcome of request `id` back, at monotonic time `at`, and
-    /// takes the refresh's next request, if any.
-    fn feed(
-        &self,
-        id: FetchId,
-        outcome: Result<HttpResponse, TransportFailure>,
-        at: Instant,
-    ) -> Option<FetchRequest> {
-        let mut core = self.lock();
-        // An unexpected id means the core already gave up on that request:
-        // there is nothing left to tell it.
-        let _ = core.handle_outcome(id, outcome, at);
-        core.poll_fetch(at)
+    /// Runs `call` on the core, then logs the events it queued once the
+    /// lock is released.
+    fn with_core<R>(&self, call: impl FnOnce(&mut Verifier) -> R) -> R {
+        let (result, events) = {
+            let mut core = self.lock();
+            let result = call(&mut core);
+            let events: Vec<Event> = std::iter::from_fn(|| core.poll_event()).collect();
+            (result, events)
+        };
+        events.iter().for_each(Event::emit);
+        result
     }
 }
 
-/// A refresh under way, owning the request in flight. However it ends
-/// (normally, by a panic, or by a thread that could not start), dropping it
-/// answers an unanswered request as failed and wakes every waiter, so no
-/// caller waits for a refresh nobody performs.
+/// A refresh a caller owns, holding the id of its request in flight.
+/// However it ends (normally, by a panic, or by a thread that could not
+/// start), dropping it tells the core of a request left unperformed and
+/// wakes every waiter, so no caller waits for a request nobody performs.
 struct Refresh {
     shared: Arc<Shared>,
-    pending: Option<FetchRequest>,
-    /// The latest monotonic reading, used when dropped (the clock is not read
+    in_flight: Option<FetchId>,
+    /// The latest clock reading, used when dropped (the clock is not read
     /// again on that path: it may be what panicked).
-    last_seen: Instant,
+    last_seen: Now,
 }
 
 impl Refresh {
-    fn new(shared: &Arc<Shared>, request: FetchRequest, now: Instant) -> Self {
+    fn new(shared: &Arc<Shared>, request: &FetchRequest, now: Now) -> Self {
         Refresh {
             shared: Arc::clone(shared),
-            pending: Some(request),
+            in_flight: Some(request.id()),
             last_seen: now,
         }
     }
 
-    /// Performs each request of the refresh until the core hands out none.
-    fn run(mut self) {
-        while let Some(request) = &self.pending {
-            let outcome = self.shared.perform(request);
-            let id = request.id();
-            self.last_seen = self.shared.now().monotonic;
-            self.pending = self.shared.feed(id, outcome, self.last_seen);
-        }
-    }
-
     /// Runs the refresh on a thread of its own. If none can be started, the
-    /// closure (and so `self`) is dropped, failing the request.
-    fn in_background(self) {
+    /// closure (and so the refresh) is dropped, abandoning the request.
+    fn spawn(shared: &Arc<Shared>, request: FetchRequest, now: Now) {
+        let refresh = Refresh::new(shared, &request, now);
         let _started = std::thread::Builder::new()
             .name("oidc-jwks-refresh".to_owned())
-            .spawn(move || self.run());
+            .spawn(move || refresh.run(request));
+    }
+
+    /// Performs request after request, each read with no lock held, until
+    /// the core says the refresh has ended.
+    fn run(mut self, mut request: FetchRequest) {
+        loop {
+            let answer = request.read(http::get(&self.shared.client, &request));
+            self.last_seen = self.shared.clock.now();
+            let now = self.last_seen;
+            let answered = self
+                .shared
+                .with_core(|core| core.handle_answer(answer, now));
+            // An unexpected answer: the core gave the request up already.
+            let next = answered.ok().and_then(FetchNext::into_request);
+            self.in_flight = next.as_ref().map(FetchRequest::id);
+            match next {
+                Some(next) => request = next,
+                None => return,
+            }
+        }
     }
 }
 
 impl Drop for Refresh {
     fn drop(&mut self) {
-        let mut unanswered = self.pending.take();
-        while let Some(request) = unanswered {
-            unanswered =
-                self.shared
-                    .feed(request.id(), Err(TransportFailure::Other), self.last_seen);
+        if let Some(id) = self.in_flight.take() {
+            let now = self.last_seen;
+            let _ = self.shared.with_core(|core| core.handle_abandoned(id, now));
         }
         self.shared.refresh_ended.notify_all();
     }

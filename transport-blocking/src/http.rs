@@ -1,12 +1,14 @@
 //! The HTTP GETs the core asks for, done with `ureq`: TLS through
-//! native-tls, timeouts, the body cap, redirects followed by hand, and the
-//! one mapping of every outcome into the core's input.
+//! native-tls, the request's timeout, headers and body cap, every hop judged
+//! by the core, and the one mapping of ureq's errors into the core's input.
 
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use oidc_jwt_verifier_core::{FetchRequest, HttpResponse, TransportFailure, USER_AGENT};
-use ureq::http::{header, Response};
+use oidc_jwt_verifier_core::{
+    FetchRequest, Hop, Hops, HttpResponse, TransportFailure, TransportKind,
+};
+use ureq::http::Response;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::{Agent, Body};
 
@@ -19,7 +21,7 @@ use ureq::{Agent, Body};
 /// [`TlsProvider::NativeTls`] to reach `https` URLs: this crate compiles no
 /// other TLS stack. Whatever its configuration, the driver sets on every
 /// request: no redirects followed by `ureq`, statuses returned as
-/// responses, the timeouts of the request, and the crate's `User-Agent`.
+/// responses, the timeouts of the request, and the core's headers.
 /// (ureq then reuses the agent's TLS connector only if the agent has already
 /// made a request of its own; otherwise each fetch sets one up anew, a few
 /// tens of milliseconds of CPU per key refresh.)
@@ -64,7 +66,6 @@ impl Client {
             .max_redirects_will_error(false)
             .timeout_connect(Some(timeout))
             .timeout_global(Some(timeout))
-            .user_agent(USER_AGENT)
             .build()
             .new_agent();
         Client {
@@ -82,231 +83,127 @@ impl Client {
     }
 }
 
-/// What one HTTP exchange amounted to.
-#[derive(Debug)]
-enum Outcome {
-    /// A final response for the core.
-    Response(HttpResponse),
-    /// A redirect to this `Location`, for the core to judge.
-    Redirect(String),
-    /// No response the core can use.
-    Failure(TransportFailure),
-}
-
-/// Performs `request`: GETs its URL and follows the redirects the core
-/// allows ([`FetchRequest::hops`]), all within the request's one timeout.
-pub(crate) fn fetch(
+/// Performs `request`: GETs each hop the core allows, all within the
+/// request's one timeout, and reads the final body to one byte past the
+/// limit.
+pub(crate) fn get(
     client: &Client,
     request: &FetchRequest,
 ) -> Result<HttpResponse, TransportFailure> {
     // The I/O deadline is this machine's monotonic time, not the injected
     // clock: it bounds a real socket wait.
-    let deadline = Instant::now() + request.timeout();
+    let deadline = Instant::now().checked_add(request.timeout());
     let mut hops = request.hops();
     loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let remaining = deadline.map_or(request.timeout(), |deadline| {
+            deadline.saturating_duration_since(Instant::now())
+        });
         if remaining.is_zero() {
-            return Err(TransportFailure::Timeout);
+            return Err(TransportKind::Timeout.into());
         }
-        let exchange = get(
-            client,
-            hops.url(),
-            request.timeout(),
-            remaining,
-            hops.is_first(),
-        );
-        match outcome(exchange, request.max_body_bytes()) {
-            Outcome::Response(response) => return Ok(response),
-            Outcome::Failure(failure) => return Err(failure),
-            Outcome::Redirect(location) => hops.redirect(&location)?,
+        let mut response = exchange(client, request, &hops, remaining).map_err(failure)?;
+        match hops.judge(response.status().as_u16(), response.headers()) {
+            Hop::Follow => {}
+            Hop::Refuse(refused) => return Err(refused),
+            Hop::ReadBody => {
+                let mut body = Vec::new();
+                let limit = u64::try_from(request.max_body_bytes()).unwrap_or(u64::MAX);
+                let reader = response.body_mut().as_reader();
+                reader
+                    .take(limit.saturating_add(1))
+                    .read_to_end(&mut body)
+                    .map_err(|error| failure(ureq::Error::from(error)))?;
+                let (parts, _) = response.into_parts();
+                let status = parts.status.as_u16();
+                let headers = parts.headers;
+                return Ok(HttpResponse {
+                    status,
+                    headers,
+                    body,
+                });
+            }
         }
     }
 }
 
-/// One GET of `url`, whatever the agent's own settings say. The driver's own
-/// agent already holds them, the full timeout included, for a first hop;
-/// a redirect hop gets only the time left.
-fn get(
+/// One GET of the current hop with the core's headers, whatever the agent's
+/// own settings say. The driver's own agent already holds them, the full
+/// timeout included, for a first hop; a redirect hop gets only the time left.
+fn exchange(
     client: &Client,
-    url: &str,
-    connect_timeout: Duration,
-    total_timeout: Duration,
-    first_hop: bool,
+    request: &FetchRequest,
+    hops: &Hops<'_>,
+    remaining: Duration,
 ) -> Result<Response<Body>, ureq::Error> {
-    if client.preconfigured && first_hop {
-        return client.agent.get(url).call();
+    let mut get = client.agent.get(hops.url());
+    for (name, value) in request.headers() {
+        get = get.header(name, value);
     }
-    client
-        .agent
-        .get(url)
-        .config()
+    if client.preconfigured && hops.is_first() {
+        return get.call();
+    }
+    get.config()
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
-        .timeout_connect(Some(connect_timeout))
-        .timeout_global(Some(total_timeout))
-        .user_agent(USER_AGENT)
+        .timeout_connect(Some(request.timeout()))
+        .timeout_global(Some(remaining))
         .build()
         .call()
 }
 
-/// Every HTTP outcome, mapped in one place: a redirect with a `Location`
-/// goes back to the core's redirect rule; any other status becomes a
-/// response whose body is read up to `max_body + 1` bytes; a refused
-/// connection, a timeout and anything else become the matching failure.
-fn outcome(exchange: Result<Response<Body>, ureq::Error>, max_body: usize) -> Outcome {
-    let failure = |error: ureq::Error| {
-        Outcome::Failure(match error {
-            ureq::Error::Timeout(_) => TransportFailure::Timeout,
-            ureq::Error::Io(io) => match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => TransportFailure::Refused,
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                    TransportFailure::Timeout
-                }
-                _ => TransportFailure::Other,
-            },
-            _ => TransportFailure::Other,
-        })
+/// Every ureq error as the core's transport failure, the error attached.
+fn failure(error: ureq::Error) -> TransportFailure {
+    let kind = match &error {
+        ureq::Error::Timeout(_) => TransportKind::Timeout,
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => TransportKind::Refused,
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => TransportKind::Timeout,
+            _ => TransportKind::Other,
+        },
+        ureq::Error::Tls(_) | ureq::Error::NativeTls(_) | ureq::Error::Der(_) => TransportKind::Tls,
+        _ => TransportKind::Other,
     };
-    let mut response = match exchange {
-        Ok(response) => response,
-        Err(error) => return failure(error),
-    };
-    let status = response.status().as_u16();
-    if matches!(status, 301 | 302 | 303 | 307 | 308) {
-        if let Some(location) = response.headers().get(header::LOCATION) {
-            return match location.to_str() {
-                Ok(location) => Outcome::Redirect(location.to_owned()),
-                Err(_) => Outcome::Failure(TransportFailure::Redirect),
-            };
-        }
-    }
-    let joined = |name: header::HeaderName| {
-        let values: Vec<&str> = response
-            .headers()
-            .get_all(name)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .collect();
-        (!values.is_empty()).then(|| values.join(", "))
-    };
-    let cache_control = joined(header::CACHE_CONTROL);
-    let retry_after = joined(header::RETRY_AFTER);
-    let limit = u64::try_from(max_body)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
-    let mut body = Vec::new();
-    if let Err(error) = response
-        .body_mut()
-        .as_reader()
-        .take(limit)
-        .read_to_end(&mut body)
-    {
-        return failure(ureq::Error::from(error));
-    }
-    Outcome::Response(HttpResponse {
-        status,
-        cache_control,
-        retry_after,
-        body,
-    })
+    TransportFailure::with_error(kind, error)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Response<Body> {
-        let mut builder = Response::builder().status(status);
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        let body = Body::builder().data(body.to_vec());
-        builder.body(body).expect("a valid test response")
-    }
-
     fn io(kind: std::io::ErrorKind) -> ureq::Error {
         ureq::Error::Io(std::io::Error::from(kind))
     }
 
     #[test]
-    fn failures_map_to_refused_timeout_or_other() {
+    fn failures_map_to_refused_timeout_tls_or_other_and_keep_the_error() {
         let cases = [
             (
                 io(std::io::ErrorKind::ConnectionRefused),
-                TransportFailure::Refused,
+                TransportKind::Refused,
             ),
-            (io(std::io::ErrorKind::TimedOut), TransportFailure::Timeout),
+            (io(std::io::ErrorKind::TimedOut), TransportKind::Timeout),
             (
                 ureq::Error::Timeout(ureq::Timeout::Global),
-                TransportFailure::Timeout,
+                TransportKind::Timeout,
             ),
             (
                 ureq::Error::Timeout(ureq::Timeout::Connect),
-                TransportFailure::Timeout,
+                TransportKind::Timeout,
             ),
             (
                 io(std::io::ErrorKind::ConnectionReset),
-                TransportFailure::Other,
+                TransportKind::Other,
             ),
-            (ureq::Error::HostNotFound, TransportFailure::Other),
-            (ureq::Error::Tls("handshake"), TransportFailure::Other),
+            (ureq::Error::HostNotFound, TransportKind::Other),
+            (ureq::Error::Tls("handshake"), TransportKind::Tls),
         ];
         for (error, expected) in cases {
             let shown = error.to_string();
-            match outcome(Err(error), 10) {
-                Outcome::Failure(failure) => assert_eq!(failure, expected, "{shown}"),
-                other => panic!("{shown}: {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn responses_carry_status_cache_headers_and_body() {
-        let exchange = response(
-            503,
-            &[
-                ("cache-control", "max-age=60"),
-                ("cache-control", "no-transform"),
-                ("retry-after", "7"),
-            ],
-            b"{}",
-        );
-        match outcome(Ok(exchange), 10) {
-            Outcome::Response(r) => {
-                assert_eq!(r.status, 503);
-                assert_eq!(r.cache_control.as_deref(), Some("max-age=60, no-transform"));
-                assert_eq!(r.retry_after.as_deref(), Some("7"));
-                assert_eq!(r.body, b"{}");
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn bodies_are_read_to_one_byte_past_the_limit() {
-        let exchange = response(200, &[], &[b'x'; 100]);
-        match outcome(Ok(exchange), 10) {
-            Outcome::Response(r) => assert_eq!(r.body.len(), 11),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn redirect_statuses_with_a_location_go_back_to_the_core() {
-        for status in [301, 302, 303, 307, 308] {
-            match outcome(Ok(response(status, &[("location", "/next")], b"")), 10) {
-                Outcome::Redirect(location) => assert_eq!(location, "/next"),
-                other => panic!("{status}: {other:?}"),
-            }
-        }
-        match outcome(Ok(response(302, &[], b"")), 10) {
-            Outcome::Response(r) => assert_eq!(r.status, 302),
-            other => panic!("{other:?}"),
-        }
-        match outcome(Ok(response(304, &[("location", "/x")], b"")), 10) {
-            Outcome::Response(r) => assert_eq!(r.status, 304),
-            other => panic!("{other:?}"),
+            let failure = failure(error);
+            assert_eq!(failure.kind(), expected, "{shown}");
+            let source = std::error::Error::source(&failure).map(ToString::to_string);
+            assert_eq!(source.as_deref(), Some(shown.as_str()));
         }
     }
 }

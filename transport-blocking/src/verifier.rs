@@ -1,9 +1,7 @@
 //! The two public handles: [`JwtVerifier`] (tokens and keys) and
 //! [`JwksClient`] (keys alone).
 
-use std::fmt;
-
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, SigningKey};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Query, SigningKey, Status};
 use serde::de::DeserializeOwned;
 
 use crate::builder::Builder;
@@ -17,6 +15,7 @@ use crate::{BuildError, HttpClient};
 /// any number of threads share its key cache and its single in-flight
 /// refresh. A verification with fresh keys performs no I/O and holds no lock
 /// while checking the signature.
+#[derive(Debug)]
 pub struct JwtVerifier {
     pub(crate) engine: Engine,
 }
@@ -41,7 +40,9 @@ impl JwtVerifier {
     /// Verifies a bare token and returns its claims.
     pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
         self.engine
-            .check(|core, now| core.verify(token, now))?
+            .run(Query::new(), |core, query, now| {
+                core.verify(token, query, now)
+            })?
             .finish()
     }
 
@@ -49,7 +50,9 @@ impl JwtVerifier {
     /// (`invalid_claim` naming `payload` when it does not fit).
     pub fn verify_access_token_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
         self.engine
-            .check(|core, now| core.verify(token, now))?
+            .run(Query::new(), |core, query, now| {
+                core.verify(token, query, now)
+            })?
             .finish_as()
     }
 
@@ -57,7 +60,9 @@ impl JwtVerifier {
     /// request has no such header).
     pub fn verify_authorization_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
         self.engine
-            .check(|core, now| core.verify_authorization(value, now))?
+            .run(Query::new(), |core, query, now| {
+                core.verify_authorization(value, query, now)
+            })?
             .finish()
     }
 
@@ -78,6 +83,13 @@ impl JwtVerifier {
         self.engine.healthcheck(refresh)
     }
 
+    /// A snapshot of the key source (state, key ids, last success and
+    /// failure, next refresh, counters): the same in both drivers. Never
+    /// waits for a refresh.
+    pub fn status(&self) -> Status {
+        self.engine.status()
+    }
+
     /// Blocks until no refresh, in the foreground or in the background, is
     /// under way.
     pub fn wait_for_refresh(&self) {
@@ -93,14 +105,9 @@ impl JwtVerifier {
     }
 }
 
-impl fmt::Debug for JwtVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtVerifier").finish_non_exhaustive()
-    }
-}
-
 /// The key-source operations alone: the keys of the configured source, with
 /// the same cache, single flight and rules as [`JwtVerifier`].
+#[derive(Debug)]
 pub struct JwksClient {
     pub(crate) engine: Engine,
 }
@@ -136,6 +143,11 @@ impl JwksClient {
         self.engine.healthcheck(refresh)
     }
 
+    /// A snapshot of the key source, as [`JwtVerifier::status`].
+    pub fn status(&self) -> Status {
+        self.engine.status()
+    }
+
     /// Blocks until no refresh is under way.
     pub fn wait_for_refresh(&self) {
         self.engine.wait_for_refresh();
@@ -144,11 +156,5 @@ impl JwksClient {
     /// Stops all I/O, as [`JwtVerifier::close`].
     pub fn close(&self) {
         self.engine.close();
-    }
-}
-
-impl fmt::Debug for JwksClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwksClient").finish_non_exhaustive()
     }
 }

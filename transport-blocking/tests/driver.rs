@@ -11,7 +11,10 @@ use oidc_jwt_verifier_blocking::{
 };
 use oidc_jwt_verifier_core::{SourceProblem, USER_AGENT};
 use serde_json::{json, Value};
-use support::{closed_port_url, Body, Issuer, Reply, Server, TestCa, AUDIENCE, ISSUER, T0};
+use support::{
+    closed_port_url, heavy_key_set, parse_time, Body, Issuer, Reply, Server, TestCa, AUDIENCE,
+    ISSUER, T0,
+};
 
 fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(Instant::now(), T0))
@@ -593,4 +596,53 @@ fn a_panic_mid_refresh_leaves_no_caller_waiting() {
     assert!(victim.join().is_err(), "the clock panicked in the refresh");
     assert_eq!(waiter.join().expect("no panic"), Err("jwks_fetch_failed"));
     verifier.wait_for_refresh();
+}
+
+/// While a refresh-ahead parses a heavy key set (100 RSA-16384 keys), a
+/// verification with fresh keys must not wait for it: it would if the parse
+/// held the lock verifications share. The check is relative: the longest
+/// verification meanwhile stays under half the parse time (measured on this
+/// machine), in at least one of three refreshes.
+#[test]
+fn a_verification_with_fresh_keys_never_waits_for_a_key_set_parse() {
+    let issuer = Arc::new(Issuer::new(&["a"]));
+    let token = issuer.token("a");
+    let heavy = heavy_key_set(&issuer, "a");
+    let parse = parse_time(&heavy, &token);
+    assert!(
+        parse >= Duration::from_millis(20),
+        "too quick to tell: {parse:?}"
+    );
+    let light = issuer.jwks(&["a"]);
+    let server = Server::http(move |_| Reply::json(light.clone()));
+    let clock = clock();
+    let verifier = verifier(config_for(&server), &clock);
+    verifier.verify_access_token(&token).expect("valid");
+    server.set_handler(move |_| Reply::json(heavy.clone()));
+    let mut longest_each = Vec::new();
+    for round in 1..=3 {
+        // Into the refresh-ahead window of the keys fetched last.
+        clock.set(T0 + 280.0 * f64::from(round));
+        verifier
+            .verify_access_token(&token)
+            .expect("answered at once");
+        // Verify all through a window covering the fetch and the parse (the
+        // end of the refresh is looked at only after it: that takes the lock).
+        let window = Instant::now() + parse * 3 + Duration::from_millis(200);
+        let mut longest = Duration::ZERO;
+        while Instant::now() < window || verifier.status().refreshing {
+            let started = Instant::now();
+            verifier
+                .verify_access_token(&token)
+                .expect("fresh keys answer");
+            longest = longest.max(started.elapsed());
+        }
+        verifier.wait_for_refresh();
+        assert_eq!(verifier.status().key_count, 100, "the heavy set was loaded");
+        longest_each.push(longest);
+        if longest < parse / 2 {
+            return;
+        }
+    }
+    panic!("verifications waited {longest_each:?} during parses of {parse:?}");
 }

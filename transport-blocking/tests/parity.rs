@@ -1,12 +1,20 @@
 //! The two drivers offer the same public API: every `pub fn` (with its
 //! `impl` and arguments), type and re-export of one has its twin in the
 //! other, up to `async`, `.await` and the `Async` prefix of type names. Their
-//! TLS setup stays identical.
+//! TLS setup stays identical, and the same script gives the same `status()`.
 //!
 //! It lives in the blocking crate and reads both crates' sources.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use oidc_jwt_verifier_async::AsyncJwtVerifier;
+use oidc_jwt_verifier_blocking::{AuthConfig, JwtVerifier, KeysState, ManualClock, Status};
+use support::{Issuer, Reply, Server, AUDIENCE, ISSUER, T0};
 
 fn drivers() -> (PathBuf, PathBuf) {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -113,6 +121,9 @@ fn both_drivers_offer_the_same_public_api() {
         "impl JwtVerifier :: pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError>",
         "impl JwksClient :: pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError>",
         "impl Builder<JwtVerifier> :: pub fn build(self) -> Result<JwtVerifier, BuildError>",
+        "impl JwtVerifier :: pub fn status(&self) -> Status",
+        "impl JwksClient :: pub fn status(&self) -> Status",
+        "pub use oidc_jwt_verifier_core as core",
     ] {
         assert!(blocking.contains(expected), "{expected} not found in {blocking:#?}");
     }
@@ -142,5 +153,118 @@ fn the_comparison_sees_argument_changes_and_ignores_async() {
     assert_eq!(
         public_items(blocking),
         ["impl JwtVerifier :: pub fn check(&self, token: &str) -> bool"]
+    );
+}
+
+/// What one driver is asked, in order, and the status it ends with.
+trait Scripted {
+    fn verify(&self, token: &str) -> Result<(), &'static str>;
+    fn kids(&self) -> Result<usize, &'static str>;
+    fn status(&self) -> Status;
+}
+
+impl Scripted for JwtVerifier {
+    fn verify(&self, token: &str) -> Result<(), &'static str> {
+        self.verify_access_token(token)
+            .map(drop)
+            .map_err(|e| e.code())
+    }
+    fn kids(&self) -> Result<usize, &'static str> {
+        self.get_signing_keys(false)
+            .map(|k| k.len())
+            .map_err(|e| e.code())
+    }
+    fn status(&self) -> Status {
+        JwtVerifier::status(self)
+    }
+}
+
+/// The async verifier, each call run on a runtime of its own.
+struct OnRuntime(AsyncJwtVerifier, tokio::runtime::Runtime);
+
+impl Scripted for OnRuntime {
+    fn verify(&self, token: &str) -> Result<(), &'static str> {
+        let verified = self.1.block_on(self.0.verify_access_token(token));
+        verified.map(drop).map_err(|e| e.code())
+    }
+    fn kids(&self) -> Result<usize, &'static str> {
+        let keys = self.1.block_on(self.0.get_signing_keys(false));
+        keys.map(|k| k.len()).map_err(|e| e.code())
+    }
+    fn status(&self) -> Status {
+        self.0.status()
+    }
+}
+
+/// Fetch, a malformed token, an unknown kid inside the cooldown, an outage
+/// served from stale keys: the status after it.
+fn play(
+    driver: &dyn Scripted,
+    clock: &ManualClock,
+    server: &Server,
+    issuer: &Arc<Issuer>,
+) -> Status {
+    let jwks = issuer.jwks(&["a"]);
+    server.set_handler(move |_| Reply::json(jwks.clone()));
+    let token = issuer.token("a");
+    assert_eq!(driver.verify(&token), Ok(()));
+    assert_eq!(driver.verify("not-a-token"), Err("malformed_token"));
+    clock.set(T0 + 10.0);
+    assert_eq!(driver.verify(&issuer.token("b")), Err("key_not_found"));
+    server.set_handler(|_| Reply::status(503));
+    clock.set(T0 + 301.0);
+    assert_eq!(driver.verify(&token), Ok(()));
+    assert_eq!(driver.kids(), Ok(1));
+    driver.status()
+}
+
+#[test]
+fn the_same_script_gives_the_same_status_in_both_drivers() {
+    let issuer = Arc::new(Issuer::new(&["a", "b"]));
+    let server = Server::http(|_| Reply::status(404));
+    let mut config = AuthConfig::with_jwks_url(ISSUER, AUDIENCE, server.url("/jwks"));
+    config.allow_insecure_http = true;
+    config.fetch_attempts = 1;
+    let clock = || Arc::new(ManualClock::new(Instant::now(), T0));
+
+    let blocking_clock = clock();
+    let blocking = JwtVerifier::builder(config.clone())
+        .clock(blocking_clock.clone())
+        .build()
+        .expect("valid");
+    let blocking = play(&blocking, &blocking_clock, &server, &issuer);
+
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let async_clock = clock();
+    let asynchronous = {
+        let _context = runtime.enter();
+        AsyncJwtVerifier::builder(config)
+            .clock(async_clock.clone())
+            .build()
+            .expect("valid")
+    };
+    let asynchronous = play(
+        &OnRuntime(asynchronous, runtime),
+        &async_clock,
+        &server,
+        &issuer,
+    );
+
+    assert_eq!(blocking, asynchronous);
+    assert_eq!(blocking.state, KeysState::ServingStale);
+    assert_eq!(blocking.key_ids, ["a"]);
+    let counters = &blocking.counters;
+    assert_eq!(
+        (
+            counters.fetches,
+            counters.refresh_failures,
+            counters.stale_serves
+        ),
+        (2, 1, 2)
+    );
+    assert_eq!((counters.cooldown_refusals, counters.accepted), (1, 2));
+    assert_eq!(
+        blocking.last_failure.as_ref().map(|f| f.error.code()),
+        Some("jwks_fetch_failed")
     );
 }

@@ -8,6 +8,7 @@ use super::{
     Body, Case, CaseError, ErrorExpect, KeysExpect, Reply, Response, Serve, Step, VerifyExpect,
     VerifyInput, FORMAT_VERSION,
 };
+use crate::server::Encoding;
 
 /// The action keys a step may have (exactly one of them).
 const ACTIONS: [&str; 6] = [
@@ -185,6 +186,7 @@ fn serve(value: &Value, path: &str) -> Result<Serve, String> {
         "json",
         "body",
         "body_repeat",
+        "encoding",
         "fail",
     ])?;
     let url = absolute_url(object.string("url")?, &format!("{path}.url"))?;
@@ -218,12 +220,36 @@ fn response(object: &Object<'_>) -> Result<Response, String> {
         None => Vec::new(),
         Some(_) => headers(&object.object("headers")?)?,
     };
+    let encoding = encoding(object, &headers)?;
     Ok(Response {
         status: u16::try_from(status)
             .map_err(|_| format!("{}.status: out of range", object.path))?,
         headers,
         body: body(object)?,
+        encoding,
     })
+}
+
+/// `encoding` (an extension of FORMAT.md): `"gzip"` sends the body
+/// gzip-compressed with `content-encoding: gzip`, which the case then may
+/// not set itself.
+fn encoding(object: &Object<'_>, headers: &[(String, String)]) -> Result<Encoding, String> {
+    if object.optional("encoding").is_none() {
+        return Ok(Encoding::Identity);
+    }
+    let path = format!("{}.encoding", object.path);
+    if object.string("encoding")? != "gzip" {
+        return Err(format!("{path}: the only encoding is \"gzip\""));
+    }
+    if headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
+    {
+        return Err(format!(
+            "{path}: sets content-encoding, which headers may not give too"
+        ));
+    }
+    Ok(Encoding::Gzip)
 }
 
 fn headers(object: &Object<'_>) -> Result<Vec<(String, String)>, String> {

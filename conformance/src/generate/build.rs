@@ -194,6 +194,13 @@ impl Reply {
         self
     }
 
+    /// The same response with its body sent gzip-compressed (the
+    /// serve-level `encoding` extension).
+    pub(crate) fn gzip(mut self) -> Self {
+        self.members.insert("encoding".into(), json!("gzip"));
+        self
+    }
+
     /// The same response with this header added.
     pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
         let headers = self

@@ -4,7 +4,9 @@
 
 use std::time::Instant;
 
-use oidc_jwt_verifier_core::{Answer, AuthError, Claims, KeyQuery, Now, Verdict, Verifier};
+use oidc_jwt_verifier_core::{
+    AuthError, Check, Claims, FetchNext, FetchRequest, Now, Progress, Query, Verifier,
+};
 
 use super::endpoints::Endpoints;
 use super::step_time::StepTimes;
@@ -12,7 +14,7 @@ use super::{key_ids, verified, Layer, LayerError, Rejection, StartError, Verifie
 use crate::case::{Case, Serve, VerifyInput};
 
 /// How many times one operation is asked again after a refresh before the
-/// runner gives up (the core's contract needs at most two).
+/// runner gives up (the core's contract needs at most three).
 const MAX_ROUNDS: usize = 8;
 
 /// The most HTTP requests one step may cause (a refresh makes a handful).
@@ -48,14 +50,11 @@ pub(crate) struct SansIo {
     endpoints: Endpoints,
 }
 
-/// A verdict as the driver loop's answer: the finished check (signature
-/// and claims), the rejection, or keys to fetch first.
-pub(crate) fn verdict_answer(verdict: Verdict<'_>) -> Answer<Result<Claims, AuthError>> {
-    match verdict {
-        Verdict::Check(check) => Answer::Ready(check.finish()),
-        Verdict::Rejected(error) => Answer::Ready(Err(error)),
-        Verdict::NeedKeys => Answer::NeedKeys,
-    }
+/// A verification's progress with its check finished (signature and claims).
+pub(crate) fn finished(
+    progress: Progress<Result<Check<'_>, AuthError>>,
+) -> Progress<Result<Claims, AuthError>> {
+    progress.map(|check| check.and_then(Check::finish))
 }
 
 impl SansIo {
@@ -72,30 +71,35 @@ impl SansIo {
         self.endpoints.serve(serve);
     }
 
-    /// A key-source operation to keep across the rounds of [`run`](Self::run).
-    fn key_query(&self, refresh: bool) -> KeyQuery {
-        self.verifier.key_query(refresh)
-    }
-
     /// Requests `url` has received so far.
     pub(crate) fn fetch_count(&self, url: &str) -> u64 {
         self.endpoints.fetch_count(url)
     }
 
-    /// The canonical driver loop: ask; perform every request the verifier
-    /// hands out (the refresh the answer waits for, or a background
-    /// refresh-ahead, completed before the step ends); ask again until it
-    /// answers.
+    /// The canonical driver loop: ask; do what the answer says (perform the
+    /// refresh handed out, request after request; or, once answered, the
+    /// background refresh-ahead, completed before the step ends); ask again
+    /// until it answers. With one caller, nobody else has a request out, so
+    /// being told to wait is a failure of the contract.
     pub(crate) fn run<T>(
         &mut self,
         now: Now,
-        mut op: impl FnMut(&mut Verifier, Now) -> Answer<T>,
+        mut op: impl FnMut(&mut Verifier, Now) -> Progress<T>,
     ) -> Result<T, LayerError> {
         for _ in 0..MAX_ROUNDS {
-            let answer = op(&mut self.verifier, now);
-            self.perform_fetches(now.monotonic)?;
-            if let Answer::Ready(value) = answer {
-                return Ok(value);
+            match op(&mut self.verifier, now) {
+                Progress::Done { answer, background } => {
+                    if let Some(request) = background {
+                        self.perform(request, now)?;
+                    }
+                    return Ok(answer);
+                }
+                Progress::Fetch(request) => self.perform(request, now)?,
+                Progress::Wait { until } => {
+                    return Err(LayerError(format!(
+                        "told to wait (until {until:?}) with no request out"
+                    )))
+                }
             }
         }
         Err(LayerError(format!(
@@ -103,19 +107,16 @@ impl SansIo {
         )))
     }
 
-    fn perform_fetches(&mut self, now: Instant) -> Result<(), LayerError> {
+    /// Performs a refresh, request after request, until the core says it
+    /// has ended.
+    fn perform(&mut self, mut request: FetchRequest, now: Now) -> Result<(), LayerError> {
         for _ in 0..MAX_REQUESTS_PER_STEP {
-            let Some(request) = self.verifier.poll_fetch(now) else {
-                if self.verifier.is_refreshing() {
-                    return Err(LayerError(
-                        "a refresh is under way but no request is out".into(),
-                    ));
-                }
-                return Ok(());
-            };
-            let outcome = self.endpoints.perform(&request);
-            let fed = self.verifier.handle_outcome(request.id(), outcome, now);
-            fed.map_err(|unexpected| LayerError(unexpected.to_string()))?;
+            let answer = request.read(self.endpoints.perform(&request));
+            let next = self.verifier.handle_answer(answer, now);
+            match next.map_err(|unexpected| LayerError(unexpected.to_string()))? {
+                FetchNext::Perform(next) => request = next,
+                FetchNext::Ended => return Ok(()),
+            }
         }
         Err(LayerError(format!(
             "more than {MAX_REQUESTS_PER_STEP} requests in one step"
@@ -152,11 +153,12 @@ impl World for CoreWorld {
 
     fn verify(&mut self, input: &VerifyInput) -> Result<Verified, LayerError> {
         let now = self.now()?;
+        let mut query = Query::new();
         let outcome = self.core.run(now, |verifier, now| {
-            verdict_answer(match input {
-                VerifyInput::Token(token) => verifier.verify(token, now),
+            finished(match input {
+                VerifyInput::Token(token) => verifier.verify(token, &mut query, now),
                 VerifyInput::Header(header) => {
-                    verifier.verify_authorization(header.as_deref(), now)
+                    verifier.verify_authorization(header.as_deref(), &mut query, now)
                 }
             })
         })?;
@@ -164,20 +166,19 @@ impl World for CoreWorld {
     }
 
     fn healthcheck(&mut self, refresh: bool) -> Result<bool, LayerError> {
-        let (now, query) = (self.now()?, self.core.key_query(refresh));
-        self.core.run(now, |verifier, now| {
-            verifier.healthcheck(&query, now.monotonic)
-        })
+        let (now, mut query) = (self.now()?, Query::with_refresh(refresh));
+        self.core
+            .run(now, |verifier, now| verifier.healthcheck(&mut query, now))
     }
 
     fn signing_keys(
         &mut self,
         refresh: bool,
     ) -> Result<Result<Vec<Option<String>>, Rejection>, LayerError> {
-        let (now, query) = (self.now()?, self.core.key_query(refresh));
-        let keys = self.core.run(now, |verifier, now| {
-            verifier.signing_keys(&query, now.monotonic)
-        })?;
+        let (now, mut query) = (self.now()?, Query::with_refresh(refresh));
+        let keys = self
+            .core
+            .run(now, |verifier, now| verifier.signing_keys(&mut query, now))?;
         Ok(key_ids(keys))
     }
 

@@ -1,14 +1,17 @@
 //! The `serve` table played without sockets, the way a driver would meet
-//! it: exact URLs, redirects followed under the core's rule, bodies read to
-//! one byte past the limit, every request counted that a server would
-//! have received (a refused connection reaches no server: it is not
-//! counted; a request left unanswered is).
+//! it: exact URLs, every hop judged by the core, bodies sent as a server
+//! sends them (gzip-compressed when the case says so) and read to one byte
+//! past the limit, every request counted that a server would have received
+//! (a refused connection reaches no server: it is not counted; a request
+//! left unanswered is).
 
 use std::collections::HashMap;
 
-use oidc_jwt_verifier_core::{FetchRequest, HttpResponse, TransportFailure};
+use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderName, HeaderValue};
+use oidc_jwt_verifier_core::{FetchRequest, Hop, HttpResponse, TransportFailure, TransportKind};
 
 use crate::case::{Reply, Response, Serve};
+use crate::server::Encoding;
 
 /// Scripted endpoints and the requests they received.
 #[derive(Debug, Default)]
@@ -29,10 +32,10 @@ impl Endpoints {
     }
 
     /// Performs `request` like a driver: a URL with no `serve` entry
-    /// refuses the connection; a 301, 302, 303, 307 or 308 with a
-    /// `Location` is followed where [`FetchRequest::hops`] allows it (each
-    /// hop is a request to its own URL) and is a
-    /// [`TransportFailure::Redirect`] where it does not.
+    /// refuses the connection; each response goes to [`Hops::judge`]
+    /// (each hop is a request to its own URL), and the final one is read.
+    ///
+    /// [`Hops::judge`]: oidc_jwt_verifier_core::Hops::judge
     pub(crate) fn perform(
         &mut self,
         request: &FetchRequest,
@@ -41,29 +44,45 @@ impl Endpoints {
         loop {
             let url = hops.url();
             let response = match self.replies.get(url) {
-                None | Some(Reply::Refused) => return Err(TransportFailure::Refused),
+                None | Some(Reply::Refused) => return Err(TransportKind::Refused.into()),
                 Some(Reply::Timeout) => {
                     *self.counts.entry(url.to_owned()).or_default() += 1;
-                    return Err(TransportFailure::Timeout);
+                    return Err(TransportKind::Timeout.into());
                 }
                 Some(Reply::Respond(response)) => response,
             };
             *self.counts.entry(url.to_owned()).or_default() += 1;
-            match response.redirect_location() {
-                Some(location) => hops.redirect(location)?,
-                None => return Ok(http_response(response, request.max_body_bytes())),
+            let headers = header_map(response);
+            match hops.judge(response.status, &headers) {
+                Hop::Follow => {}
+                Hop::Refuse(refused) => return Err(refused),
+                Hop::ReadBody => {
+                    let body = response.wire_body(request.max_body_bytes().saturating_add(1));
+                    return Ok(HttpResponse {
+                        status: response.status,
+                        headers,
+                        body,
+                    });
+                }
             }
         }
     }
 }
 
-/// The response as a driver hands it to the core: the two headers the core
-/// reads, and at most `max_body + 1` bytes of body.
-fn http_response(response: &Response, max_body: usize) -> HttpResponse {
-    HttpResponse {
-        status: response.status,
-        cache_control: response.header("cache-control").map(str::to_owned),
-        retry_after: response.header("retry-after").map(str::to_owned),
-        body: response.body.bytes_up_to(max_body.saturating_add(1)),
+/// The response's header fields as a server sends them: the case's own
+/// (checked by the case reader), and `content-encoding` for a gzip body.
+fn header_map(response: &Response) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &response.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.append(name, value);
+        }
     }
+    if response.encoding == Encoding::Gzip {
+        headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+    }
+    headers
 }

@@ -13,8 +13,11 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use oidc_jwt_verifier_core::http_types::header::LOCATION;
+use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderValue};
 use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Claims, Clock, ManualClock, SigningKey, Verifier,
+    AuthConfig, AuthError, Claims, Clock, Hop, ManualClock, Now, Progress, Query, SigningKey,
+    UnixTime, Verifier,
 };
 use serde_json::Value;
 
@@ -209,6 +212,7 @@ fn served_response(
         status: response.status,
         headers,
         body,
+        encoding: response.encoding,
     })
 }
 
@@ -242,16 +246,26 @@ fn redirect_location(
 /// Where the core follows a redirect from `url` to `location` when plain
 /// HTTP is allowed (its most permissive rule), asked of the core itself so
 /// the rule stays in one place: a throwaway verifier's request for `url`
-/// decides. `None` when the core never follows it.
+/// judges a 302 to it. `None` when the core never follows it.
 fn core_redirect_target(url: &str, location: &str) -> Option<String> {
     let mut config = AuthConfig::with_jwks_url("https://issuer.invalid/", "redirects", url);
     config.allow_insecure_http = true;
     let mut verifier = Verifier::new(config).ok()?;
-    // Any instant will do: nothing is cached or timed.
-    let now = Instant::now();
-    let query = verifier.key_query(true);
-    let _ = verifier.healthcheck(&query, now);
-    verifier.poll_fetch(now)?.redirect_target(url, 0, location)
+    // Any time will do: nothing is cached or timed.
+    let now = Now {
+        wall: UnixTime::from_secs_f64(0.0),
+        monotonic: Instant::now(),
+    };
+    let Progress::Fetch(request) = verifier.healthcheck(&mut Query::with_refresh(true), now) else {
+        return None;
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(LOCATION, HeaderValue::from_str(location).ok()?);
+    let mut hops = request.hops();
+    match hops.judge(302, &headers) {
+        Hop::Follow => Some(hops.url().to_owned()),
+        Hop::ReadBody | Hop::Refuse(_) => None,
+    }
 }
 
 /// Registers the top-level `jwks_uri` of a served document, when it is an

@@ -21,6 +21,7 @@
 //! for every connection thread.
 
 mod connection;
+mod encoding;
 mod error;
 mod http;
 mod listener;
@@ -34,6 +35,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub(crate) use encoding::gzip_repeat;
+pub use encoding::Encoding;
 pub use error::ServerError;
 pub use script::{Body, RecordedRequest, Reply, Response};
 pub use tls::ServerTls;

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::encoding::Encoding;
 use super::error::ServerError;
 
 /// What a scripted URL does with the next connections.
@@ -34,6 +35,9 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Body,
+    /// How the body is encoded on the wire (gzip adds
+    /// `content-encoding: gzip`).
+    pub encoding: Encoding,
 }
 
 impl Response {
@@ -67,12 +71,19 @@ impl Response {
             status: 200,
             headers: Vec::new(),
             body,
+            encoding: Encoding::Identity,
         }
     }
 
     /// The same response with another status code.
     pub fn status(mut self, status: u16) -> Self {
         self.status = status;
+        self
+    }
+
+    /// The same response with its body sent gzip-compressed.
+    pub fn gzip(mut self) -> Self {
+        self.encoding = Encoding::Gzip;
         self
     }
 

@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
+use oidc_jwt_verifier_core::MAX_ENCODED_BODY_BYTES;
 use serde_json::Value;
 
 use super::connection;
+use super::encoding::{gzip, gzip_repeat, Encoding};
 use super::error::ServerError;
 use super::http::{Outgoing, OutgoingBody};
 use super::listener::Listener;
@@ -349,6 +351,20 @@ impl State {
             Body::Text(text) => OutgoingBody::Bytes(text.into_bytes()),
             Body::Bytes(bytes) => OutgoingBody::Bytes(bytes),
             Body::Repeat { text, times } => OutgoingBody::Repeat { text, times },
+        };
+        let body = match response.encoding {
+            Encoding::Identity => body,
+            Encoding::Gzip => {
+                headers.push(("content-encoding".into(), "gzip".into()));
+                // No client reads more than this much of an encoded body.
+                let limit = MAX_ENCODED_BODY_BYTES + 1;
+                OutgoingBody::Bytes(match body {
+                    OutgoingBody::Bytes(bytes) => gzip(&bytes, limit),
+                    OutgoingBody::Repeat { text, times } => {
+                        gzip_repeat(text.as_bytes(), times, limit)
+                    }
+                })
+            }
         };
         let Some(length) = body.len() else {
             return plain_answer(500, "scripted body length overflows");

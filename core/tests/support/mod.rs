@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use josekit::jws::{JwsSigner, RS256};
+use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderName, HeaderValue};
 use oidc_jwt_verifier_core::{
-    Answer, AuthConfig, AuthError, Claims, HttpResponse, Now, SigningKey, TransportFailure,
-    UnixTime, Verdict, Verifier,
+    AuthConfig, AuthError, Check, Claims, Event, FetchNext, FetchRequest, HttpResponse, Now,
+    Progress, Query, SigningKey, TransportFailure, TransportKind, UnixTime, Verifier,
 };
 use openssl::rsa::Rsa;
 use serde_json::{json, Value};
@@ -90,7 +91,7 @@ pub enum Script {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     },
-    Fail(TransportFailure),
+    Fail(TransportKind),
 }
 
 impl Script {
@@ -124,6 +125,8 @@ pub struct World {
     pub wall_offset: f64,
     scripts: HashMap<String, Script>,
     pub fetches: HashMap<String, u32>,
+    /// Every event drained so far, in order.
+    pub events: Vec<Event>,
 }
 
 /// The simulation's monotonic origin: the one clock reading of a test.
@@ -141,6 +144,7 @@ impl World {
             wall_offset: 0.0,
             scripts: HashMap::new(),
             fetches: HashMap::new(),
+            events: Vec::new(),
         }
     }
 
@@ -170,7 +174,8 @@ impl World {
         self.origin + Duration::from_secs_f64((self.now - T0).max(0.0))
     }
 
-    fn clock(&self) -> Now {
+    /// Both clocks of the current time.
+    pub fn clock(&self) -> Now {
         Now {
             wall: UnixTime::from_secs_f64(self.now + self.wall_offset),
             monotonic: self.instant(),
@@ -178,16 +183,16 @@ impl World {
     }
 
     pub fn verify(&mut self, token: &str) -> Result<Claims, AuthError> {
-        self.run(|v, now| match v.verify(token, now) {
-            Verdict::Check(check) => Answer::Ready(check.finish()),
-            Verdict::Rejected(error) => Answer::Ready(Err(error)),
-            Verdict::NeedKeys => Answer::NeedKeys,
+        let mut query = Query::new();
+        self.run(|v, now| {
+            v.verify(token, &mut query, now)
+                .map(|check| check.and_then(Check::finish))
         })
     }
 
     pub fn signing_keys(&mut self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        let query = self.verifier.key_query(refresh);
-        self.run(|v, now| v.signing_keys(&query, now.monotonic))
+        let mut query = Query::with_refresh(refresh);
+        self.run(|v, now| v.signing_keys(&mut query, now))
     }
 
     pub fn kids(&mut self, refresh: bool) -> Result<Vec<String>, AuthError> {
@@ -199,57 +204,85 @@ impl World {
     }
 
     pub fn healthcheck(&mut self, refresh: bool) -> bool {
-        let query = self.verifier.key_query(refresh);
-        self.run(|v, now| v.healthcheck(&query, now.monotonic))
+        let mut query = Query::with_refresh(refresh);
+        self.run(|v, now| v.healthcheck(&mut query, now))
     }
 
-    /// The canonical loop: ask, perform the refresh it needs, ask again; then
-    /// complete any background refresh (refresh-ahead) before returning.
-    pub fn run<T>(&mut self, mut op: impl FnMut(&mut Verifier, Now) -> Answer<T>) -> T {
+    /// The canonical loop: ask; perform the refresh it hands out, ask again;
+    /// once answered, complete any background refresh (refresh-ahead) before
+    /// returning. Drains the events into `self.events`.
+    pub fn run<T>(&mut self, mut op: impl FnMut(&mut Verifier, Now) -> Progress<T>) -> T {
         for _ in 0..16 {
             let now = self.clock();
-            let answer = op(&mut self.verifier, now);
-            self.perform_fetches();
-            if let Answer::Ready(value) = answer {
-                return value;
+            match op(&mut self.verifier, now) {
+                Progress::Done { answer, background } => {
+                    if let Some(request) = background {
+                        self.perform(request);
+                    }
+                    self.drain_events();
+                    return answer;
+                }
+                Progress::Fetch(request) => self.perform(request),
+                Progress::Wait { until } => {
+                    panic!("told to wait until {until:?} with no request out")
+                }
             }
         }
         panic!("the verifier kept asking for keys");
     }
 
-    pub fn perform_fetches(&mut self) {
-        while let Some(request) = self.verifier.poll_fetch(self.instant()) {
-            let url = request.url().to_owned();
-            *self.fetches.entry(url.clone()).or_default() += 1;
-            let now = self.instant();
-            let fed = match self.scripts.get(&url).cloned() {
-                Some(Script::Respond {
+    /// Moves the verifier's events into `self.events`.
+    pub fn drain_events(&mut self) {
+        while let Some(event) = self.verifier.poll_event() {
+            self.events.push(event);
+        }
+    }
+
+    /// The events drained since the last call, by name.
+    pub fn take_event_names(&mut self) -> Vec<&'static str> {
+        self.drain_events();
+        std::mem::take(&mut self.events)
+            .iter()
+            .map(Event::name)
+            .collect()
+    }
+
+    /// The outcome the script gives `request` (no redirects followed).
+    pub fn outcome(&mut self, request: &FetchRequest) -> Result<HttpResponse, TransportFailure> {
+        let url = request.url().to_owned();
+        *self.fetches.entry(url.clone()).or_default() += 1;
+        match self.scripts.get(&url).cloned() {
+            Some(Script::Respond {
+                status,
+                headers,
+                body,
+            }) => {
+                let mut map = HeaderMap::new();
+                for (name, value) in headers {
+                    let name = HeaderName::from_bytes(name.as_bytes()).expect("a header name");
+                    map.append(name, HeaderValue::from_str(&value).expect("a header value"));
+                }
+                Ok(HttpResponse {
                     status,
-                    headers,
+                    headers: map,
                     body,
-                }) => {
-                    let header = |name: &str| {
-                        headers
-                            .iter()
-                            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                            .map(|(_, v)| v.clone())
-                    };
-                    let response = HttpResponse {
-                        status,
-                        cache_control: header("cache-control"),
-                        retry_after: header("retry-after"),
-                        body,
-                    };
-                    self.verifier.handle_response(request.id(), response, now)
-                }
-                Some(Script::Fail(failure)) => {
-                    self.verifier.handle_failure(request.id(), failure, now)
-                }
-                None => self
-                    .verifier
-                    .handle_failure(request.id(), TransportFailure::Refused, now),
-            };
-            fed.expect("the answer matches the request in flight");
+                })
+            }
+            Some(Script::Fail(kind)) => Err(kind.into()),
+            None => Err(TransportKind::Refused.into()),
+        }
+    }
+
+    /// Performs a refresh from its first request to its end.
+    pub fn perform(&mut self, mut request: FetchRequest) {
+        loop {
+            let outcome = self.outcome(&request);
+            let answer = request.read(outcome);
+            let next = self.verifier.handle_answer(answer, self.clock());
+            match next.expect("the answer matches the request in flight") {
+                FetchNext::Perform(next) => request = next,
+                FetchNext::Ended => break,
+            }
         }
         assert!(
             !self.verifier.is_refreshing(),

@@ -5,6 +5,8 @@
 //! The async driver's tests include this same file (by `#[path]`).
 #![allow(dead_code, unreachable_pub)]
 
+pub mod logs;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -432,4 +434,58 @@ impl Issuer {
     pub fn token(&self, kid: &str) -> String {
         self.token_with(kid, json!({}))
     }
+}
+
+/// The JWK Set of `kid` padded to the 100-key limit with 99 RSA-16384
+/// public keys whose moduli are random odd numbers: valid to the key rules
+/// (no primality is checked for a public key), costly to parse, and never
+/// matching a token.
+pub fn heavy_key_set(issuer: &Issuer, kid: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let mut set: Value = serde_json::from_str(&issuer.jwks(&[kid])).unwrap();
+    let keys = set["keys"].as_array_mut().unwrap();
+    for index in 0..99 {
+        let mut modulus = [0u8; 2048];
+        openssl::rand::rand_bytes(&mut modulus).unwrap();
+        modulus[0] |= 0x80;
+        modulus[2047] |= 1;
+        keys.push(json!({
+            "kty": "RSA",
+            "kid": format!("filler-{index}"),
+            "alg": "RS256",
+            "n": URL_SAFE_NO_PAD.encode(modulus),
+            "e": "AQAB",
+        }));
+    }
+    set.to_string()
+}
+
+/// How long the core takes to read (decode and parse) `jwks`, at best of
+/// three: the yardstick for the parse-off-the-lock tests.
+pub fn parse_time(jwks: &str, token: &str) -> Duration {
+    use oidc_jwt_verifier_core::{HttpResponse, Now, Progress, Query, UnixTime, Verifier};
+    let config =
+        oidc_jwt_verifier_core::AuthConfig::with_jwks_url(ISSUER, AUDIENCE, "https://k.test/");
+    let mut core = Verifier::new(config).unwrap();
+    let now = Now {
+        wall: UnixTime::from_secs_f64(T0),
+        monotonic: std::time::Instant::now(),
+    };
+    let Progress::Fetch(request) = core.verify(token, &mut Query::new(), now) else {
+        panic!("the first verification fetches");
+    };
+    (0..3)
+        .map(|_| {
+            let response = HttpResponse {
+                status: 200,
+                body: jwks.as_bytes().to_vec(),
+                ..HttpResponse::default()
+            };
+            let started = std::time::Instant::now();
+            let _ = request.read(Ok(response));
+            started.elapsed()
+        })
+        .min()
+        .unwrap()
 }

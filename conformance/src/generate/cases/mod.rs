@@ -6,6 +6,7 @@ mod caching;
 mod claims;
 mod configuration;
 mod discovery;
+mod encoding;
 mod jose_header;
 mod keys;
 mod operations;
@@ -21,7 +22,7 @@ use super::world::{jwks_of, rsa, JWKS_URL};
 type Topic = fn() -> Result<Vec<CaseSpec>, GenerateError>;
 
 /// Every topic, in the order the corpus is generated.
-const TOPICS: [Topic; 12] = [
+const TOPICS: [Topic; 13] = [
     authorization::cases,
     token_shape::cases,
     jose_header::cases,
@@ -31,6 +32,7 @@ const TOPICS: [Topic; 12] = [
     scopes::cases,
     caching::cases,
     outages::cases,
+    encoding::cases,
     discovery::cases,
     operations::cases,
     configuration::cases,

@@ -244,7 +244,33 @@ fn retry_after_cases(world: &World) -> Vec<CaseSpec> {
     let stale = world.step(stale, T0 + 300, Expect::claims(alice()), 2);
     let stale = world.step(stale, T0 + 319, Expect::ok(), 2);
     let stale = world.step(stale, T0 + 320, Expect::ok(), 3);
-    vec![delta_503, delta_429, capped, date, stale]
+    let shorter = CaseSpec::new(
+        "outage/retry-after/shorter-than-backoff",
+        "Rule 5 (revised): Retry-After replaces the backoff even when shorter. Three 500s at +0, +1 and +3 s leave a 4 s backoff (next attempt +7 s); the 503 at +7 s says Retry-After: 1, so the next attempt is at +8 s, not +15 s.",
+    )
+    .set("fetch_attempts", json!(1))
+    .serve(JWKS_URL, server_error());
+    let shorter = world.step(shorter, T0, Expect::error(Code::JwksFetchFailed), 1);
+    let shorter = world.step(shorter, T0 + 1, Expect::error(Code::JwksFetchFailed), 2);
+    let shorter = world.step(shorter, T0 + 3, Expect::error(Code::JwksFetchFailed), 3);
+    let shorter = shorter.serve(
+        JWKS_URL,
+        Reply::json(json!({ "error": "busy" }))
+            .status(503)
+            .header("retry-after", "1"),
+    );
+    let shorter = world.step(shorter, T0 + 7, Expect::error(Code::JwksFetchFailed), 4);
+    let shorter = shorter.serve(JWKS_URL, world.good());
+    let shorter = world.step(shorter, T0 + 8, Expect::claims(alice()), 5);
+    let zero = waiting(
+        "outage/retry-after/zero",
+        "Retry-After: 0 sets the next attempt exactly 0 s later: the next verification makes a new request at once (the 1 s backoff does not apply), and none is retried within a refresh.",
+        503,
+        "0",
+    );
+    let zero = world.step(zero, T0, Expect::error(Code::JwksFetchFailed), 1);
+    let zero = world.step(zero, T0, Expect::error(Code::JwksFetchFailed), 2);
+    vec![delta_503, delta_429, capped, date, stale, shorter, zero]
 }
 
 fn attempt_cases(world: &World) -> Vec<CaseSpec> {
@@ -368,5 +394,89 @@ fn redirect_cases(world: &World) -> Vec<CaseSpec> {
     .serve(MOVED, world.good())
     .verify(T0, &world.token, Expect::claims(alice()))
     .fetches(&[(JWKS_URL, 1), (HOP1, 1), (HOP2, 1), (MOVED, 1)]);
-    vec![one, three]
+    let mut cases = vec![one, three];
+    cases.extend(resolution_cases(world));
+    cases.extend(refused_redirect_cases(world));
+    cases
+}
+
+/// Rule 9: `Location` resolved against the URL it answered as RFC 3986
+/// section 5 says.
+fn resolution_cases(world: &World) -> Vec<CaseSpec> {
+    let resolved = |name: &str, description: &str, location: &str, target: &str| {
+        CaseSpec::new(name, description)
+            .serve(JWKS_URL, Reply::empty(302).header("location", location))
+            .serve(target, world.good())
+            .verify(T0, &world.token, Expect::claims(alice()))
+            .fetches(&[(JWKS_URL, 1), (target, 1)])
+    };
+    vec![
+        resolved(
+            "fetch/redirect/relative-path",
+            "A relative-path Location (keys/current.json) is resolved against the directory of the URL it answered (RFC 3986 5.2.3).",
+            "keys/current.json",
+            "https://login.example.test/.well-known/keys/current.json",
+        ),
+        resolved(
+            "fetch/redirect/dot-segments",
+            "Dot segments in a Location (../keys/./v2/../current.json) are removed (RFC 3986 5.2.4).",
+            "../keys/./v2/../current.json",
+            "https://login.example.test/keys/current.json",
+        ),
+        resolved(
+            "fetch/redirect/query-only",
+            "A query-only Location (?rotation=2) keeps the path and replaces the query (RFC 3986 5.2.2).",
+            "?rotation=2",
+            "https://login.example.test/.well-known/jwks.json?rotation=2",
+        ),
+        resolved(
+            "fetch/redirect/network-path",
+            "A network-path Location (//keys.example.test/jwks) keeps the scheme, https.",
+            "//keys.example.test/jwks",
+            "https://keys.example.test/jwks",
+        ),
+    ]
+}
+
+/// Rule 9's refusals: more than 3 redirects, another scheme, a redirect
+/// status without Location.
+fn refused_redirect_cases(world: &World) -> Vec<CaseSpec> {
+    const PLAIN: &str = "http://login.example.test/jwks";
+    let hop = |n: u32| format!("https://login.example.test/hop{n}");
+    let mut four = CaseSpec::new(
+        "fetch/redirect/four-hops-refused",
+        "A fourth redirect is refused: jwks_fetch_failed after the request and three redirects (a refused redirect is not retried, despite fetch_attempts 2).",
+    )
+    .serve(JWKS_URL, Reply::empty(302).header("location", &hop(1)));
+    for n in 1..=3 {
+        four = four.serve(&hop(n), Reply::empty(302).header("location", &hop(n + 1)));
+    }
+    four = four.serve(&hop(4), world.good()).verify(
+        T0,
+        &world.token,
+        Expect::error(Code::JwksFetchFailed),
+    );
+    let four = four.fetches(&[
+        (JWKS_URL, 1),
+        (&hop(1), 1),
+        (&hop(2), 1),
+        (&hop(3), 1),
+        (&hop(4), 0),
+    ]);
+    let plain = CaseSpec::new(
+        "fetch/redirect/to-plain-http-refused",
+        "A redirect from https to plain http is never followed (allow_insecure_http is off): jwks_fetch_failed, nothing requested over http.",
+    )
+    .serve(JWKS_URL, Reply::empty(301).header("location", PLAIN))
+    .serve(PLAIN, world.good())
+    .verify(T0, &world.token, Expect::error(Code::JwksFetchFailed))
+    .fetches(&[(JWKS_URL, 1), (PLAIN, 0)]);
+    let bare = CaseSpec::new(
+        "fetch/redirect/without-location",
+        "A 302 without Location is a final non-2xx answer: jwks_fetch_failed, and as a 3xx it is not retried (one request despite fetch_attempts 2).",
+    )
+    .serve(JWKS_URL, Reply::empty(302))
+    .verify(T0, &world.token, Expect::error(Code::JwksFetchFailed))
+    .fetches(&[(JWKS_URL, 1)]);
+    vec![four, plain, bare]
 }

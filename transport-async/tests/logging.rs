@@ -1,0 +1,148 @@
+//! What the async driver logs (through `tracing`, target
+//! `oidc_jwt_verifier`) and the causes its errors carry, against loopback
+//! servers. One process: the capturing subscriber is global, so each test
+//! reads only the events of its own server's URL.
+
+// The loopback server, issuer and log capture are the blocking driver's test support, shared.
+#[path = "../../transport-blocking/tests/support/mod.rs"]
+mod support;
+
+use std::error::Error;
+use std::sync::Arc;
+use std::time::Instant;
+
+use oidc_jwt_verifier_async::{
+    AsyncJwtVerifier, AuthConfig, KeysState, ManualClock, TransportKind, TRACING_TARGET,
+};
+use support::logs::{capture, logged, logged_for};
+use support::{Issuer, Reply, Server, TestCa, AUDIENCE, ISSUER, T0};
+use tracing::Level;
+
+fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(Instant::now(), T0))
+}
+
+fn verifier(url: &str, clock: &Arc<ManualClock>) -> AsyncJwtVerifier {
+    let mut config = AuthConfig::with_jwks_url(ISSUER, AUDIENCE, url);
+    config.allow_insecure_http = true;
+    config.fetch_attempts = 1;
+    AsyncJwtVerifier::builder(config)
+        .clock(clock.clone())
+        .build()
+        .expect("a valid configuration")
+}
+
+/// The error's whole chain of causes, joined.
+fn chain(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(" / ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_is_logged_at_debug_with_its_kids_and_freshness() {
+    capture();
+    let issuer = Arc::new(Issuer::new(&["a"]));
+    let jwks = issuer.jwks(&["a"]);
+    let server = Server::http(move |_| Reply::json(jwks.clone()));
+    let url = server.url("/jwks");
+    let verifier = verifier(&url, &clock());
+    verifier
+        .verify_access_token(&issuer.token("a"))
+        .await
+        .expect("valid");
+    let logs = logged_for(&url);
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let refreshed = &logs[0];
+    assert_eq!(
+        (refreshed.level, refreshed.target.as_str()),
+        (Level::DEBUG, TRACING_TARGET)
+    );
+    assert_eq!(refreshed.field("event"), Some("keys_refreshed"));
+    assert_eq!(refreshed.field("keys"), Some("1"));
+    assert_eq!(refreshed.field("added"), Some(r#"["a"]"#));
+    assert_eq!(refreshed.field("fresh_for_s"), Some("300.0"));
+    assert_eq!(refreshed.field("decided_by"), Some("ttl"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_is_logged_as_warnings_with_the_cause_and_the_stale_window() {
+    capture();
+    let issuer = Arc::new(Issuer::new(&["a"]));
+    let jwks = issuer.jwks(&["a"]);
+    let server = Server::http(move |_| Reply::json(jwks.clone()));
+    let url = server.url("/jwks");
+    let clock = clock();
+    let verifier = verifier(&url, &clock);
+    let token = issuer.token("a");
+    verifier.verify_access_token(&token).await.expect("valid");
+    server.set_handler(|_| Reply::status(500));
+    clock.set(T0 + 301.0);
+    verifier
+        .verify_access_token(&token)
+        .await
+        .expect("stale keys serve");
+    let logs = logged_for(&url);
+    let failed = logs
+        .iter()
+        .find(|l| l.field("event") == Some("refresh_failed"))
+        .expect("the failure is logged");
+    assert_eq!(failed.level, Level::WARN);
+    assert_eq!(failed.field("error"), Some("jwks_fetch_failed"));
+    assert_eq!(
+        failed.field("cause"),
+        Some(format!("{url}: HTTP status 500").as_str())
+    );
+    assert_eq!(failed.field("next_attempt_in_s"), Some("1.0"));
+    assert_eq!(failed.field("stale_for_s"), Some("3599.0"));
+    let stale = logged()
+        .into_iter()
+        .filter(|l| l.field("event") == Some("serving_stale"))
+        .any(|l| l.level == Level::WARN && l.field("age_s") == Some("301.0"));
+    assert!(stale, "serving stale is logged");
+    assert_eq!(verifier.status().state, KeysState::ServingStale);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_trust_failure_reaches_source_and_the_log() {
+    capture();
+    let trusted = TestCa::new();
+    let server = Server::https(&TestCa::new(), |_| Reply::json("{}"));
+    let url = server.url("/jwks");
+    let issuer = Issuer::new(&["a"]);
+    let config = AuthConfig::with_jwks_url(ISSUER, AUDIENCE, url.clone());
+    let verifier = AsyncJwtVerifier::builder(config)
+        .clock(clock())
+        .root_certificate_pem(trusted.ca_pem())
+        .build()
+        .expect("valid");
+    let error = verifier
+        .verify_access_token(&issuer.token("a"))
+        .await
+        .expect_err("the server's CA is not trusted");
+    assert_eq!(
+        (error.code(), error.message()),
+        ("jwks_fetch_failed", "JWKS fetch failed".into())
+    );
+    let source = error.source_error().expect("a cause");
+    assert_eq!(source.url(), Some(url.as_str()));
+    assert_eq!(source.transport_kind(), Some(TransportKind::Tls));
+    let causes = chain(&error);
+    assert!(causes.contains("certificate verify failed"), "{causes}");
+    let logs = logged_for(&url);
+    let failed = logs
+        .iter()
+        .find(|l| l.field("event") == Some("refresh_failed"))
+        .expect("logged");
+    let cause = failed.field("cause").unwrap_or_default();
+    assert!(
+        cause.starts_with(&format!("{url}: TLS failure"))
+            && cause.contains("certificate verify failed"),
+        "{cause}"
+    );
+}
