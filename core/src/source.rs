@@ -104,6 +104,11 @@ impl KeySource {
         self.refreshes_ended
     }
 
+    /// The lost-request deadline of the request in flight, if any.
+    pub(crate) fn in_flight_until(&self) -> Option<Instant> {
+        self.refresh.as_ref().map(|refresh| refresh.lost_at)
+    }
+
     /// Whether a request is in flight.
     pub(crate) fn is_refreshing(&self) -> bool {
         self.refresh.is_some()

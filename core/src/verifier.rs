@@ -2,7 +2,7 @@
 //! checks, the key source and the claim checks, in the order of the rules.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 
@@ -133,6 +133,10 @@ pub struct Query {
     refresh: bool,
     /// The number of refreshes ended when the query was first asked.
     first_asked: Option<u64>,
+    /// Whether it was handed the first request of a refresh: until that
+    /// refresh ends, the operation waits for it (a driver that performs it
+    /// on another task asks again while it is still in flight).
+    fetched: bool,
 }
 
 impl Query {
@@ -148,6 +152,7 @@ impl Query {
         Query {
             refresh,
             first_asked: None,
+            fetched: false,
         }
     }
 
@@ -155,6 +160,13 @@ impl Query {
     /// (`ended`: the refreshes ended so far): only then may it start one.
     fn first_round(&mut self, ended: u64) -> bool {
         *self.first_asked.get_or_insert(ended) == ended
+    }
+
+    /// Notes that `progress` handed this query a refresh of its own.
+    fn note<T>(&mut self, progress: &Progress<T>) {
+        if matches!(progress, Progress::Fetch(_)) {
+            self.fetched = true;
+        }
     }
 }
 
@@ -200,27 +212,49 @@ impl Verifier {
         let now = self.source.observe(now);
         let may_refresh = query.first_round(self.source.refreshes_ended());
         let progress = match token::parse(token, &self.policy) {
-            Ok(jws) => {
-                let header = &jws.header;
-                let (kid, alg) = (header.kid.as_deref(), header.alg);
-                let lookup = self.source.lookup(kid, alg, may_refresh, now.monotonic);
-                let (policy, verdicts) = (&self.policy, &self.verdicts);
-                lookup.map(|found| {
-                    found.map(|key| Check {
-                        jws,
-                        key,
-                        policy: Arc::clone(policy),
-                        wall: now.wall,
-                        verdicts: Arc::clone(verdicts),
-                    })
-                })
-            }
+            Ok(jws) => match self.own_refresh(query, may_refresh) {
+                Some(until) => Progress::Wait { until },
+                None => self.check(jws, may_refresh, now),
+            },
             Err(error) => Progress::done(Err(error)),
         };
         if let Progress::Done { answer: Err(_), .. } = &progress {
             self.record_rejection(&progress);
         }
+        query.note(&progress);
         progress
+    }
+
+    /// Looks the key of a parsed token up: the [`Check`] that finishes it,
+    /// or the refresh to perform or wait for first.
+    fn check<'t>(
+        &mut self,
+        jws: Jws<'t>,
+        may_refresh: bool,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        let header = &jws.header;
+        let (kid, alg) = (header.kid.as_deref(), header.alg);
+        let lookup = self.source.lookup(kid, alg, may_refresh, now.monotonic);
+        let (policy, verdicts) = (&self.policy, &self.verdicts);
+        lookup.map(|found| {
+            found.map(|key| Check {
+                jws,
+                key,
+                policy: Arc::clone(policy),
+                wall: now.wall,
+                verdicts: Arc::clone(verdicts),
+            })
+        })
+    }
+
+    /// The lost-request deadline of the refresh `query` was handed and that
+    /// is still in flight (`may_refresh`: none has ended since it was first
+    /// asked): the operation waits for its own refresh, whoever performs it.
+    fn own_refresh(&self, query: &Query, may_refresh: bool) -> Option<Instant> {
+        (query.fetched && may_refresh)
+            .then(|| self.source.in_flight_until())
+            .flatten()
     }
 
     /// [`verify`](Self::verify) for a whole `Authorization` header value
@@ -292,9 +326,15 @@ impl Verifier {
     ) -> Progress<Result<T, AuthError>> {
         let now = self.source.observe(now);
         let first_round = query.first_round(self.source.refreshes_ended());
-        self.source
+        if let Some(until) = self.own_refresh(query, first_round) {
+            return Progress::Wait { until };
+        }
+        let progress = self
+            .source
             .key_set(query.refresh && first_round, first_round, now.monotonic)
-            .map(|keys| keys.and_then(|keys| answer(&keys)))
+            .map(|keys| keys.and_then(|keys| answer(&keys)));
+        query.note(&progress);
+        progress
     }
 
     /// Takes what a request came to (from [`FetchRequest::read`](crate::FetchRequest::read)):

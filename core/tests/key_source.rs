@@ -599,3 +599,70 @@ fn retry_after_replaces_a_longer_backoff_and_zero_never_loops_one_operation() {
         );
     }
 }
+
+/// A driver that performs a refresh on a task of its own asks the operation
+/// again while that request is still in flight: the operation waits for its
+/// own refresh (as a driver performing it in line would), even during an
+/// outage, when others' verifications are answered at once from stale keys
+/// or with the last failure.
+#[test]
+fn an_operation_waits_for_the_refresh_it_was_handed_whoever_performs_it() {
+    let mut world = configured(|c| {
+        c.cache_ttl_s = 60.0;
+        c.stale_if_error_s = 120.0;
+        c.refresh_cooldown_s = 2.0;
+        c.fetch_attempts = 1;
+    });
+    world.serve(JWKS_URL, Script::json(&jwks(&[k1()])));
+    let token = k1().token(T0);
+    world.at(T0);
+    assert!(world.verify(&token).is_ok());
+    // An outage past the stale window: every verification fails.
+    world.serve(JWKS_URL, Script::Fail(TransportKind::Refused));
+    world.at(T0 + 61.0);
+    assert!(world.verify(&token).is_ok(), "stale keys serve");
+    world.at(T0 + 200.0);
+    assert!(world.verify(&token).is_err(), "past the stale window");
+
+    // The issuer is back; the next verification is handed the refresh...
+    world.serve(JWKS_URL, Script::json(&jwks(&[k1()])));
+    world.at(T0 + 210.0);
+    let now = world.clock();
+    let mut mine = Query::new();
+    let Progress::Fetch(request) = world.verifier.verify(&token, &mut mine, now) else {
+        panic!("the first verification after the backoff is handed the refresh");
+    };
+    // ... and asked again before its request is answered, it waits for it,
+    for round in 0..2 {
+        assert!(
+            matches!(
+                world.verifier.verify(&token, &mut mine, now),
+                Progress::Wait { .. }
+            ),
+            "round {round}: its own refresh is in flight"
+        );
+    }
+    // while another caller's verification is answered at once.
+    let theirs = world.verifier.verify(&token, &mut Query::new(), now);
+    assert!(matches!(theirs, Progress::Done { answer: Err(_), .. }));
+    world.perform(request);
+    let Progress::Done { answer, .. } = world.verifier.verify(&token, &mut mine, now) else {
+        panic!("answered once its refresh has ended");
+    };
+    assert!(answer.and_then(|check| check.finish()).is_ok());
+
+    // The same for a key operation handed a forced refresh.
+    let mut query = Query::with_refresh(true);
+    let Progress::Fetch(request) = world.verifier.healthcheck(&mut query, now) else {
+        panic!("a forced healthcheck is handed a refresh");
+    };
+    assert!(matches!(
+        world.verifier.healthcheck(&mut query, now),
+        Progress::Wait { .. }
+    ));
+    world.perform(request);
+    assert!(matches!(
+        world.verifier.healthcheck(&mut query, now),
+        Progress::Done { answer: true, .. }
+    ));
+}

@@ -104,7 +104,18 @@ fn stale_cases(world: &World) -> Vec<CaseSpec> {
         "Nothing cached and nothing served at the JWKS URL (the connection is refused): jwks_fetch_failed.",
     )
     .verify(T0, &world.token, Expect::error(Code::JwksFetchFailed));
-    vec![window, zero, timeout, nothing, unserved]
+    let recovered = world
+        .cached_then(
+            "outage/recovery-past-the-stale-window",
+            "Rule 4/5 with ttl 300, stale_if_error_s 60, fetch_attempts 1: the endpoint answers 500, so at +360 s (past the stale window) the verification fails with jwks_fetch_failed; the endpoint recovers, and at +400 s (the backoff over) the verification that starts the refresh waits for it and is accepted in every layer, also where the driver performs the refresh on a task of its own and asks again while it is in flight.",
+            server_error(),
+        )
+        .set("stale_if_error_s", json!(60))
+        .set("fetch_attempts", json!(1));
+    let recovered = world.step(recovered, T0 + 360, Expect::error(Code::JwksFetchFailed), 2);
+    let recovered = recovered.serve(JWKS_URL, world.good());
+    let recovered = world.step(recovered, T0 + 400, Expect::claims(alice()), 3);
+    vec![window, zero, timeout, nothing, unserved, recovered]
 }
 
 fn backoff_cases(world: &World) -> Vec<CaseSpec> {
