@@ -1,0 +1,311 @@
+//! The fuzz loop: seeded iterations of one target, each judged, each
+//! failure reduced, printed with its seed and iteration, and written as a
+//! case file.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use oidc_jwt_verifier_conformance::runner::{Layer, LayerName};
+
+use crate::judge::{expectations, layers_alike, parse_case, Failure, Judge};
+use crate::rng::Rng;
+use crate::script::Script;
+use crate::trace::Answer;
+
+/// One input of a target: a case, how to judge it, and the steps any
+/// reduction of it must keep.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The case.
+    pub script: Script,
+    /// How it is judged.
+    pub judge: Judge,
+    /// Steps every reduced case keeps (the `serve` steps, the original
+    /// token's verification...), by index.
+    pub anchors: Vec<usize>,
+}
+
+/// A fuzz target: makes one input per iteration from its random stream.
+pub trait Target {
+    /// The name on the command line.
+    fn name(&self) -> &'static str;
+
+    /// The input of one iteration. `Err` is a harness fault (a key that
+    /// would not sign), not a finding.
+    fn input(&mut self, rng: &mut Rng) -> Result<Input, String>;
+}
+
+/// How long a run goes on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Budget {
+    /// This many iterations.
+    Iterations(u64),
+    /// Iterations until this much time has passed.
+    Time(Duration),
+}
+
+/// What a run does.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The seed of every iteration's stream.
+    pub seed: u64,
+    /// The first iteration (a finding's iteration re-runs it alone).
+    pub start: u64,
+    /// How long to go on.
+    pub budget: Budget,
+    /// Where findings are written (none: only printed).
+    pub findings: Option<PathBuf>,
+    /// Stop after this many findings.
+    pub max_findings: usize,
+}
+
+/// A failing input: where it came from, why it failed, and the case that
+/// reproduces it.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// The target.
+    pub target: &'static str,
+    /// The run's seed.
+    pub seed: u64,
+    /// The iteration.
+    pub iteration: u64,
+    /// Why it failed (after reduction).
+    pub failure: Failure,
+    /// The reproducing case (FORMAT.md JSON).
+    pub case: Value,
+    /// Where it was written, if it was.
+    pub path: Option<PathBuf>,
+}
+
+impl Finding {
+    /// The case's name: `fuzz/<target>/s<seed>-i<iteration>`.
+    pub fn name(target: &str, seed: u64, iteration: u64) -> String {
+        format!("fuzz/{target}/s{seed}-i{iteration}")
+    }
+
+    /// One line for people: target, seed, iteration, step and reason.
+    pub fn summary(&self) -> String {
+        let step = self
+            .failure
+            .step
+            .map_or_else(String::new, |step| format!(" step {step}"));
+        format!(
+            "FAIL {} --seed {} --start {}{step}: {}",
+            self.target, self.seed, self.iteration, self.failure.reason
+        )
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The target.
+    pub target: &'static str,
+    /// Iterations run.
+    pub iterations: u64,
+    /// Verifications and other steps judged.
+    pub steps: u64,
+    /// Every failure found (at most `max_findings`).
+    pub findings: Vec<Finding>,
+}
+
+/// The layers a run judges with: the core alone, or every layer (built
+/// once per run; the socket layers start a loopback server per case).
+pub struct Layers {
+    all: Option<Vec<Box<dyn Layer>>>,
+}
+
+impl Layers {
+    /// No socket layer built yet.
+    pub fn new() -> Layers {
+        Layers { all: None }
+    }
+
+    /// Every layer, the core first.
+    pub fn all(&mut self) -> Result<&[Box<dyn Layer>], String> {
+        if self.all.is_none() {
+            let built = LayerName::build_all().map_err(|error| format!("no layers: {error}"))?;
+            self.all = Some(built);
+        }
+        Ok(self.all.as_deref().unwrap_or(&[]))
+    }
+}
+
+impl Default for Layers {
+    fn default() -> Self {
+        Layers::new()
+    }
+}
+
+/// Runs `target` as `options` say, printing each finding to `log`.
+pub fn run(
+    target: &mut dyn Target,
+    options: &Options,
+    log: &mut dyn io::Write,
+) -> Result<Report, String> {
+    let started = Instant::now();
+    let mut layers = Layers::new();
+    let mut report = Report {
+        target: target.name(),
+        iterations: 0,
+        steps: 0,
+        findings: Vec::new(),
+    };
+    let mut iteration = options.start;
+    while !done(options.budget, report.iterations, started) {
+        let mut rng = Rng::for_iteration(options.seed, iteration);
+        let input = target.input(&mut rng)?;
+        report.steps += input.script.steps().len() as u64;
+        let context = Context {
+            target: target.name(),
+            seed: options.seed,
+            iteration,
+        };
+        if let Some(mut finding) = judge_input(&context, &input, &mut layers)? {
+            if let Some(dir) = &options.findings {
+                finding.path = Some(write_finding(dir, &finding).map_err(|error| {
+                    format!("cannot write a finding to {}: {error}", dir.display())
+                })?);
+            }
+            let written = finding
+                .path
+                .as_ref()
+                .map_or_else(String::new, |path| format!("\n  case: {}", path.display()));
+            writeln!(log, "{}{written}", finding.summary()).map_err(|error| error.to_string())?;
+            report.findings.push(finding);
+            if report.findings.len() >= options.max_findings {
+                report.iterations += 1;
+                break;
+            }
+        }
+        report.iterations += 1;
+        iteration += 1;
+    }
+    Ok(report)
+}
+
+fn done(budget: Budget, iterations: u64, started: Instant) -> bool {
+    match budget {
+        Budget::Iterations(limit) => iterations >= limit,
+        Budget::Time(limit) => started.elapsed() >= limit,
+    }
+}
+
+/// Where an input came from.
+struct Context {
+    target: &'static str,
+    seed: u64,
+    iteration: u64,
+}
+
+impl Context {
+    fn case(&self, script: &Script) -> Value {
+        script.to_case(&Finding::name(self.target, self.seed, self.iteration))
+    }
+
+    /// The finding, its case's description saying where it came from.
+    fn finding(&self, failure: Failure, script: &Script) -> Finding {
+        let mut script = script.clone();
+        script.describe(&format!(
+            "Found by `fuzz {} --seed {} --start {}`: {}",
+            self.target, self.seed, self.iteration, failure.reason
+        ));
+        let case = self.case(&script);
+        Finding {
+            target: self.target,
+            seed: self.seed,
+            iteration: self.iteration,
+            failure,
+            case,
+            path: None,
+        }
+    }
+}
+
+/// Judges one input; a failure comes back reduced, as a finding.
+fn judge_input(
+    context: &Context,
+    input: &Input,
+    layers: &mut Layers,
+) -> Result<Option<Finding>, String> {
+    match input.judge {
+        Judge::Expectations => {
+            let Err(failure) = judge_expectations(context, &input.script) else {
+                return Ok(None);
+            };
+            let (failure, script) = reduce(context, input, failure);
+            Ok(Some(context.finding(failure, &script)))
+        }
+        Judge::Layers => {
+            let all = layers.all()?;
+            let parsed = match parse_case(&context.case(&input.script)) {
+                Ok(parsed) => parsed,
+                Err(failure) => return Ok(Some(context.finding(failure, &input.script))),
+            };
+            match layers_alike(all, &parsed) {
+                Ok(_) => Ok(None),
+                Err((failure, reference)) => {
+                    let script = with_answers(&input.script, &reference, failure.step);
+                    Ok(Some(context.finding(failure, &script)))
+                }
+            }
+        }
+    }
+}
+
+fn judge_expectations(context: &Context, script: &Script) -> Result<(), Failure> {
+    expectations(&parse_case(&context.case(script))?)
+}
+
+/// The smallest case this harness tries that still fails: the anchors and
+/// the failing step (for a panic, the first step that panics with the
+/// anchors alone); the whole case when no smaller one fails.
+fn reduce(context: &Context, input: &Input, failure: Failure) -> (Failure, Script) {
+    let candidates: Vec<usize> = match failure.step {
+        Some(step) if !input.anchors.contains(&step) => vec![step],
+        Some(_) => Vec::new(),
+        None => (0..input.script.steps().len())
+            .filter(|index| !input.anchors.contains(index))
+            .collect(),
+    };
+    for candidate in candidates {
+        let mut keep: Vec<usize> = input.anchors.clone();
+        keep.push(candidate);
+        keep.sort_unstable();
+        keep.dedup();
+        let reduced = input.script.with_steps(&keep);
+        if let Err(reduced_failure) = judge_expectations(context, &reduced) {
+            return (reduced_failure, reduced);
+        }
+    }
+    (failure, input.script.clone())
+}
+
+/// `script` cut after the failing step, each step's expectation replaced
+/// by the reference layer's answer where it gave one.
+fn with_answers(script: &Script, answers: &[Answer], failing: Option<usize>) -> Script {
+    let last = failing.unwrap_or(usize::MAX);
+    let keep: Vec<usize> = (0..script.steps().len())
+        .filter(|index| *index <= last)
+        .collect();
+    let mut cut = script.with_steps(&keep);
+    cut.fill_answers(answers);
+    cut
+}
+
+/// Writes `finding.case` as `<dir>/<target>-s<seed>-i<iteration>.json`.
+pub fn write_finding(dir: &Path, finding: &Finding) -> io::Result<PathBuf> {
+    fs::create_dir_all(dir)?;
+    let path = dir.join(format!(
+        "{}-s{}-i{}.json",
+        finding.target, finding.seed, finding.iteration
+    ));
+    let mut text = serde_json::to_string_pretty(&finding.case).map_err(io::Error::other)?;
+    text.push('\n');
+    fs::write(&path, text)?;
+    Ok(path)
+}

@@ -1,0 +1,19 @@
+//! The fuzz targets, by name.
+
+pub mod tokens;
+
+use crate::harness::Target;
+
+/// Every target's name, in the order `all` runs them.
+pub const NAMES: [&str; 1] = ["tokens"];
+
+/// The target called `name`, set up (keys loaded, base tokens signed).
+pub fn build(name: &str) -> Result<Box<dyn Target>, String> {
+    match name {
+        "tokens" => Ok(Box::new(tokens::Tokens::new()?)),
+        other => Err(format!(
+            "unknown target {other:?} (known: {})",
+            NAMES.join(", ")
+        )),
+    }
+}
