@@ -12,6 +12,7 @@ use serde_json::Value;
 use oidc_jwt_verifier_conformance::runner::{Layer, LayerName};
 
 use crate::judge::{expectations, layers_alike, parse_case, Failure, Judge};
+use crate::known::{classify, Known};
 use crate::rng::Rng;
 use crate::script::Script;
 use crate::trace::Answer;
@@ -61,6 +62,9 @@ pub struct Options {
     pub findings: Option<PathBuf>,
     /// Stop after this many findings.
     pub max_findings: usize,
+    /// Count failures that are deviations already reported
+    /// ([`known`](crate::known)) apart instead of as findings.
+    pub known_apart: bool,
 }
 
 /// A failing input: where it came from, why it failed, and the case that
@@ -109,8 +113,26 @@ pub struct Report {
     pub iterations: u64,
     /// Verifications and other steps judged.
     pub steps: u64,
-    /// Every failure found (at most `max_findings`).
+    /// Every failure found (at most `max_findings`), known ones apart.
     pub findings: Vec<Finding>,
+    /// How many failures were deviations already reported
+    /// ([`known`](crate::known)), by name.
+    pub known: Vec<(&'static str, u64)>,
+}
+
+impl Report {
+    fn count_known(&mut self, name: &'static str) -> bool {
+        match self.known.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, count)) => {
+                *count += 1;
+                false
+            }
+            None => {
+                self.known.push((name, 1));
+                true
+            }
+        }
+    }
 }
 
 /// The layers a run judges with: the core alone, or every layer (built
@@ -154,6 +176,7 @@ pub fn run(
         iterations: 0,
         steps: 0,
         findings: Vec::new(),
+        known: Vec::new(),
     };
     let mut iteration = options.start;
     while !done(options.budget, report.iterations, started) {
@@ -165,7 +188,20 @@ pub fn run(
             seed: options.seed,
             iteration,
         };
-        if let Some(mut finding) = judge_input(&context, &input, &mut layers)? {
+        let judged = judge_input(&context, &input, &mut layers, options.known_apart)?;
+        for (known, finding) in &judged.known {
+            if report.count_known(known.name) {
+                writeln!(
+                    log,
+                    "KNOWN {} (fuzz/findings/{}): {}",
+                    known.name,
+                    known.case,
+                    finding.summary()
+                )
+                .map_err(|error| error.to_string())?;
+            }
+        }
+        if let Some(mut finding) = judged.finding {
             if let Some(dir) = &options.findings {
                 finding.path = Some(write_finding(dir, &finding).map_err(|error| {
                     format!("cannot write a finding to {}: {error}", dir.display())
@@ -226,34 +262,77 @@ impl Context {
     }
 }
 
+/// What judging one input found.
+struct Judged {
+    /// The first failure that is not a known deviation, reduced.
+    finding: Option<Finding>,
+    /// Known deviations met on the way (each failing step is dropped and
+    /// the rest judged again).
+    known: Vec<(&'static Known, Finding)>,
+}
+
 /// Judges one input; a failure comes back reduced, as a finding.
 fn judge_input(
     context: &Context,
     input: &Input,
     layers: &mut Layers,
-) -> Result<Option<Finding>, String> {
+    known_apart: bool,
+) -> Result<Judged, String> {
+    let mut judged = Judged {
+        finding: None,
+        known: Vec::new(),
+    };
     match input.judge {
         Judge::Expectations => {
-            let Err(failure) = judge_expectations(context, &input.script) else {
-                return Ok(None);
-            };
-            let (failure, script) = reduce(context, input, failure);
-            Ok(Some(context.finding(failure, &script)))
+            let mut input = input.clone();
+            while let Err(failure) = judge_expectations(context, &input.script) {
+                let step = failure.step;
+                let (failure, script) = reduce(context, &input, failure);
+                let finding = context.finding(failure, &script);
+                let known = known_apart.then(|| classify(&finding)).flatten();
+                match (known, step) {
+                    (Some(known), Some(step)) if !input.anchors.contains(&step) => {
+                        judged.known.push((known, finding));
+                        input = without_step(&input, step);
+                    }
+                    _ => {
+                        judged.finding = Some(finding);
+                        break;
+                    }
+                }
+            }
         }
         Judge::Layers => {
             let all = layers.all()?;
             let parsed = match parse_case(&context.case(&input.script)) {
                 Ok(parsed) => parsed,
-                Err(failure) => return Ok(Some(context.finding(failure, &input.script))),
-            };
-            match layers_alike(all, &parsed) {
-                Ok(_) => Ok(None),
-                Err((failure, reference)) => {
-                    let script = with_answers(&input.script, &reference, failure.step);
-                    Ok(Some(context.finding(failure, &script)))
+                Err(failure) => {
+                    judged.finding = Some(context.finding(failure, &input.script));
+                    return Ok(judged);
                 }
+            };
+            if let Err((failure, reference)) = layers_alike(all, &parsed) {
+                let script = with_answers(&input.script, &reference, failure.step);
+                judged.finding = Some(context.finding(failure, &script));
             }
         }
+    }
+    Ok(judged)
+}
+
+/// `input` without step `step` (anchors after it renumbered).
+fn without_step(input: &Input, step: usize) -> Input {
+    let keep: Vec<usize> = (0..input.script.steps().len())
+        .filter(|index| *index != step)
+        .collect();
+    Input {
+        script: input.script.with_steps(&keep),
+        judge: input.judge,
+        anchors: input
+            .anchors
+            .iter()
+            .map(|&anchor| if anchor > step { anchor - 1 } else { anchor })
+            .collect(),
     }
 }
 

@@ -29,13 +29,29 @@ pub struct Failure {
     pub step: Option<usize>,
     /// What went wrong, for people.
     pub reason: String,
+    /// For a step that answered other than expected: the expectation and
+    /// the answer, as the runner renders them (case-format JSON).
+    pub mismatch: Option<(String, String)>,
+}
+
+impl Failure {
+    /// A failure with no expectation to compare.
+    pub fn new(step: Option<usize>, reason: String) -> Failure {
+        Failure {
+            step,
+            reason,
+            mismatch: None,
+        }
+    }
 }
 
 /// Parses a case built as JSON (a harness bug when it does not parse).
 pub fn parse_case(case: &Value) -> Result<Case, Failure> {
-    Case::from_json_bytes(case.to_string().as_bytes()).map_err(|error| Failure {
-        step: error.step,
-        reason: format!("the harness built a case the runner cannot read: {error}"),
+    Case::from_json_bytes(case.to_string().as_bytes()).map_err(|error| {
+        Failure::new(
+            error.step,
+            format!("the harness built a case the runner cannot read: {error}"),
+        )
     })
 }
 
@@ -51,6 +67,7 @@ pub fn expectations(case: &Case) -> Result<(), Failure> {
                 "[core] expected {}, got {}",
                 failure.expected, failure.actual
             ),
+            mismatch: Some((failure.expected, failure.actual)),
         }),
         Err(panic) => Err(panicked("core", &panic)),
     }
@@ -85,18 +102,18 @@ pub fn layers_alike(
     };
     for (name, traced) in others {
         if let Some((step, difference)) = first_difference(reference, traced) {
-            let failure = Failure {
+            let failure = Failure::new(
                 step,
-                reason: format!("layers differ ({reference_name} / {name}): {difference}"),
-            };
+                format!("layers differ ({reference_name} / {name}): {difference}"),
+            );
             return Err((failure, reference.answers.clone()));
         }
     }
     if let Some(Stop::Layer { step, message }) = &reference.stopped {
-        let failure = Failure {
-            step: Some(*step),
-            reason: format!("no layer could perform the step: {message}"),
-        };
+        let failure = Failure::new(
+            Some(*step),
+            format!("no layer could perform the step: {message}"),
+        );
         return Err((failure, reference.answers.clone()));
     }
     Ok(reference.answers.clone())
@@ -109,8 +126,5 @@ fn panicked(layer: &str, panic: &Box<dyn std::any::Any + Send>) -> Failure {
         .map(String::as_str)
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
-    Failure {
-        step: None,
-        reason: format!("[{layer}] panicked: {message}"),
-    }
+    Failure::new(None, format!("[{layer}] panicked: {message}"))
 }

@@ -29,6 +29,7 @@ pub mod base64url;
 pub mod harness;
 pub mod json;
 pub mod judge;
+pub mod known;
 pub mod replay;
 pub mod rng;
 pub mod rules;

@@ -76,13 +76,17 @@ fn a_failure_is_reduced_written_and_replays_as_a_failure() {
         budget: Budget::Iterations(10),
         findings: Some(dir.clone()),
         max_findings: 2,
+        known_apart: true,
     };
     let mut log = Vec::new();
     let report = run(&mut OneWrong::new(), &options, &mut log).unwrap();
     assert_eq!(report.findings.len(), 2, "stops at --max-findings");
     assert_eq!(report.iterations, 2);
     let log = String::from_utf8(log).unwrap();
-    assert!(log.contains("FAIL one-wrong --seed 99 --start 5 step 2:"), "{log}");
+    assert!(
+        log.contains("FAIL one-wrong --seed 99 --start 5 step 2:"),
+        "{log}"
+    );
     assert!(log.contains("--start 6"), "{log}");
 
     let finding = &report.findings[0];
@@ -114,7 +118,7 @@ fn the_same_seed_and_iteration_make_the_same_input() {
 fn an_empty_folder_replays_nothing_and_passes() {
     let dir = temporary("empty");
     std::fs::create_dir_all(&dir).unwrap();
-    let report = replay(&[dir.clone()], &mut Layers::new()).unwrap();
+    let report = replay(std::slice::from_ref(&dir), &mut Layers::new()).unwrap();
     assert_eq!(report.cases, 0);
     assert!(report.failures.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
