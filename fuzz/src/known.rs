@@ -20,7 +20,7 @@ pub struct Known {
 }
 
 /// Every reported, unfixed deviation.
-pub const KNOWN: [Known; 2] = [
+pub const KNOWN: [Known; 4] = [
     Known {
         name: "challenge-lists-only-missing",
         case: "claims-challenge-lists-only-missing.json",
@@ -30,6 +30,16 @@ pub const KNOWN: [Known; 2] = [
         name: "mixed-array-grants-its-strings",
         case: "claims-mixed-array-grants-its-strings.json",
         matches: mixed_array_grants_its_strings,
+    },
+    Known {
+        name: "okp-small-order-key-usable",
+        case: "jwks-okp-small-order-key-usable.json",
+        matches: okp_small_order_key_usable,
+    },
+    Known {
+        name: "rsa-long-exponent-usable",
+        case: "jwks-rsa-long-exponent-usable.json",
+        matches: rsa_long_exponent_usable,
     },
 ];
 
@@ -128,4 +138,58 @@ fn step_claims(finding: &Finding) -> Option<serde_json::Map<String, Value>> {
     let token = step.get("verify")?.as_str()?;
     let payload = crate::base64url::decode(token.split('.').nth(1)?)?;
     crate::json::token_object(&payload)
+}
+
+/// An OKP key of small order, or not canonically encoded, counts as
+/// usable (issue 8 item 1, being fixed): a set holding one, and the step
+/// finds a usable key where the rules see none.
+fn okp_small_order_key_usable(finding: &Finding) -> bool {
+    served_entries(finding)
+        .is_some_and(|keys| keys.iter().any(crate::targets::jwks::keys::is_refused_okp))
+        && refused_key_taken_as_usable(finding)
+}
+
+/// An RSA exponent over 64 bits counts as usable (issue 8 item 2, being
+/// fixed): a set holding one, and the step finds a usable key where the
+/// rules see none.
+fn rsa_long_exponent_usable(finding: &Finding) -> bool {
+    served_entries(finding).is_some_and(|keys| {
+        keys.iter()
+            .any(crate::targets::jwks::keys::has_long_exponent)
+    }) && refused_key_taken_as_usable(finding)
+}
+
+/// The `keys` entries of the first key set the case serves.
+fn served_entries(finding: &Finding) -> Option<Vec<Value>> {
+    let steps = finding.case["steps"].as_array()?;
+    let body = steps
+        .iter()
+        .find_map(|step| step.get("serve")?.get("body")?.as_str())?;
+    let set: Value = serde_json::from_str(body).ok()?;
+    set.get("keys")?.as_array().cloned()
+}
+
+/// The step answered as if a key the rules refuse were usable: a refusal
+/// for want of a usable key met `invalid_signature` or `key_not_found`, a
+/// wrong or the right key met `key_not_found` (ambiguous), or the key list is longer
+/// than the usable keys.
+fn refused_key_taken_as_usable(finding: &Finding) -> bool {
+    let Some((expected, actual)) = mismatch(finding) else {
+        return false;
+    };
+    let expected_code = text(&expected, "error");
+    let actual_code = text(&actual, "error");
+    let wanted_a_key = ["key_not_found", "jwks_error"].contains(&expected_code)
+        && ["invalid_signature", "key_not_found"].contains(&actual_code);
+    // A second usable key under the kid makes it ambiguous.
+    let made_ambiguous = (expected_code == "invalid_signature" || expected.get("ok").is_some())
+        && actual_code == "key_not_found";
+    let listed_more = match (expected.get("kids"), actual.get("kids")) {
+        (Some(Value::Array(usable)), Some(Value::Array(listed))) => {
+            listed.len() > usable.len() && usable.iter().all(|kid| listed.contains(kid))
+        }
+        (None, Some(_)) => expected_code == "jwks_error",
+        _ => false,
+    };
+    wanted_a_key || made_ambiguous || listed_more
 }

@@ -1,17 +1,19 @@
 //! The fuzz targets, by name.
 
 pub mod claims;
+pub mod jwks;
 pub mod tokens;
 
 use crate::harness::Target;
 
 /// Every target's name, in the order `all` runs them.
-pub const NAMES: [&str; 2] = ["tokens", "claims"];
+pub const NAMES: [&str; 3] = ["tokens", "jwks", "claims"];
 
 /// The target called `name`, set up (keys loaded, base tokens signed).
 pub fn build(name: &str) -> Result<Box<dyn Target>, String> {
     match name {
         "tokens" => Ok(Box::new(tokens::Tokens::new()?)),
+        "jwks" => Ok(Box::new(jwks::Jwks::new()?)),
         "claims" => Ok(Box::new(claims::Claims::new()?)),
         other => Err(format!(
             "unknown target {other:?} (known: {})",
