@@ -62,6 +62,9 @@ pub struct Options {
     pub findings: Option<PathBuf>,
     /// Stop after this many findings.
     pub max_findings: usize,
+    /// Where every input is written as a case (passing or not), so that
+    /// any iteration can become a corpus case.
+    pub dump: Option<PathBuf>,
     /// Count failures that are deviations already reported
     /// ([`known`](crate::known)) apart instead of as findings.
     pub known_apart: bool,
@@ -188,6 +191,9 @@ pub fn run(
             seed: options.seed,
             iteration,
         };
+        if let Some(dir) = &options.dump {
+            dump(&context, &input, dir)?;
+        }
         let judged = judge_input(&context, &input, &mut layers, options.known_apart)?;
         for (known, finding) in &judged.known {
             if report.count_known(known.name) {
@@ -313,7 +319,12 @@ fn judge_input(
             };
             if let Err((failure, reference)) = layers_alike(all, &parsed) {
                 let script = with_answers(&input.script, &reference, failure.step);
-                judged.finding = Some(context.finding(failure, &script));
+                let finding = context.finding(failure, &script);
+                // A world is judged whole: a known deviation drops it.
+                match known_apart.then(|| classify(&finding)).flatten() {
+                    Some(known) => judged.known.push((known, finding)),
+                    None => judged.finding = Some(finding),
+                }
             }
         }
     }
@@ -387,4 +398,27 @@ pub fn write_finding(dir: &Path, finding: &Finding) -> io::Result<PathBuf> {
     text.push('\n');
     fs::write(&path, text)?;
     Ok(path)
+}
+
+/// Writes `input` as `<dir>/<target>-s<seed>-i<iteration>.json`; a world's
+/// expectations are the core's answers.
+fn dump(context: &Context, input: &Input, dir: &Path) -> Result<(), String> {
+    let mut script = input.script.clone();
+    if input.judge == Judge::Layers {
+        let case = parse_case(&context.case(&script)).map_err(|failure| failure.reason)?;
+        let answers =
+            crate::trace::trace(&oidc_jwt_verifier_conformance::runner::CoreLayer, &case).answers;
+        script.fill_answers(&answers);
+    }
+    let finding = Finding {
+        target: context.target,
+        seed: context.seed,
+        iteration: context.iteration,
+        failure: Failure::new(None, String::new()),
+        case: context.case(&script),
+        path: None,
+    };
+    write_finding(dir, &finding)
+        .map(|_| ())
+        .map_err(|error| format!("cannot write to {}: {error}", dir.display()))
 }

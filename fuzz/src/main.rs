@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! fuzz TARGET|all [--seed N] [--start N] [--iterations N | --seconds N]
-//!      [--findings DIR] [--max-findings N] [--no-known]
+//!      [--findings DIR] [--max-findings N] [--no-known] [--dump DIR]
 //! fuzz --replay DIR...
 //! ```
 //!
@@ -20,7 +20,7 @@ use oidc_jwt_verifier_fuzz::harness::{run, Budget, Layers, Options};
 use oidc_jwt_verifier_fuzz::replay::replay;
 use oidc_jwt_verifier_fuzz::targets;
 
-const USAGE: &str = "usage: fuzz TARGET|all [--seed N] [--start N] [--iterations N | --seconds N] [--findings DIR] [--max-findings N] [--no-known]\n       fuzz --replay DIR...\ntargets: tokens, jwks, claims, worlds";
+const USAGE: &str = "usage: fuzz TARGET|all [--seed N] [--start N] [--iterations N | --seconds N] [--findings DIR] [--max-findings N] [--no-known] [--dump DIR]\n       fuzz --replay DIR...\ntargets: tokens, jwks, claims, worlds";
 
 #[derive(Debug)]
 enum Command {
@@ -63,6 +63,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
         findings: Some(PathBuf::from("fuzz-findings")),
         max_findings: 10,
         known_apart: true,
+        dump: None,
     };
     let mut args = rest.iter();
     while let Some(flag) = args.next() {
@@ -82,6 +83,10 @@ fn parse(args: &[String]) -> Result<Command, String> {
             }
             "--max-findings" => options.max_findings = number(flag, args.next())?,
             "--no-known" => options.known_apart = false,
+            "--dump" => {
+                let dir = args.next().ok_or("--dump needs a folder")?;
+                options.dump = Some(PathBuf::from(dir));
+            }
             other => return Err(format!("unknown option {other:?}")),
         }
     }

@@ -77,6 +77,7 @@ fn a_failure_is_reduced_written_and_replays_as_a_failure() {
         findings: Some(dir.clone()),
         max_findings: 2,
         known_apart: true,
+        dump: None,
     };
     let mut log = Vec::new();
     let report = run(&mut OneWrong::new(), &options, &mut log).unwrap();
