@@ -23,6 +23,13 @@
 //!
 //! The targets drive verifiers only through the conformance runner's
 //! public [`Layer`](oidc_jwt_verifier_conformance::runner::Layer) API.
+//!
+//! [`harness::run`] is the loop (a failure is reduced to the steps it
+//! needs, printed with its seed and iteration, and written as a case);
+//! [`replay::replay`] runs folders of such cases through every layer;
+//! [`known`] lists the deviations already reported, counted apart so that
+//! a run still fails on anything new. The README's "Fuzzing" section says
+//! how to run it long and how a finding becomes a corpus case.
 #![forbid(unsafe_code)]
 
 pub mod base64url;
