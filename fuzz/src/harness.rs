@@ -181,53 +181,64 @@ pub fn run(
         findings: Vec::new(),
         known: Vec::new(),
     };
-    let mut iteration = options.start;
     while !done(options.budget, report.iterations, started) {
-        let mut rng = Rng::for_iteration(options.seed, iteration);
-        let input = target.input(&mut rng)?;
-        report.steps += input.script.steps().len() as u64;
         let context = Context {
             target: target.name(),
             seed: options.seed,
-            iteration,
+            iteration: options.start + report.iterations,
         };
+        let input = target.input(&mut Rng::for_iteration(context.seed, context.iteration))?;
+        report.steps += input.script.steps().len() as u64;
         if let Some(dir) = &options.dump {
             dump(&context, &input, dir)?;
         }
         let judged = judge_input(&context, &input, &mut layers, options.known_apart)?;
-        for (known, finding) in &judged.known {
-            if report.count_known(known.name) {
-                writeln!(
-                    log,
-                    "KNOWN {} (fuzz/findings/{}): {}",
-                    known.name,
-                    known.case,
-                    finding.summary()
-                )
-                .map_err(|error| error.to_string())?;
-            }
-        }
-        if let Some(mut finding) = judged.finding {
-            if let Some(dir) = &options.findings {
-                finding.path = Some(write_finding(dir, &finding).map_err(|error| {
-                    format!("cannot write a finding to {}: {error}", dir.display())
-                })?);
-            }
-            let written = finding
-                .path
-                .as_ref()
-                .map_or_else(String::new, |path| format!("\n  case: {}", path.display()));
-            writeln!(log, "{}{written}", finding.summary()).map_err(|error| error.to_string())?;
-            report.findings.push(finding);
-            if report.findings.len() >= options.max_findings {
-                report.iterations += 1;
-                break;
-            }
-        }
         report.iterations += 1;
-        iteration += 1;
+        record(&mut report, judged, options, log).map_err(|error| error.to_string())?;
+        if report.findings.len() >= options.max_findings {
+            break;
+        }
     }
     Ok(report)
+}
+
+/// Adds what one iteration found to `report`: the first of each known
+/// deviation printed, a finding printed and written.
+fn record(
+    report: &mut Report,
+    judged: Judged,
+    options: &Options,
+    log: &mut dyn io::Write,
+) -> io::Result<()> {
+    for (known, finding) in &judged.known {
+        if report.count_known(known.name) {
+            let summary = finding.summary();
+            writeln!(
+                log,
+                "KNOWN {} (fuzz/findings/{}): {summary}",
+                known.name, known.case
+            )?;
+        }
+    }
+    let Some(mut finding) = judged.finding else {
+        return Ok(());
+    };
+    if let Some(dir) = &options.findings {
+        let path = write_finding(dir, &finding).map_err(|error| {
+            io::Error::other(format!(
+                "cannot write a finding to {}: {error}",
+                dir.display()
+            ))
+        })?;
+        finding.path = Some(path);
+    }
+    let written = finding
+        .path
+        .as_ref()
+        .map_or_else(String::new, |path| format!("\n  case: {}", path.display()));
+    writeln!(log, "{}{written}", finding.summary())?;
+    report.findings.push(finding);
+    Ok(())
 }
 
 fn done(budget: Budget, iterations: u64, started: Instant) -> bool {
