@@ -17,8 +17,8 @@
 //! | `Authorization` header | `bearer` |
 //! | Token length, compact parsing, header policy | `token` (strict JSON in `json`) |
 //! | Keys: usability, validity, signatures | `jwk`; the set, its limits and key selection in `jwks` |
-//! | Claims, scopes, permissions | `claims` |
-//! | Configuration | `config` |
+//! | Claims, scopes, permissions | `claims` (nested claims by JSON Pointer in `pointer`) |
+//! | Configuration | `config` (as JSON in `config/json.rs`) |
 //! | Fetching and caching | `source` (the state machine), `cache` (windows, `Cache-Control`), `backoff` (rule 5), `discovery` (rule 1) |
 //! | Redirects (rule 9), body limit | `http`, `url` |
 //!
@@ -111,6 +111,7 @@ mod http;
 mod json;
 mod jwk;
 mod jwks;
+mod pointer;
 mod source;
 mod time;
 mod token;
