@@ -82,7 +82,7 @@ pub struct AuthConfig {
     pub http_timeout_s: f64,
     /// Claims every token must carry, with a value other than `null`:
     /// names, or JSON Pointers when they start with `/`. A token without
-    /// one is `missing_claim` naming it. Default none; `AuthConfig::rfc9068`
+    /// one is `missing_claim` naming it. Default none; [`AuthConfig::rfc9068`]
     /// adds `sub`, `client_id`, `iat` and `jti`.
     pub required_claims: Vec<String>,
     /// The claim the audience check reads: `"aud"`, or `"client_id"` for

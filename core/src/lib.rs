@@ -19,6 +19,7 @@
 //! | Keys: usability, validity, signatures | `jwk`; the set, its limits and key selection in `jwks` |
 //! | Claims, scopes, permissions | `claims` (nested claims by JSON Pointer in `pointer`) |
 //! | Configuration | `config` (as JSON in `config/json.rs`) |
+//! | The RFC 9068 access token profile | `profile` |
 //! | Fetching and caching | `source` (the state machine), `cache` (windows, `Cache-Control`), `backoff` (rule 5), `discovery` (rule 1) |
 //! | Redirects (rule 9), body limit | `http`, `url` |
 //!
@@ -112,6 +113,7 @@ mod json;
 mod jwk;
 mod jwks;
 mod pointer;
+mod profile;
 mod source;
 mod time;
 mod token;
@@ -129,5 +131,6 @@ pub use http::{
     USER_AGENT,
 };
 pub use jwk::SigningKey;
+pub use profile::AccessTokenClaims;
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use verifier::{Answer, Check, KeyQuery, UnexpectedFetch, Verdict, Verifier};
