@@ -20,6 +20,7 @@
 //! | Claims, scopes, permissions | `claims` (nested claims by JSON Pointer in `pointer`) |
 //! | Configuration | `config` (as JSON in `config/json.rs`) |
 //! | The RFC 9068 access token profile | `profile` |
+//! | Identity provider presets | [`preset`] |
 //! | Fetching and caching | `source` (the state machine), `cache` (windows, `Cache-Control`), `backoff` (rule 5), `discovery` (rule 1) |
 //! | Redirects (rule 9), body limit | `http`, `url` |
 //!
@@ -113,6 +114,7 @@ mod json;
 mod jwk;
 mod jwks;
 mod pointer;
+pub mod preset;
 mod profile;
 mod source;
 mod time;
