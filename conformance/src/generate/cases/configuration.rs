@@ -9,7 +9,8 @@ use crate::generate::spec::Code;
 use crate::generate::world::{
     alice, jwks_of, rsa, sign, signed, token, DISCOVERY_URL, JWKS_URL, T0,
 };
-use crate::issuer::TestKey;
+use crate::issuer::{discovery_document, TestKey};
+use oidc_jwt_verifier_core::AuthConfig;
 
 /// A year of seconds, the longest any value in seconds may be.
 const YEAR: u64 = 31_536_000;
@@ -254,10 +255,40 @@ const REFUSED: &[Refused] = &[
         field: "http_timeout_s",
     },
     Refused {
+        slug: "required-claims-empty-name",
+        description: "required_claims holding an empty name: refused (extension key).",
+        changes: &[("required_claims", Some(|| json!(["sub", ""])))],
+        field: "required_claims",
+    },
+    Refused {
+        slug: "required-claims-bad-pointer",
+        description: "required_claims holding \"/cnf/~x\", not a JSON Pointer: refused (extension key).",
+        changes: &[("required_claims", Some(|| json!(["/cnf/~x"])))],
+        field: "required_claims",
+    },
+    Refused {
+        slug: "audience-claim-unknown",
+        description: "audience_claim \"azp\": only aud and client_id are accepted (extension key), refused.",
+        changes: &[("audience_claim", Some(|| json!("azp")))],
+        field: "audience_claim",
+    },
+    Refused {
         slug: "fetch-attempts-over-ten",
         description: "fetch_attempts 11 is over 10, this verifier's ceiling (the rules are silent; an unbounded count retries a refusing issuer without end): refused.",
         changes: &[("fetch_attempts", Some(|| json!(11)))],
         field: "fetch_attempts",
+    },
+    Refused {
+        slug: "scope-claim-bad-pointer",
+        description: "scope_claim \"/ext~2scope\" starts with / but ~2 is no JSON Pointer escape (only ~0 and ~1): refused.",
+        changes: &[("scope_claim", Some(|| json!("/ext~2scope")))],
+        field: "scope_claim",
+    },
+    Refused {
+        slug: "permissions-claim-bad-pointer",
+        description: "permissions_claim \"/realm_access/roles~\" ends in a bare ~: not a JSON Pointer, refused.",
+        changes: &[("permissions_claim", Some(|| json!("/realm_access/roles~")))],
+        field: "permissions_claim",
     },
     Refused {
         slug: "fetch-attempts-zero",
@@ -290,6 +321,7 @@ pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
     }
     cases.extend(accepted_cases()?);
     cases.extend(boundary_cases(&rsa()?)?);
+    cases.extend(from_issuer_cases(&rsa()?)?);
     Ok(cases)
 }
 
@@ -426,5 +458,74 @@ fn boundary_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
         .serve(JWKS_URL, Reply::empty(500))
         .verify(T0, &lasting, Expect::error(Code::JwksFetchFailed))
         .fetches(&[(JWKS_URL, 10)]),
+    ])
+}
+
+/// `AuthConfig::from_issuer`: the discovery URL derived from the issuer
+/// (OpenID Connect Discovery 1.0 section 4), the issuer kept exactly.
+fn from_issuer_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
+    const AUDIENCE: &str = "https://api.example.test";
+    // One issuer, its document and its token, on the case's own host.
+    let world = |issuer: &str,
+                 document_issuer: &str|
+     -> Result<(AuthConfig, Value, String), GenerateError> {
+        let config = AuthConfig::from_issuer(issuer, AUDIENCE);
+        let jwks_uri = format!("{}/keys", issuer.trim_end_matches('/'));
+        let document = discovery_document(document_issuer, &jwks_uri);
+        let token = sign(&token(key).claim("iss", json!(issuer)), key)?;
+        Ok((config, document, token))
+    };
+    let served = |name: &str,
+                  description: &str,
+                  issuer: &str,
+                  document_issuer: &str,
+                  expect: Expect|
+     -> Result<CaseSpec, GenerateError> {
+        let (config, document, token) = world(issuer, document_issuer)?;
+        let discovery = config.discovery_url.clone().unwrap_or_default();
+        let jwks_uri = document["jwks_uri"].as_str().unwrap_or_default().to_owned();
+        Ok(CaseSpec::configured(name, description, &config)
+            .serve(&discovery, Reply::json(document))
+            .serve(&jwks_uri, Reply::json(jwks_of(&[key])))
+            .verify(T0, &token, expect))
+    };
+    let ok = || Expect::claims(json!({"sub": "alice"}));
+    Ok(vec![
+        served(
+            "config/from-issuer/trailing-slash-not-doubled",
+            "from_issuer with https://id.example.test/: the document is fetched at https://id.example.test/.well-known/openid-configuration (the issuer's trailing / not doubled), never at //.well-known.",
+            "https://id.example.test/",
+            "https://id.example.test/",
+            ok(),
+        )?
+        .fetches(&[
+            ("https://id.example.test/.well-known/openid-configuration", 1),
+            ("https://id.example.test//.well-known/openid-configuration", 0),
+            ("https://id.example.test/keys", 1),
+        ]),
+        served(
+            "config/from-issuer/no-trailing-slash",
+            "from_issuer with https://id.example.test (no trailing /): the same document URL, and tokens must carry iss exactly so.",
+            "https://id.example.test",
+            "https://id.example.test",
+            ok(),
+        )?
+        .fetches(&[("https://id.example.test/.well-known/openid-configuration", 1)]),
+        served(
+            "config/from-issuer/issuer-with-a-path",
+            "from_issuer with an issuer that has a path (a Keycloak realm): the well-known suffix is appended to the path.",
+            "https://sso.example.test/realms/acme",
+            "https://sso.example.test/realms/acme",
+            ok(),
+        )?
+        .fetches(&[("https://sso.example.test/realms/acme/.well-known/openid-configuration", 1)]),
+        served(
+            "config/from-issuer/cross-check-stays-exact",
+            "from_issuer with https://id.example.test, whose document says https://id.example.test/: the / removed to build the URL is not forgiven in the cross-check, issuer_mismatch.",
+            "https://id.example.test",
+            "https://id.example.test/",
+            Expect::error(Code::IssuerMismatch),
+        )?
+        .fetches(&[("https://id.example.test/keys", 0)]),
     ])
 }
