@@ -4,12 +4,14 @@ mod algorithms;
 mod authorization;
 mod caching;
 mod claims;
+mod client_id;
 mod configuration;
 mod discovery;
 mod jose_header;
 mod keys;
 mod operations;
 mod outages;
+mod required;
 mod scopes;
 mod token_shape;
 
@@ -21,7 +23,7 @@ use super::world::{jwks_of, rsa, JWKS_URL};
 type Topic = fn() -> Result<Vec<CaseSpec>, GenerateError>;
 
 /// Every topic, in the order the corpus is generated.
-const TOPICS: [Topic; 12] = [
+const TOPICS: [Topic; 14] = [
     authorization::cases,
     token_shape::cases,
     jose_header::cases,
@@ -34,6 +36,8 @@ const TOPICS: [Topic; 12] = [
     discovery::cases,
     operations::cases,
     configuration::cases,
+    required::cases,
+    client_id::cases,
 ];
 
 /// Every case of every topic.
