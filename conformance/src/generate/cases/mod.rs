@@ -12,6 +12,7 @@ mod keys;
 mod operations;
 mod outages;
 mod required;
+mod rfc9068;
 mod scopes;
 mod token_shape;
 
@@ -23,7 +24,7 @@ use super::world::{jwks_of, rsa, JWKS_URL};
 type Topic = fn() -> Result<Vec<CaseSpec>, GenerateError>;
 
 /// Every topic, in the order the corpus is generated.
-const TOPICS: [Topic; 14] = [
+const TOPICS: [Topic; 15] = [
     authorization::cases,
     token_shape::cases,
     jose_header::cases,
@@ -38,6 +39,7 @@ const TOPICS: [Topic; 14] = [
     configuration::cases,
     required::cases,
     client_id::cases,
+    rfc9068::cases,
 ];
 
 /// Every case of every topic.
