@@ -11,6 +11,7 @@ mod jose_header;
 mod keys;
 mod operations;
 mod outages;
+mod providers;
 mod required;
 mod rfc9068;
 mod scopes;
@@ -24,7 +25,7 @@ use super::world::{jwks_of, rsa, JWKS_URL};
 type Topic = fn() -> Result<Vec<CaseSpec>, GenerateError>;
 
 /// Every topic, in the order the corpus is generated.
-const TOPICS: [Topic; 15] = [
+const TOPICS: [Topic; 16] = [
     authorization::cases,
     token_shape::cases,
     jose_header::cases,
@@ -40,6 +41,7 @@ const TOPICS: [Topic; 15] = [
     required::cases,
     client_id::cases,
     rfc9068::cases,
+    providers::cases,
 ];
 
 /// Every case of every topic.
