@@ -278,26 +278,37 @@ pub(crate) fn check(
     now: UnixTime,
 ) -> Result<Claims, AuthError> {
     check_present(policy, &payload)?;
-    let client_id = match policy.audience_claim {
-        AudienceClaim::Aud => None,
-        AudienceClaim::ClientId => Some(client_id(&payload)),
-    };
     let claims = Claims::from_payload(payload)?;
-    let client_id = client_id.transpose()?;
+    let client_id = client_id_audience(&claims, policy.audience_claim)?;
     check_lifetime(&claims, policy.leeway_s, now.as_secs_f64())?;
     if claims.issuer != policy.issuer {
         return Err(AuthError::InvalidIssuer);
     }
-    let held = |aud: &String| match (&client_id, &claims.audience) {
-        (Some(client_id), _) => client_id == aud,
-        (None, Some(audience)) => audience.contains(aud),
-        (None, None) => false,
+    let held = |aud: &String| match client_id {
+        Some(client_id) => client_id == aud,
+        None => claims
+            .audience
+            .as_ref()
+            .is_some_and(|held| held.contains(aud)),
     };
     if !policy.audiences.iter().any(held) {
         return Err(AuthError::InvalidAudience);
     }
     check_granted(policy, &claims)?;
     Ok(claims)
+}
+
+/// With `audience_claim: client_id`, the `client_id` the audience check
+/// compares (a string, else `invalid_claim`, judged after the registered
+/// claims); `None` when the check reads `aud`.
+fn client_id_audience(claims: &Claims, claim: AudienceClaim) -> Result<Option<&str>, AuthError> {
+    match claim {
+        AudienceClaim::Aud => Ok(None),
+        AudienceClaim::ClientId => match claims.extra.get("client_id") {
+            Some(Value::String(client_id)) => Ok(Some(client_id)),
+            _ => Err(AuthError::InvalidClaim(ClaimName::ClientId)),
+        },
+    }
 }
 
 /// `missing_claim`: the first absent of `exp`, `iss` and the audience claim
@@ -320,15 +331,6 @@ fn check_present(policy: &Policy, payload: &Map<String, Value>) -> Result<(), Au
     match absent {
         Some(required) => Err(AuthError::MissingRequiredClaim(required.name.clone())),
         None => Ok(()),
-    }
-}
-
-/// `client_id` as the audience (`audience_claim: client_id`): a string, or
-/// `invalid_claim` (checked after the registered claims, like `aud`).
-fn client_id(payload: &Map<String, Value>) -> Result<String, AuthError> {
-    match payload.get("client_id") {
-        Some(Value::String(client_id)) => Ok(client_id.clone()),
-        _ => Err(AuthError::InvalidClaim(ClaimName::ClientId)),
     }
 }
 

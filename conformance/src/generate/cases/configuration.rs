@@ -464,68 +464,77 @@ fn boundary_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
 /// `AuthConfig::from_issuer`: the discovery URL derived from the issuer
 /// (OpenID Connect Discovery 1.0 section 4), the issuer kept exactly.
 fn from_issuer_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
-    const AUDIENCE: &str = "https://api.example.test";
-    // One issuer, its document and its token, on the case's own host.
-    let world = |issuer: &str,
-                 document_issuer: &str|
-     -> Result<(AuthConfig, Value, String), GenerateError> {
-        let config = AuthConfig::from_issuer(issuer, AUDIENCE);
-        let jwks_uri = format!("{}/keys", issuer.trim_end_matches('/'));
-        let document = discovery_document(document_issuer, &jwks_uri);
-        let token = sign(&token(key).claim("iss", json!(issuer)), key)?;
-        Ok((config, document, token))
-    };
-    let served = |name: &str,
-                  description: &str,
-                  issuer: &str,
-                  document_issuer: &str,
-                  expect: Expect|
-     -> Result<CaseSpec, GenerateError> {
-        let (config, document, token) = world(issuer, document_issuer)?;
-        let discovery = config.discovery_url.clone().unwrap_or_default();
-        let jwks_uri = document["jwks_uri"].as_str().unwrap_or_default().to_owned();
-        Ok(CaseSpec::configured(name, description, &config)
-            .serve(&discovery, Reply::json(document))
-            .serve(&jwks_uri, Reply::json(jwks_of(&[key])))
-            .verify(T0, &token, expect))
-    };
     let ok = || Expect::claims(json!({"sub": "alice"}));
-    Ok(vec![
-        served(
-            "config/from-issuer/trailing-slash-not-doubled",
-            "from_issuer with https://id.example.test/: the document is fetched at https://id.example.test/.well-known/openid-configuration (the issuer's trailing / not doubled), never at //.well-known.",
-            "https://id.example.test/",
-            "https://id.example.test/",
-            ok(),
-        )?
-        .fetches(&[
-            ("https://id.example.test/.well-known/openid-configuration", 1),
-            ("https://id.example.test//.well-known/openid-configuration", 0),
-            ("https://id.example.test/keys", 1),
-        ]),
-        served(
-            "config/from-issuer/no-trailing-slash",
-            "from_issuer with https://id.example.test (no trailing /): the same document URL, and tokens must carry iss exactly so.",
-            "https://id.example.test",
-            "https://id.example.test",
-            ok(),
-        )?
-        .fetches(&[("https://id.example.test/.well-known/openid-configuration", 1)]),
-        served(
-            "config/from-issuer/issuer-with-a-path",
-            "from_issuer with an issuer that has a path (a Keycloak realm): the well-known suffix is appended to the path.",
-            "https://sso.example.test/realms/acme",
-            "https://sso.example.test/realms/acme",
-            ok(),
-        )?
-        .fetches(&[("https://sso.example.test/realms/acme/.well-known/openid-configuration", 1)]),
-        served(
-            "config/from-issuer/cross-check-stays-exact",
-            "from_issuer with https://id.example.test, whose document says https://id.example.test/: the / removed to build the URL is not forgiven in the cross-check, issuer_mismatch.",
-            "https://id.example.test",
-            "https://id.example.test/",
-            Expect::error(Code::IssuerMismatch),
-        )?
-        .fetches(&[("https://id.example.test/keys", 0)]),
-    ])
+    let cases = [
+        FromIssuer {
+            slug: "trailing-slash-not-doubled",
+            description: "from_issuer with https://id.example.test/: the document is fetched at https://id.example.test/.well-known/openid-configuration (the issuer's trailing / not doubled), never at //.well-known.",
+            issuer: "https://id.example.test/",
+            document_issuer: "https://id.example.test/",
+            expect: ok(),
+            fetches: &[
+                ("https://id.example.test/.well-known/openid-configuration", 1),
+                ("https://id.example.test//.well-known/openid-configuration", 0),
+                ("https://id.example.test/keys", 1),
+            ],
+        },
+        FromIssuer {
+            slug: "no-trailing-slash",
+            description: "from_issuer with https://id.example.test (no trailing /): the same document URL, and tokens must carry iss exactly so.",
+            issuer: "https://id.example.test",
+            document_issuer: "https://id.example.test",
+            expect: ok(),
+            fetches: &[("https://id.example.test/.well-known/openid-configuration", 1)],
+        },
+        FromIssuer {
+            slug: "issuer-with-a-path",
+            description: "from_issuer with an issuer that has a path (a Keycloak realm): the well-known suffix is appended to the path.",
+            issuer: "https://sso.example.test/realms/acme",
+            document_issuer: "https://sso.example.test/realms/acme",
+            expect: ok(),
+            fetches: &[(
+                "https://sso.example.test/realms/acme/.well-known/openid-configuration",
+                1,
+            )],
+        },
+        FromIssuer {
+            slug: "cross-check-stays-exact",
+            description: "from_issuer with https://id.example.test, whose document says https://id.example.test/: the / removed to build the URL is not forgiven in the cross-check, issuer_mismatch.",
+            issuer: "https://id.example.test",
+            document_issuer: "https://id.example.test/",
+            expect: Expect::error(Code::IssuerMismatch),
+            fetches: &[("https://id.example.test/keys", 0)],
+        },
+    ];
+    cases.into_iter().map(|case| case.build(key)).collect()
+}
+
+/// A `config/from-issuer/` case: the issuer given to `from_issuer`, the one
+/// its discovery document names, the outcome for a token carrying the
+/// former, and the requests expected.
+struct FromIssuer {
+    slug: &'static str,
+    description: &'static str,
+    issuer: &'static str,
+    document_issuer: &'static str,
+    expect: Expect,
+    fetches: &'static [(&'static str, u64)],
+}
+
+impl FromIssuer {
+    fn build(self, key: &TestKey) -> Result<CaseSpec, GenerateError> {
+        let config = AuthConfig::from_issuer(self.issuer, "https://api.example.test");
+        let discovery_url = config.discovery_url.clone().unwrap_or_default();
+        let jwks_uri = format!("{}/keys", self.issuer.trim_end_matches('/'));
+        let token = sign(&token(key).claim("iss", json!(self.issuer)), key)?;
+        let name = format!("config/from-issuer/{}", self.slug);
+        Ok(CaseSpec::configured(&name, self.description, &config)
+            .serve(
+                &discovery_url,
+                Reply::json(discovery_document(self.document_issuer, &jwks_uri)),
+            )
+            .serve(&jwks_uri, Reply::json(jwks_of(&[key])))
+            .verify(T0, &token, self.expect)
+            .fetches(self.fetches))
+    }
 }
