@@ -26,7 +26,8 @@ const MIN_POSITIVE_S: f64 = 0.001;
 const MAX_FETCH_ATTEMPTS: u32 = 10;
 
 /// Verifier configuration, one field per key of the conformance format's
-/// configuration table (same names, same defaults).
+/// configuration table (same names, same defaults), then the keys this
+/// verifier adds to it (`required_claims`, `audience_claim`).
 ///
 /// Nothing is checked until a verifier is built from it; then every rule of
 /// SPEC.md "Configuration" is checked once, and a [`ConfigError`] names the
