@@ -5,8 +5,9 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Number, Value};
 
-use crate::config::Policy;
+use crate::config::{AudienceClaim, Policy};
 use crate::error::{AuthError, ClaimName};
+use crate::pointer::ClaimPath;
 use crate::time::UnixTime;
 
 /// A NumericDate claim (`exp`, `nbf`, `iat`) exactly as published: an
@@ -76,8 +77,8 @@ pub struct Claims {
     pub issuer: String,
     /// `sub`, when it is a string.
     pub subject: Option<String>,
-    /// `aud`.
-    pub audience: Audience,
+    /// `aud`: always present unless `audience_claim` is `client_id`.
+    pub audience: Option<Audience>,
     /// `exp`.
     pub expires_at: NumericDate,
     /// `nbf`.
@@ -100,7 +101,9 @@ impl Claims {
         if let Some(subject) = &self.subject {
             payload.insert("sub".into(), Value::String(subject.clone()));
         }
-        payload.insert("aud".into(), self.audience.to_json());
+        if let Some(audience) = &self.audience {
+            payload.insert("aud".into(), audience.to_json());
+        }
         payload.insert("exp".into(), Value::Number(self.expires_at.0.clone()));
         if let Some(not_before) = &self.not_before {
             payload.insert("nbf".into(), Value::Number(not_before.0.clone()));
@@ -125,7 +128,7 @@ impl Claims {
         let typed = match name {
             "iss" => Some(Value::String(self.issuer.clone())),
             "sub" => self.subject.clone().map(Value::String),
-            "aud" => Some(self.audience.to_json()),
+            "aud" => self.audience.as_ref().map(Audience::to_json),
             "exp" => Some(date(&self.expires_at)),
             "nbf" => self.not_before.as_ref().map(date),
             "iat" => self.issued_at.as_ref().map(date),
@@ -135,11 +138,29 @@ impl Claims {
         typed.or_else(|| self.extra.get(name).cloned())
     }
 
+    /// One claim by name, or a nested member by RFC 6901 JSON Pointer when
+    /// `path` starts with `/` (`/realm_access/roles`; `~1` stands for `/`
+    /// and `~0` for `~` in a member name). `None` when there is nothing
+    /// there, or the pointer is malformed.
+    pub fn find(&self, path: &str) -> Option<Value> {
+        ClaimPath::parse(path).ok()?.find(|name| self.get(name))
+    }
+
     /// The values of a claim holding a space-separated string or an array
-    /// of strings (such as scopes or permissions). Empty when the claim is
-    /// absent or of another type; non-string array elements are skipped.
-    pub fn string_list(&self, name: &str) -> Vec<String> {
-        self.get(name)
+    /// of strings (such as scopes or permissions); `path` is a claim name,
+    /// or a JSON Pointer when it starts with `/` (see [`find`](Self::find)).
+    /// Empty when there is no such claim or it is of another type;
+    /// non-string array elements are skipped.
+    pub fn string_list(&self, path: &str) -> Vec<String> {
+        self.find(path)
+            .as_ref()
+            .map(string_values)
+            .unwrap_or_default()
+    }
+
+    /// [`string_list`](Self::string_list) at a configured path.
+    fn list_at(&self, path: &ClaimPath) -> Vec<String> {
+        path.find(|name| self.get(name))
             .as_ref()
             .map(string_values)
             .unwrap_or_default()
@@ -153,13 +174,10 @@ impl Claims {
             .map_err(|_| AuthError::InvalidClaim(ClaimName::Payload))
     }
 
-    /// Splits a checked payload into typed claims and the rest.
+    /// Splits a payload whose required claims are present into typed claims
+    /// and the rest; `invalid_claim` for a registered claim of the wrong
+    /// type (`aud` only when present: `audience_claim` may not need it).
     fn from_payload(mut payload: Map<String, Value>) -> Result<Self, AuthError> {
-        for claim in [ClaimName::Exp, ClaimName::Iss, ClaimName::Aud] {
-            if !payload.contains_key(claim.as_str()) {
-                return Err(AuthError::MissingClaim(claim));
-            }
-        }
         let expires_at = take_date(&mut payload, ClaimName::Exp)?;
         let not_before = take_date(&mut payload, ClaimName::Nbf)?;
         let issued_at = take_date(&mut payload, ClaimName::Iat)?;
@@ -167,10 +185,10 @@ impl Claims {
             Some(Value::String(issuer)) => issuer,
             _ => return Err(AuthError::InvalidClaim(ClaimName::Iss)),
         };
-        let audience = payload
-            .shift_remove("aud")
-            .and_then(audience)
-            .ok_or(AuthError::InvalidClaim(ClaimName::Aud))?;
+        let audience = match payload.shift_remove("aud") {
+            None => None,
+            Some(value) => Some(audience(value).ok_or(AuthError::InvalidClaim(ClaimName::Aud))?),
+        };
         Ok(Claims {
             issuer,
             subject: take_string(&mut payload, "sub"),
@@ -259,19 +277,67 @@ pub(crate) fn check(
     payload: Map<String, Value>,
     now: UnixTime,
 ) -> Result<Claims, AuthError> {
+    check_present(policy, &payload)?;
     let claims = Claims::from_payload(payload)?;
+    let client_id = client_id_audience(&claims, policy.audience_claim)?;
     check_lifetime(&claims, policy.leeway_s, now.as_secs_f64())?;
     if claims.issuer != policy.issuer {
         return Err(AuthError::InvalidIssuer);
     }
-    if !policy
-        .audiences
-        .iter()
-        .any(|aud| claims.audience.contains(aud))
-    {
+    let held = |aud: &String| match client_id {
+        Some(client_id) => client_id == aud,
+        None => claims
+            .audience
+            .as_ref()
+            .is_some_and(|held| held.contains(aud)),
+    };
+    if !policy.audiences.iter().any(held) {
         return Err(AuthError::InvalidAudience);
     }
-    let scopes = claims.string_list(&policy.scope_claim);
+    check_granted(policy, &claims)?;
+    Ok(claims)
+}
+
+/// With `audience_claim: client_id`, the `client_id` the audience check
+/// compares (a string, else `invalid_claim`, judged after the registered
+/// claims); `None` when the check reads `aud`.
+fn client_id_audience(claims: &Claims, claim: AudienceClaim) -> Result<Option<&str>, AuthError> {
+    match claim {
+        AudienceClaim::Aud => Ok(None),
+        AudienceClaim::ClientId => match claims.extra.get("client_id") {
+            Some(Value::String(client_id)) => Ok(Some(client_id)),
+            _ => Err(AuthError::InvalidClaim(ClaimName::ClientId)),
+        },
+    }
+}
+
+/// `missing_claim`: the first absent of `exp`, `iss` and the audience claim
+/// (`aud`, or `client_id`), then the first of `required_claims`, in
+/// configuration order, that is absent or `null`.
+fn check_present(policy: &Policy, payload: &Map<String, Value>) -> Result<(), AuthError> {
+    let audience = match policy.audience_claim {
+        AudienceClaim::Aud => ClaimName::Aud,
+        AudienceClaim::ClientId => ClaimName::ClientId,
+    };
+    for claim in [ClaimName::Exp, ClaimName::Iss, audience] {
+        if !payload.contains_key(claim.as_str()) {
+            return Err(AuthError::MissingClaim(claim));
+        }
+    }
+    let absent = policy
+        .required_claims
+        .iter()
+        .find(|required| required.path.find_in(payload).is_none_or(Value::is_null));
+    match absent {
+        Some(required) => Err(AuthError::MissingRequiredClaim(required.name.clone())),
+        None => Ok(()),
+    }
+}
+
+/// `insufficient_scope`, then `insufficient_permissions`: each lists every
+/// required value for the challenge and the missing ones for the caller.
+fn check_granted(policy: &Policy, claims: &Claims) -> Result<(), AuthError> {
+    let scopes = claims.list_at(&policy.scope_claim);
     let missing = absent_from(&scopes, &policy.required_scopes);
     if !missing.is_empty() {
         return Err(AuthError::InsufficientScope {
@@ -279,7 +345,7 @@ pub(crate) fn check(
             missing,
         });
     }
-    let permissions = claims.string_list(&policy.permissions_claim);
+    let permissions = claims.list_at(&policy.permissions_claim);
     let missing = absent_from(&permissions, &policy.required_permissions);
     if !missing.is_empty() {
         return Err(AuthError::InsufficientPermissions {
@@ -287,7 +353,7 @@ pub(crate) fn check(
             missing,
         });
     }
-    Ok(claims)
+    Ok(())
 }
 
 /// `now >= exp + leeway` is expired, `now < nbf - leeway` not yet valid. The
@@ -375,7 +441,7 @@ mod tests {
         let claims = check_at(&policy(), payload(json!({"scope": "read"}), &[]), NOW).unwrap();
         assert_eq!(claims.issuer, ISSUER);
         assert_eq!(claims.subject.as_deref(), Some("alice"));
-        assert_eq!(claims.audience, Audience::One(AUDIENCE.into()));
+        assert_eq!(claims.audience, Some(Audience::One(AUDIENCE.into())));
         assert_eq!(claims.expires_at.as_secs_f64(), NOW + 600.0);
         assert_eq!(
             claims.not_before.as_ref().map(NumericDate::as_secs_f64),
@@ -683,6 +749,158 @@ mod tests {
         assert_eq!(got, Err(AuthError::InsufficientScope { required, missing }));
         let held = json!({"scp": "read", "perms": ["users:write", "users:read"]});
         assert!(check_at(&policy, payload(held, &[]), NOW).is_ok());
+    }
+
+    #[test]
+    fn scope_and_permissions_claims_may_point_into_nested_members() {
+        let policy = policy_with(|c| {
+            c.scope_claim = "/ext/scopes".into();
+            c.permissions_claim = "/realm_access/roles".into();
+            c.required_scopes = vec!["read".into()];
+            c.required_permissions = vec!["admin".into()];
+        });
+        let nested = json!({"ext": {"scopes": "read write"}, "realm_access": {"roles": ["admin"]}});
+        assert!(check_at(&policy, payload(nested, &[]), NOW).is_ok());
+        let flat =
+            json!({"scope": "read", "realm_access": {"roles": ["user"]}, "/ext/scopes": "read"});
+        let got = check_at(&policy, payload(flat, &[]), NOW).unwrap_err();
+        assert_eq!(got.missing_scopes(), ["read"]);
+        let got = check_at(
+            &policy,
+            payload(
+                json!({"ext": {"scopes": ["read"]}, "realm_access": {"roles": "user admin"}}),
+                &[],
+            ),
+            NOW,
+        );
+        assert!(got.is_ok(), "{got:?}");
+        let escaped = policy_with(|c| {
+            c.permissions_claim = "/resource_access/a~1b~0c/roles".into();
+            c.required_permissions = vec!["x".into()];
+        });
+        let held = json!({"resource_access": {"a/b~c": {"roles": ["x"]}}});
+        assert!(check_at(&escaped, payload(held, &[]), NOW).is_ok());
+    }
+
+    #[test]
+    fn required_claims_must_be_present_and_not_null_in_configuration_order() {
+        let policy = policy_with(|c| {
+            c.required_claims = vec!["client_id".into(), "/cnf/jkt".into(), "sub".into()];
+        });
+        let all = json!({"client_id": "app", "cnf": {"jkt": "th"}});
+        assert!(check_at(&policy, payload(all.clone(), &[]), NOW).is_ok());
+        let missing = |changes: Value, remove: &[&str]| {
+            check_at(&policy, payload(changes, remove), NOW).unwrap_err()
+        };
+        let named = |name: &str| AuthError::MissingRequiredClaim(name.into());
+        assert_eq!(
+            missing(json!({"cnf": {"jkt": "th"}}), &[]),
+            named("client_id")
+        );
+        assert_eq!(
+            missing(json!({"client_id": null, "cnf": {"jkt": "th"}}), &[]),
+            named("client_id")
+        );
+        assert_eq!(
+            missing(json!({"client_id": "app", "cnf": {}}), &[]),
+            named("/cnf/jkt")
+        );
+        assert_eq!(
+            missing(json!({"client_id": "app", "cnf": {"jkt": null}}), &[]),
+            named("/cnf/jkt")
+        );
+        assert_eq!(missing(all.clone(), &["sub"]), named("sub"));
+        // Any value but null will do: the claim's type is not judged.
+        let odd = json!({"client_id": 0, "cnf": {"jkt": false}, "sub": []});
+        assert!(check_at(&policy, payload(odd, &[]), NOW).is_ok());
+        let error = missing(json!({}), &[]);
+        assert_eq!(
+            (error.code(), error.status(), error.message()),
+            (
+                "missing_claim",
+                401,
+                "Missing required claim: client_id".to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn required_claims_come_after_exp_iss_aud_and_before_invalid_claims() {
+        let policy = policy_with(|c| c.required_claims = vec!["client_id".into()]);
+        let got = check_at(&policy, payload(json!({}), &["aud"]), NOW);
+        assert_eq!(got, Err(AuthError::MissingClaim(ClaimName::Aud)));
+        let got = check_at(&policy, payload(json!({"nbf": "soon"}), &[]), NOW);
+        assert_eq!(
+            got,
+            Err(AuthError::MissingRequiredClaim("client_id".into()))
+        );
+    }
+
+    #[test]
+    fn client_id_as_audience_replaces_aud() {
+        let policy = policy_with(|c| {
+            c.audience = vec!["app-1".into(), "app-2".into()];
+            c.audience_claim = "client_id".into();
+        });
+        let at = |changes: Value, remove: &[&str]| check_at(&policy, payload(changes, remove), NOW);
+        let claims = at(json!({"client_id": "app-2"}), &["aud"]).unwrap();
+        assert_eq!(claims.audience, None);
+        assert!(!claims.to_json().contains_key("aud"));
+        assert_eq!(claims.get("client_id"), Some(json!("app-2")));
+        // aud, when present, is neither required nor compared, only typed.
+        assert!(at(json!({"client_id": "app-1", "aud": "elsewhere"}), &[]).is_ok());
+        assert_eq!(
+            at(json!({"client_id": "app-1", "aud": 7}), &[]),
+            Err(AuthError::InvalidClaim(ClaimName::Aud))
+        );
+        assert_eq!(
+            at(json!({}), &["aud"]),
+            Err(AuthError::MissingClaim(ClaimName::ClientId))
+        );
+        assert_eq!(
+            at(json!({"aud": "app-1"}), &[]),
+            Err(AuthError::MissingClaim(ClaimName::ClientId))
+        );
+        for bad in [json!(null), json!(["app-1"]), json!(1)] {
+            assert_eq!(
+                at(json!({ "client_id": bad.clone() }), &[]),
+                Err(AuthError::InvalidClaim(ClaimName::ClientId)),
+                "{bad}"
+            );
+        }
+        let error = at(json!({"client_id": null, "iat": "x"}), &[]).unwrap_err();
+        assert_eq!(error, AuthError::InvalidClaim(ClaimName::Iat));
+        for other in ["app-3", "APP-1", ""] {
+            assert_eq!(
+                at(json!({ "client_id": other }), &[]),
+                Err(AuthError::InvalidAudience),
+                "{other:?}"
+            );
+        }
+        let error = at(json!({"client_id": "app-3"}), &["exp"]).unwrap_err();
+        assert_eq!(error.message(), "Missing required claim: exp");
+        assert_eq!(
+            AuthError::InvalidClaim(ClaimName::ClientId).message(),
+            "Invalid claim: client_id"
+        );
+    }
+
+    #[test]
+    fn find_reads_names_and_pointers() {
+        let changes =
+            json!({"realm_access": {"roles": ["a", "b"]}, "a/b": 1, "list": [1, {"k": "v"}]});
+        let claims = check_at(&policy(), payload(changes, &[]), NOW).unwrap();
+        assert_eq!(claims.find("/realm_access/roles/1"), Some(json!("b")));
+        assert_eq!(claims.find("/list/1/k"), Some(json!("v")));
+        assert_eq!(claims.find("/a~1b"), Some(json!(1)));
+        assert_eq!(claims.find("a/b"), Some(json!(1)));
+        assert_eq!(claims.find("/iss"), Some(json!(ISSUER)));
+        assert_eq!(claims.find("/aud"), Some(json!(AUDIENCE)));
+        assert_eq!(claims.find("/exp"), Some(json!(NOW + 600.0)));
+        assert_eq!(claims.find("/realm_access/~2"), None);
+        assert_eq!(claims.find("/absent/x"), None);
+        assert_eq!(claims.string_list("/realm_access/roles"), ["a", "b"]);
+        assert!(claims.string_list("/realm_access/~").is_empty());
     }
 
     #[test]

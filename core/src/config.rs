@@ -1,12 +1,14 @@
-//! `AuthConfig`: every option of FORMAT.md's configuration table, its
-//! defaults, and its validation (SPEC.md "Configuration") into the settings
-//! the rest of the core reads.
+//! `AuthConfig`: every option of FORMAT.md's configuration table (and the
+//! keys this verifier adds to it), its defaults, and its validation (SPEC.md
+//! "Configuration") into the settings the rest of the core reads. Reading
+//! and writing it as JSON is in `config/json.rs`.
+
+mod json;
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use crate::alg::Algorithm;
+use crate::pointer::ClaimPath;
 use crate::url::HttpUrl;
 
 /// The longest any value in seconds may be: a year (365 days).
@@ -24,7 +26,8 @@ const MIN_POSITIVE_S: f64 = 0.001;
 const MAX_FETCH_ATTEMPTS: u32 = 10;
 
 /// Verifier configuration, one field per key of the conformance format's
-/// configuration table (same names, same defaults).
+/// configuration table (same names, same defaults), then the keys this
+/// verifier adds to it (`required_claims`, `audience_claim`).
 ///
 /// Nothing is checked until a verifier is built from it; then every rule of
 /// SPEC.md "Configuration" is checked once, and a [`ConfigError`] names the
@@ -47,9 +50,12 @@ pub struct AuthConfig {
     pub required_scopes: Vec<String>,
     /// Permissions every token must carry. Default none.
     pub required_permissions: Vec<String>,
-    /// The claim holding scopes. Default `"scope"`.
+    /// The claim holding scopes: a claim name, or an RFC 6901 JSON Pointer
+    /// to a nested member when it starts with `/`. Default `"scope"`.
     pub scope_claim: String,
-    /// The claim holding permissions. Default `"permissions"`.
+    /// The claim holding permissions: a claim name, or a JSON Pointer when
+    /// it starts with `/` (e.g. `/realm_access/roles`). Default
+    /// `"permissions"`.
     pub permissions_claim: String,
     /// Whether tokens must name their key with `kid`. Default true.
     pub require_kid: bool,
@@ -75,6 +81,33 @@ pub struct AuthConfig {
     /// Connect and total timeout of one HTTP request, seconds (0.001 to
     /// 3600). Default 3.
     pub http_timeout_s: f64,
+    /// Claims every token must carry, with a value other than `null`:
+    /// names, or JSON Pointers when they start with `/`. A token without
+    /// one is `missing_claim` naming it. Default none; [`AuthConfig::rfc9068`]
+    /// adds `sub`, `client_id`, `iat` and `jti`.
+    pub required_claims: Vec<String>,
+    /// The claim the audience check reads: `"aud"`, or `"client_id"` for
+    /// tokens that name the client they were issued to instead of an
+    /// audience (AWS Cognito access tokens). With `client_id`, that claim is
+    /// required (a string) and `aud` is not. Default `"aud"`.
+    pub audience_claim: String,
+}
+
+/// Which claim the audience check reads (`audience_claim`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AudienceClaim {
+    /// `aud`: a string or an array of strings (SPEC.md).
+    Aud,
+    /// `client_id`: a string.
+    ClientId,
+}
+
+/// A `required_claims` entry: as configured (for the error message) and
+/// where it points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RequiredClaim {
+    pub(crate) name: String,
+    pub(crate) path: ClaimPath,
 }
 
 /// A configuration that cannot be used, naming the field (the FORMAT.md key)
@@ -123,11 +156,13 @@ pub(crate) struct Policy {
     pub(crate) leeway_s: f64,
     pub(crate) required_scopes: Vec<String>,
     pub(crate) required_permissions: Vec<String>,
-    pub(crate) scope_claim: String,
-    pub(crate) permissions_claim: String,
+    pub(crate) scope_claim: ClaimPath,
+    pub(crate) permissions_claim: ClaimPath,
     pub(crate) require_kid: bool,
     pub(crate) expected_typ: Option<String>,
     pub(crate) max_token_bytes: usize,
+    pub(crate) required_claims: Vec<RequiredClaim>,
+    pub(crate) audience_claim: AudienceClaim,
 }
 
 /// The validated key-source settings (read by the fetch and cache state machine).
@@ -172,6 +207,35 @@ impl AuthConfig {
         }
     }
 
+    /// A configuration with the defaults of FORMAT.md's table, taking keys
+    /// through OpenID Connect discovery from the issuer itself: the
+    /// discovery document is `issuer` + `/.well-known/openid-configuration`
+    /// (OpenID Connect Discovery 1.0 section 4), a trailing `/` of the
+    /// issuer removed first so that it is never doubled. The issuer is kept
+    /// exactly as given, for the `iss` comparison and for the cross-check of
+    /// the document's own `issuer` (a provider that writes its issuer with a
+    /// trailing `/` must be configured with it).
+    ///
+    /// ```
+    /// use oidc_jwt_verifier_core::AuthConfig;
+    /// let config = AuthConfig::from_issuer("https://id.example.test/", "https://api.example.test");
+    /// assert_eq!(config.issuer, "https://id.example.test/");
+    /// assert_eq!(
+    ///     config.discovery_url.as_deref(),
+    ///     Some("https://id.example.test/.well-known/openid-configuration")
+    /// );
+    /// let tenant = AuthConfig::from_issuer("https://sso.example.test/realms/acme", "api");
+    /// assert_eq!(
+    ///     tenant.discovery_url.as_deref(),
+    ///     Some("https://sso.example.test/realms/acme/.well-known/openid-configuration")
+    /// );
+    /// ```
+    pub fn from_issuer(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        let issuer = issuer.into();
+        let discovery_url = discovery_url_of(&issuer);
+        AuthConfig::with_discovery_url(issuer, audience, discovery_url)
+    }
+
     /// Every default of FORMAT.md's table, with no key source yet.
     fn defaults(issuer: String, audience: Vec<String>) -> Self {
         AuthConfig {
@@ -195,76 +259,9 @@ impl AuthConfig {
             allow_insecure_http: false,
             fetch_attempts: 2,
             http_timeout_s: 3.0,
+            required_claims: Vec::new(),
+            audience_claim: "aud".to_owned(),
         }
-    }
-
-    /// Builds a configuration from a JSON object whose keys are the
-    /// conformance format's configuration keys (FORMAT.md), with their JSON
-    /// types: `audience` a string or an array of strings, durations numbers
-    /// of seconds, `fetch_attempts` and `max_token_bytes` non-negative
-    /// integers, `expected_typ` a string or `null`.
-    ///
-    /// Missing keys take their defaults; `issuer` and `audience` are
-    /// required. An unknown key is refused ("unsupported config key"), never
-    /// ignored. Only the shape is checked here: the values are judged when a
-    /// verifier is built.
-    ///
-    /// ```
-    /// use oidc_jwt_verifier_core::AuthConfig;
-    /// let json = serde_json::json!({
-    ///     "issuer": "https://id.example.test/",
-    ///     "audience": ["api://a", "api://b"],
-    ///     "jwks_url": "https://id.example.test/jwks",
-    ///     "leeway_s": 30
-    /// });
-    /// let config = AuthConfig::from_json(&json).unwrap();
-    /// assert_eq!(config.audience, ["api://a", "api://b"]);
-    /// assert_eq!(config.leeway_s, 30.0);
-    /// let err = AuthConfig::from_json(&serde_json::json!({"leeway": 1})).unwrap_err();
-    /// assert_eq!((err.field(), err.reason()), ("leeway", "unsupported config key"));
-    /// ```
-    pub fn from_json(value: &Value) -> Result<Self, ConfigError> {
-        let object = value
-            .as_object()
-            .ok_or_else(|| ConfigError::new("config", "must be a JSON object"))?;
-        let mut config = AuthConfig::defaults(String::new(), Vec::new());
-        for (key, value) in object {
-            config.set_from_json(key, value)?;
-        }
-        for required in ["issuer", "audience"] {
-            if !object.contains_key(required) {
-                return Err(ConfigError::new(required, "is required"));
-            }
-        }
-        Ok(config)
-    }
-
-    /// Sets the field named `key` from its JSON value.
-    fn set_from_json(&mut self, key: &str, value: &Value) -> Result<(), ConfigError> {
-        match key {
-            "issuer" => self.issuer = json_string(key, value)?,
-            "audience" => self.audience = json_audience(key, value)?,
-            "jwks_url" => self.jwks_url = Some(json_string(key, value)?),
-            "discovery_url" => self.discovery_url = Some(json_string(key, value)?),
-            "allowed_algs" => self.allowed_algs = json_strings(key, value)?,
-            "leeway_s" => self.leeway_s = json_number(key, value)?,
-            "required_scopes" => self.required_scopes = json_strings(key, value)?,
-            "required_permissions" => self.required_permissions = json_strings(key, value)?,
-            "scope_claim" => self.scope_claim = json_string(key, value)?,
-            "permissions_claim" => self.permissions_claim = json_string(key, value)?,
-            "require_kid" => self.require_kid = json_bool(key, value)?,
-            "expected_typ" => self.expected_typ = json_optional_string(key, value)?,
-            "max_token_bytes" => self.max_token_bytes = json_count(key, value)?,
-            "cache_ttl_s" => self.cache_ttl_s = json_number(key, value)?,
-            "refresh_cooldown_s" => self.refresh_cooldown_s = json_number(key, value)?,
-            "stale_if_error_s" => self.stale_if_error_s = json_number(key, value)?,
-            "refresh_ahead_s" => self.refresh_ahead_s = json_number(key, value)?,
-            "allow_insecure_http" => self.allow_insecure_http = json_bool(key, value)?,
-            "fetch_attempts" => self.fetch_attempts = json_count(key, value)?,
-            "http_timeout_s" => self.http_timeout_s = json_number(key, value)?,
-            _ => return Err(ConfigError::new(key, "unsupported config key")),
-        }
-        Ok(())
     }
 
     /// Checks every rule of SPEC.md "Configuration", in the order of
@@ -275,10 +272,14 @@ impl AuthConfig {
         let url = self.source_url()?;
         let allowed_algs = allowed_algorithms(&self.allowed_algs)?;
         Seconds::UP_TO_A_YEAR.check("leeway_s", self.leeway_s)?;
+        let scope_claim = claim_path("scope_claim", &self.scope_claim)?;
+        let permissions_claim = claim_path("permissions_claim", &self.permissions_claim)?;
         if self.max_token_bytes == 0 {
             return Err(ConfigError::new("max_token_bytes", "must be at least 1"));
         }
         let settings = self.source_settings(url, allowed_algs.clone())?;
+        let required_claims = self.required_claims()?;
+        let audience_claim = self.audience_claim()?;
         let policy = Policy {
             issuer: self.issuer.clone(),
             audiences: self.audience.clone(),
@@ -286,13 +287,43 @@ impl AuthConfig {
             leeway_s: self.leeway_s,
             required_scopes: self.required_scopes.clone(),
             required_permissions: self.required_permissions.clone(),
-            scope_claim: self.scope_claim.clone(),
-            permissions_claim: self.permissions_claim.clone(),
+            scope_claim,
+            permissions_claim,
             require_kid: self.require_kid,
             expected_typ: self.expected_typ.clone(),
             max_token_bytes: self.max_token_bytes,
+            required_claims,
+            audience_claim,
         };
         Ok((policy, settings))
+    }
+
+    /// `required_claims`: no empty name, every pointer valid.
+    fn required_claims(&self) -> Result<Vec<RequiredClaim>, ConfigError> {
+        const FIELD: &str = "required_claims";
+        self.required_claims
+            .iter()
+            .map(|name| {
+                if name.is_empty() {
+                    return Err(ConfigError::new(FIELD, "must not contain an empty name"));
+                }
+                Ok(RequiredClaim {
+                    name: name.clone(),
+                    path: claim_path(FIELD, name)?,
+                })
+            })
+            .collect()
+    }
+
+    fn audience_claim(&self) -> Result<AudienceClaim, ConfigError> {
+        match self.audience_claim.as_str() {
+            "aud" => Ok(AudienceClaim::Aud),
+            "client_id" => Ok(AudienceClaim::ClientId),
+            _ => Err(ConfigError::new(
+                "audience_claim",
+                "must be \"aud\" or \"client_id\"",
+            )),
+        }
     }
 
     fn check_issuer_and_audience(&self) -> Result<(), ConfigError> {
@@ -385,6 +416,25 @@ impl AuthConfig {
             http_timeout,
         })
     }
+}
+
+/// The discovery document URL of `issuer` (OpenID Connect Discovery 1.0
+/// section 4): a terminating `/` removed, then
+/// `/.well-known/openid-configuration` appended.
+fn discovery_url_of(issuer: &str) -> String {
+    let base = issuer.strip_suffix('/').unwrap_or(issuer);
+    format!("{base}/.well-known/openid-configuration")
+}
+
+/// A configured claim name or JSON Pointer, naming `field` when the pointer
+/// is malformed.
+fn claim_path(field: &str, text: &str) -> Result<ClaimPath, ConfigError> {
+    ClaimPath::parse(text).map_err(|_| {
+        ConfigError::new(
+            field,
+            "is not a valid JSON Pointer (RFC 6901): each ~ must be followed by 0 or 1",
+        )
+    })
 }
 
 /// Parses `allowed_algs`: not empty, no `none`, no `HS*`, only known names;
@@ -483,65 +533,9 @@ impl Seconds {
     }
 }
 
-fn json_string(field: &str, value: &Value) -> Result<String, ConfigError> {
-    value
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| ConfigError::new(field, "must be a string"))
-}
-
-fn json_optional_string(field: &str, value: &Value) -> Result<Option<String>, ConfigError> {
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
-        _ => Err(ConfigError::new(field, "must be a string or null")),
-    }
-}
-
-fn json_strings(field: &str, value: &Value) -> Result<Vec<String>, ConfigError> {
-    let wrong_type = || ConfigError::new(field, "must be an array of strings");
-    value
-        .as_array()
-        .ok_or_else(wrong_type)?
-        .iter()
-        .map(|item| item.as_str().map(str::to_owned).ok_or_else(wrong_type))
-        .collect()
-}
-
-fn json_audience(field: &str, value: &Value) -> Result<Vec<String>, ConfigError> {
-    match value {
-        Value::String(one) => Ok(vec![one.clone()]),
-        Value::Array(_) => json_strings(field, value),
-        _ => Err(ConfigError::new(
-            field,
-            "must be a string or an array of strings",
-        )),
-    }
-}
-
-fn json_bool(field: &str, value: &Value) -> Result<bool, ConfigError> {
-    value
-        .as_bool()
-        .ok_or_else(|| ConfigError::new(field, "must be a boolean"))
-}
-
-fn json_number(field: &str, value: &Value) -> Result<f64, ConfigError> {
-    value
-        .as_f64()
-        .ok_or_else(|| ConfigError::new(field, "must be a number"))
-}
-
-fn json_count<T: TryFrom<u64>>(field: &str, value: &Value) -> Result<T, ConfigError> {
-    value
-        .as_u64()
-        .and_then(|n| T::try_from(n).ok())
-        .ok_or_else(|| ConfigError::new(field, "must be a non-negative integer in range"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use std::time::Instant;
 
     const ISSUER: &str = "https://id.example.test/";
@@ -558,169 +552,6 @@ mod tests {
         match config.validate() {
             Ok(_) => panic!("configuration accepted: {config:?}"),
             Err(e) => e.field().to_owned(),
-        }
-    }
-
-    fn from_json_error(value: serde_json::Value) -> (String, String) {
-        let e = AuthConfig::from_json(&value).unwrap_err();
-        (e.field().to_owned(), e.reason().to_owned())
-    }
-
-    #[test]
-    fn every_format_key_at_its_default_equals_with_jwks_url() {
-        let json = json!({
-            "issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS,
-            "allowed_algs": ["RS256"], "leeway_s": 0, "required_scopes": [],
-            "required_permissions": [], "scope_claim": "scope",
-            "permissions_claim": "permissions", "require_kid": true, "expected_typ": null,
-            "max_token_bytes": 16384, "cache_ttl_s": 300, "refresh_cooldown_s": 30,
-            "stale_if_error_s": 3600, "refresh_ahead_s": 30, "allow_insecure_http": false,
-            "fetch_attempts": 2, "http_timeout_s": 3
-        });
-        assert_eq!(AuthConfig::from_json(&json).unwrap(), base());
-    }
-
-    #[test]
-    fn missing_keys_take_defaults() {
-        let json = json!({"issuer": ISSUER, "audience": AUDIENCE, "discovery_url": DISCOVERY});
-        assert_eq!(
-            AuthConfig::from_json(&json).unwrap(),
-            AuthConfig::with_discovery_url(ISSUER, AUDIENCE, DISCOVERY)
-        );
-    }
-
-    #[test]
-    fn from_json_reads_every_key() {
-        let json = json!({
-            "issuer": "i", "audience": ["a", "b"], "jwks_url": "j", "discovery_url": "d",
-            "allowed_algs": ["ES256", "EdDSA"], "leeway_s": 1.5, "required_scopes": ["s"],
-            "required_permissions": ["p"], "scope_claim": "scp",
-            "permissions_claim": "perms", "require_kid": false, "expected_typ": "at+jwt",
-            "max_token_bytes": 10, "cache_ttl_s": 60.5, "refresh_cooldown_s": 5,
-            "stale_if_error_s": 7, "refresh_ahead_s": 0, "allow_insecure_http": true,
-            "fetch_attempts": 4, "http_timeout_s": 0.25
-        });
-        let expected = AuthConfig {
-            issuer: "i".into(),
-            audience: vec!["a".into(), "b".into()],
-            jwks_url: Some("j".into()),
-            discovery_url: Some("d".into()),
-            allowed_algs: vec!["ES256".into(), "EdDSA".into()],
-            leeway_s: 1.5,
-            required_scopes: vec!["s".into()],
-            required_permissions: vec!["p".into()],
-            scope_claim: "scp".into(),
-            permissions_claim: "perms".into(),
-            require_kid: false,
-            expected_typ: Some("at+jwt".into()),
-            max_token_bytes: 10,
-            cache_ttl_s: 60.5,
-            refresh_cooldown_s: 5.0,
-            stale_if_error_s: 7.0,
-            refresh_ahead_s: 0.0,
-            allow_insecure_http: true,
-            fetch_attempts: 4,
-            http_timeout_s: 0.25,
-        };
-        assert_eq!(AuthConfig::from_json(&json).unwrap(), expected);
-    }
-
-    #[test]
-    fn from_json_reads_numbers_in_every_spelling_alike() {
-        // Parsed from text as a caller would, so that with serde_json's
-        // `arbitrary_precision` the numbers keep their spelling.
-        let text = r#"{"issuer": "i", "audience": "a", "leeway_s": 1.5e1,
-            "cache_ttl_s": 2.5E2, "refresh_cooldown_s": -0, "stale_if_error_s": 0.1,
-            "refresh_ahead_s": 18446744073709551616, "http_timeout_s": 3,
-            "fetch_attempts": 4, "max_token_bytes": 10}"#;
-        let config = AuthConfig::from_json(&serde_json::from_str(text).unwrap()).unwrap();
-        assert_eq!(
-            (config.leeway_s, config.cache_ttl_s, config.stale_if_error_s),
-            (15.0, 250.0, 0.1)
-        );
-        assert_eq!(config.refresh_cooldown_s, 0.0);
-        assert_eq!(config.refresh_ahead_s, 18_446_744_073_709_551_616.0);
-        assert_eq!((config.fetch_attempts, config.max_token_bytes), (4, 10));
-        for count in ["4.0", "4e0", "-0", "-4", "4294967296"] {
-            let text = format!(r#"{{"issuer": "i", "audience": "a", "fetch_attempts": {count}}}"#);
-            let error = AuthConfig::from_json(&serde_json::from_str(&text).unwrap()).unwrap_err();
-            assert_eq!(error.field(), "fetch_attempts", "{count}");
-        }
-    }
-
-    #[test]
-    fn from_json_refuses_unknown_keys() {
-        let json =
-            json!({"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS, "jwks_uri": JWKS});
-        assert_eq!(
-            from_json_error(json),
-            ("jwks_uri".to_owned(), "unsupported config key".to_owned())
-        );
-    }
-
-    #[test]
-    fn from_json_requires_issuer_and_audience() {
-        assert_eq!(from_json_error(json!({"audience": AUDIENCE})).0, "issuer");
-        assert_eq!(from_json_error(json!({"issuer": ISSUER})).0, "audience");
-        assert_eq!(from_json_error(json!([ISSUER])).0, "config");
-    }
-
-    #[test]
-    fn from_json_names_the_field_of_a_wrong_type() {
-        let cases = [
-            ("issuer", json!(1)),
-            ("audience", json!(7)),
-            ("audience", json!(["a", 7])),
-            ("jwks_url", json!(null)),
-            ("discovery_url", json!(["x"])),
-            ("allowed_algs", json!("RS256")),
-            ("leeway_s", json!("0")),
-            ("required_scopes", json!("read")),
-            ("required_permissions", json!([true])),
-            ("scope_claim", json!(null)),
-            ("permissions_claim", json!(1)),
-            ("require_kid", json!("true")),
-            ("expected_typ", json!(false)),
-            ("max_token_bytes", json!(-1)),
-            ("max_token_bytes", json!(1.5)),
-            ("cache_ttl_s", json!(null)),
-            ("refresh_cooldown_s", json!("30")),
-            ("stale_if_error_s", json!([])),
-            ("refresh_ahead_s", json!({})),
-            ("allow_insecure_http", json!(0)),
-            ("fetch_attempts", json!(4_294_967_296_u64)),
-            ("fetch_attempts", json!(-2)),
-            ("http_timeout_s", json!(true)),
-        ];
-        for (field, value) in cases {
-            let mut object = json!({"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS});
-            object[field] = value.clone();
-            assert_eq!(from_json_error(object).0, field, "{field} = {value}");
-        }
-    }
-
-    #[test]
-    fn from_json_does_not_judge_values() {
-        let json = json!({"issuer": "", "audience": [], "leeway_s": -1, "fetch_attempts": 0});
-        let config = AuthConfig::from_json(&json).unwrap();
-        assert_eq!((config.leeway_s, config.fetch_attempts), (-1.0, 0));
-        assert_eq!(refused_field(&config), "issuer");
-    }
-
-    /// The `config` objects of the shared conformance examples (three distinct
-    /// shapes; the cases themselves run in the conformance crate's tests).
-    const EXAMPLE_CONFIGS: [&str; 3] = [
-        r#"{"issuer": "https://id.example.test/", "audience": "https://api.example.test", "jwks_url": "https://login.example.test/.well-known/jwks.json", "allowed_algs": ["RS256"], "leeway_s": 0, "required_scopes": [], "required_permissions": [], "scope_claim": "scope", "permissions_claim": "permissions", "require_kid": true, "max_token_bytes": 16384, "cache_ttl_s": 300, "refresh_cooldown_s": 30, "stale_if_error_s": 3600, "refresh_ahead_s": 30, "allow_insecure_http": false, "fetch_attempts": 2, "http_timeout_s": 3}"#,
-        r#"{"issuer": "https://id.example.test/", "audience": "https://api.example.test", "allowed_algs": ["RS256"], "leeway_s": 0, "required_scopes": [], "required_permissions": [], "scope_claim": "scope", "permissions_claim": "permissions", "require_kid": true, "max_token_bytes": 16384, "cache_ttl_s": 300, "refresh_cooldown_s": 30, "stale_if_error_s": 3600, "refresh_ahead_s": 30, "allow_insecure_http": false, "fetch_attempts": 2, "http_timeout_s": 3, "discovery_url": "https://login.example.test/.well-known/openid-configuration"}"#,
-        r#"{"issuer": "https://id.example.test/", "audience": "https://api.example.test", "jwks_url": "https://login.example.test/.well-known/jwks.json", "allowed_algs": ["RS256"], "leeway_s": 0, "required_scopes": ["write:messages"], "required_permissions": [], "scope_claim": "scope", "permissions_claim": "permissions", "require_kid": true, "max_token_bytes": 16384, "cache_ttl_s": 300, "refresh_cooldown_s": 30, "stale_if_error_s": 600, "refresh_ahead_s": 30, "allow_insecure_http": false, "fetch_attempts": 1, "http_timeout_s": 3}"#,
-    ];
-
-    #[test]
-    fn example_configs_parse_and_validate() {
-        for text in EXAMPLE_CONFIGS {
-            let value: serde_json::Value = serde_json::from_str(text).unwrap();
-            let config = AuthConfig::from_json(&value).unwrap();
-            config.validate().unwrap();
         }
     }
 
@@ -996,6 +827,116 @@ mod tests {
             ..base()
         };
         assert_eq!(refused_field(&config), "max_token_bytes");
+    }
+
+    #[test]
+    fn from_issuer_appends_the_well_known_path_without_doubling_a_slash() {
+        let cases = [
+            (
+                "https://id.example.test",
+                "https://id.example.test/.well-known/openid-configuration",
+            ),
+            (
+                "https://id.example.test/",
+                "https://id.example.test/.well-known/openid-configuration",
+            ),
+            (
+                "https://login.example.test/tenant/v2.0",
+                "https://login.example.test/tenant/v2.0/.well-known/openid-configuration",
+            ),
+            (
+                "https://sso.example.test/realms/acme/",
+                "https://sso.example.test/realms/acme/.well-known/openid-configuration",
+            ),
+        ];
+        for (issuer, discovery) in cases {
+            let config = AuthConfig::from_issuer(issuer, AUDIENCE);
+            assert_eq!(config.issuer, issuer, "the issuer is kept exactly");
+            assert_eq!(config.discovery_url.as_deref(), Some(discovery));
+            assert_eq!(config.jwks_url, None);
+            let (policy, settings) = config.validate().unwrap();
+            assert_eq!(policy.issuer, issuer);
+            assert_eq!(settings.issuer, issuer);
+            assert_eq!(settings.url, SourceUrl::Discovery(discovery.into()));
+        }
+        let plain = AuthConfig::from_issuer("http://127.0.0.1:8080/", AUDIENCE);
+        assert_eq!(refused_field(&plain), "discovery_url");
+    }
+
+    #[test]
+    fn scope_and_permissions_claims_take_names_or_valid_pointers() {
+        for field in ["scope_claim", "permissions_claim"] {
+            let set = |value: &str| {
+                let mut config = base();
+                match field {
+                    "scope_claim" => config.scope_claim = value.into(),
+                    _ => config.permissions_claim = value.into(),
+                }
+                config
+            };
+            for good in ["scp", "a~b", "", "/realm_access/roles", "/a~1b/~0c", "/"] {
+                assert!(set(good).validate().is_ok(), "{field} = {good:?}");
+            }
+            for bad in ["/a~", "/a~2b", "/~/x"] {
+                assert_eq!(refused_field(&set(bad)), field, "{field} = {bad:?}");
+            }
+        }
+        let (policy, _) = AuthConfig {
+            permissions_claim: "/realm_access/roles".into(),
+            ..base()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            policy.permissions_claim,
+            ClaimPath::Pointer(vec!["realm_access".into(), "roles".into()])
+        );
+        assert_eq!(policy.scope_claim, ClaimPath::Name("scope".into()));
+    }
+
+    #[test]
+    fn required_claims_refuse_empty_names_and_bad_pointers() {
+        for bad in [vec![""], vec!["sub", ""], vec!["/x~3"]] {
+            let config = AuthConfig {
+                required_claims: bad.iter().map(|s| s.to_string()).collect(),
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "required_claims", "{bad:?}");
+        }
+        let config = AuthConfig {
+            required_claims: vec!["sub".into(), "/cnf/jkt".into()],
+            ..base()
+        };
+        let names: Vec<String> = config
+            .validate()
+            .unwrap()
+            .0
+            .required_claims
+            .into_iter()
+            .map(|required| required.name)
+            .collect();
+        assert_eq!(names, ["sub", "/cnf/jkt"]);
+    }
+
+    #[test]
+    fn audience_claim_is_aud_or_client_id() {
+        for (name, claim) in [
+            ("aud", AudienceClaim::Aud),
+            ("client_id", AudienceClaim::ClientId),
+        ] {
+            let config = AuthConfig {
+                audience_claim: name.into(),
+                ..base()
+            };
+            assert_eq!(config.validate().unwrap().0.audience_claim, claim);
+        }
+        for bad in ["", "AUD", "azp", "cid", "client_id "] {
+            let config = AuthConfig {
+                audience_claim: bad.into(),
+                ..base()
+            };
+            assert_eq!(refused_field(&config), "audience_claim", "{bad:?}");
+        }
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub enum ClaimName {
     Iss,
     /// `aud`
     Aud,
+    /// `client_id`, when `audience_claim` makes it the audience.
+    ClientId,
     /// The whole payload, when it does not deserialize into the caller's type.
     Payload,
 }
@@ -76,6 +78,7 @@ impl ClaimName {
             ClaimName::Iat => "iat",
             ClaimName::Iss => "iss",
             ClaimName::Aud => "aud",
+            ClaimName::ClientId => "client_id",
             ClaimName::Payload => "payload",
         }
     }
@@ -344,9 +347,14 @@ pub enum AuthError {
     /// The signature does not verify.
     #[error("Invalid signature")]
     InvalidSignature,
-    /// A required claim is absent.
+    /// A registered claim every token needs is absent.
     #[error("Missing required claim: {0}")]
     MissingClaim(ClaimName),
+    /// A claim of `required_claims` is absent or `null`; it holds the name
+    /// (or JSON Pointer) as configured, never token content. Its code is
+    /// `missing_claim`, like [`AuthError::MissingClaim`].
+    #[error("Missing required claim: {0}")]
+    MissingRequiredClaim(String),
     /// A claim has the wrong JSON type.
     #[error("Invalid claim: {0}")]
     InvalidClaim(ClaimName),
@@ -405,7 +413,7 @@ impl AuthError {
             AuthError::MissingKid => "missing_kid",
             AuthError::KeyNotFound => "key_not_found",
             AuthError::InvalidSignature => "invalid_signature",
-            AuthError::MissingClaim(_) => "missing_claim",
+            AuthError::MissingClaim(_) | AuthError::MissingRequiredClaim(_) => "missing_claim",
             AuthError::InvalidClaim(_) => "invalid_claim",
             AuthError::TokenExpired => "token_expired",
             AuthError::TokenNotYetValid => "token_not_yet_valid",
@@ -432,7 +440,7 @@ impl AuthError {
             AuthError::MissingKid => 7,
             AuthError::KeyNotFound => 8,
             AuthError::InvalidSignature => 9,
-            AuthError::MissingClaim(_) => 10,
+            AuthError::MissingClaim(_) | AuthError::MissingRequiredClaim(_) => 10,
             AuthError::InvalidClaim(_) => 11,
             AuthError::TokenExpired => 12,
             AuthError::TokenNotYetValid => 13,

@@ -17,8 +17,10 @@
 //! | `Authorization` header | `bearer` |
 //! | Token length, compact parsing, header policy | `token` (strict JSON in `json`) |
 //! | Keys: usability, validity, signatures | `jwk` (Edwards points: `edwards`); the set, its limits and key selection in `jwks` |
-//! | Claims, scopes, permissions | `claims` |
-//! | Configuration | `config` |
+//! | Claims, scopes, permissions | `claims` (nested claims by JSON Pointer in `pointer`) |
+//! | Configuration | `config` (as JSON in `config/json.rs`) |
+//! | The RFC 9068 access token profile | `profile` |
+//! | Identity provider presets | [`preset`] |
 //! | Fetching and caching | `source` (the state machine), `cache` (windows, `Cache-Control`), `backoff` (rule 5, `Retry-After`), `discovery` (rule 1) |
 //! | Reading an answer: statuses, retries (rule 6), the parse | `answer` |
 //! | Redirects (rule 9) | `hops`, `url` (RFC 3986 resolution) |
@@ -137,6 +139,9 @@ mod jwk;
 mod jwks;
 #[doc(hidden)]
 pub mod parts;
+mod pointer;
+pub mod preset;
+mod profile;
 mod progress;
 mod source;
 mod status;
@@ -163,6 +168,7 @@ pub use http::{
     MAX_BODY_BYTES, MAX_ENCODED_BODY_BYTES, MAX_REDIRECTS, USER_AGENT,
 };
 pub use jwk::{SigningKey, Unusable};
+pub use profile::AccessTokenClaims;
 pub use progress::{FetchNext, Progress};
 pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};

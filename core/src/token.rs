@@ -210,20 +210,15 @@ mod tests {
         token_with(header, PAYLOAD)
     }
 
+    /// The default policy, allowing RS256 and ES256.
     fn policy() -> Policy {
-        Policy {
-            issuer: "https://issuer.test".into(),
-            audiences: vec!["api".into()],
-            allowed_algs: vec![Algorithm::RS256, Algorithm::ES256],
-            leeway_s: 0.0,
-            required_scopes: Vec::new(),
-            required_permissions: Vec::new(),
-            scope_claim: "scope".into(),
-            permissions_claim: "permissions".into(),
-            require_kid: true,
-            expected_typ: None,
-            max_token_bytes: 16384,
-        }
+        let mut config = crate::config::AuthConfig::with_jwks_url(
+            "https://issuer.test",
+            "api",
+            "https://issuer.test/jwks",
+        );
+        config.allowed_algs = vec!["RS256".into(), "ES256".into()];
+        config.validate().expect("a valid configuration").0
     }
 
     fn check(token: &str) -> Result<Jws<'_>, AuthError> {

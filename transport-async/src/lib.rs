@@ -72,9 +72,9 @@ pub use verifier::{AsyncJwksClient, AsyncJwtVerifier};
 pub use oidc_jwt_verifier_core as core;
 /// Every core type a user of this driver meets.
 pub use oidc_jwt_verifier_core::{
-    token_from_authorization, Algorithm, Audience, AuthConfig, AuthError, BuildError, ClaimName,
-    Claims, Clock, ConfigError, Counters, Curve, ErrorResponse, Event, FetchId, FreshnessSource,
-    KeyFamily, KeysState, LastFailure, ManualClock, Now, NumericDate, SigningKey, SourceError,
-    SourceProblem, Status, SystemClock, TransportKind, UnixTime, Unusable, ERROR_CODES,
-    TRACING_TARGET,
+    preset, token_from_authorization, AccessTokenClaims, Algorithm, Audience, AuthConfig,
+    AuthError, BuildError, ClaimName, Claims, Clock, ConfigError, Counters, Curve, ErrorResponse,
+    Event, FetchId, FreshnessSource, KeyFamily, KeysState, LastFailure, ManualClock, Now,
+    NumericDate, SigningKey, SourceError, SourceProblem, Status, SystemClock, TransportKind,
+    UnixTime, Unusable, ERROR_CODES, TRACING_TARGET,
 };

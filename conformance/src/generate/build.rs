@@ -1,5 +1,6 @@
 //! Writing one case: the default configuration, steps, expectations.
 
+use oidc_jwt_verifier_core::AuthConfig;
 use serde_json::{json, Map, Value};
 
 use super::spec::{Code, ExpectedError};
@@ -53,6 +54,20 @@ impl CaseSpec {
             config: default_config(),
             config_error: None,
             steps: Vec::new(),
+        }
+    }
+
+    /// A case with exactly the configuration `config` (every key, as
+    /// [`AuthConfig::to_json`] writes it) and no steps: for cases about
+    /// what a constructor or preset of the verifier configures.
+    pub(crate) fn configured(name: &str, description: &str, config: &AuthConfig) -> Self {
+        let config = match config.to_json() {
+            Value::Object(members) => members,
+            _ => Map::new(),
+        };
+        Self {
+            config,
+            ..Self::new(name, description)
         }
     }
 

@@ -9,7 +9,8 @@ use crate::generate::spec::Code;
 use crate::generate::world::{
     alice, jwks_of, rsa, sign, signed, token, DISCOVERY_URL, JWKS_URL, T0,
 };
-use crate::issuer::TestKey;
+use crate::issuer::{discovery_document, TestKey};
+use oidc_jwt_verifier_core::AuthConfig;
 
 /// A year of seconds, the longest any value in seconds may be.
 const YEAR: u64 = 31_536_000;
@@ -254,10 +255,40 @@ const REFUSED: &[Refused] = &[
         field: "http_timeout_s",
     },
     Refused {
+        slug: "required-claims-empty-name",
+        description: "required_claims holding an empty name: refused (extension key).",
+        changes: &[("required_claims", Some(|| json!(["sub", ""])))],
+        field: "required_claims",
+    },
+    Refused {
+        slug: "required-claims-bad-pointer",
+        description: "required_claims holding \"/cnf/~x\", not a JSON Pointer: refused (extension key).",
+        changes: &[("required_claims", Some(|| json!(["/cnf/~x"])))],
+        field: "required_claims",
+    },
+    Refused {
+        slug: "audience-claim-unknown",
+        description: "audience_claim \"azp\": only aud and client_id are accepted (extension key), refused.",
+        changes: &[("audience_claim", Some(|| json!("azp")))],
+        field: "audience_claim",
+    },
+    Refused {
         slug: "fetch-attempts-over-ten",
         description: "fetch_attempts 11 is over 10, this verifier's ceiling (the rules are silent; an unbounded count retries a refusing issuer without end): refused.",
         changes: &[("fetch_attempts", Some(|| json!(11)))],
         field: "fetch_attempts",
+    },
+    Refused {
+        slug: "scope-claim-bad-pointer",
+        description: "scope_claim \"/ext~2scope\" starts with / but ~2 is no JSON Pointer escape (only ~0 and ~1): refused.",
+        changes: &[("scope_claim", Some(|| json!("/ext~2scope")))],
+        field: "scope_claim",
+    },
+    Refused {
+        slug: "permissions-claim-bad-pointer",
+        description: "permissions_claim \"/realm_access/roles~\" ends in a bare ~: not a JSON Pointer, refused.",
+        changes: &[("permissions_claim", Some(|| json!("/realm_access/roles~")))],
+        field: "permissions_claim",
     },
     Refused {
         slug: "fetch-attempts-zero",
@@ -290,6 +321,7 @@ pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
     }
     cases.extend(accepted_cases()?);
     cases.extend(boundary_cases(&rsa()?)?);
+    cases.extend(from_issuer_cases(&rsa()?)?);
     Ok(cases)
 }
 
@@ -427,4 +459,82 @@ fn boundary_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
         .verify(T0, &lasting, Expect::error(Code::JwksFetchFailed))
         .fetches(&[(JWKS_URL, 10)]),
     ])
+}
+
+/// `AuthConfig::from_issuer`: the discovery URL derived from the issuer
+/// (OpenID Connect Discovery 1.0 section 4), the issuer kept exactly.
+fn from_issuer_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
+    let ok = || Expect::claims(json!({"sub": "alice"}));
+    let cases = [
+        FromIssuer {
+            slug: "trailing-slash-not-doubled",
+            description: "from_issuer with https://id.example.test/: the document is fetched at https://id.example.test/.well-known/openid-configuration (the issuer's trailing / not doubled), never at //.well-known.",
+            issuer: "https://id.example.test/",
+            document_issuer: "https://id.example.test/",
+            expect: ok(),
+            fetches: &[
+                ("https://id.example.test/.well-known/openid-configuration", 1),
+                ("https://id.example.test//.well-known/openid-configuration", 0),
+                ("https://id.example.test/keys", 1),
+            ],
+        },
+        FromIssuer {
+            slug: "no-trailing-slash",
+            description: "from_issuer with https://id.example.test (no trailing /): the same document URL, and tokens must carry iss exactly so.",
+            issuer: "https://id.example.test",
+            document_issuer: "https://id.example.test",
+            expect: ok(),
+            fetches: &[("https://id.example.test/.well-known/openid-configuration", 1)],
+        },
+        FromIssuer {
+            slug: "issuer-with-a-path",
+            description: "from_issuer with an issuer that has a path (a Keycloak realm): the well-known suffix is appended to the path.",
+            issuer: "https://sso.example.test/realms/acme",
+            document_issuer: "https://sso.example.test/realms/acme",
+            expect: ok(),
+            fetches: &[(
+                "https://sso.example.test/realms/acme/.well-known/openid-configuration",
+                1,
+            )],
+        },
+        FromIssuer {
+            slug: "cross-check-stays-exact",
+            description: "from_issuer with https://id.example.test, whose document says https://id.example.test/: the / removed to build the URL is not forgiven in the cross-check, issuer_mismatch.",
+            issuer: "https://id.example.test",
+            document_issuer: "https://id.example.test/",
+            expect: Expect::error(Code::IssuerMismatch),
+            fetches: &[("https://id.example.test/keys", 0)],
+        },
+    ];
+    cases.into_iter().map(|case| case.build(key)).collect()
+}
+
+/// A `config/from-issuer/` case: the issuer given to `from_issuer`, the one
+/// its discovery document names, the outcome for a token carrying the
+/// former, and the requests expected.
+struct FromIssuer {
+    slug: &'static str,
+    description: &'static str,
+    issuer: &'static str,
+    document_issuer: &'static str,
+    expect: Expect,
+    fetches: &'static [(&'static str, u64)],
+}
+
+impl FromIssuer {
+    fn build(self, key: &TestKey) -> Result<CaseSpec, GenerateError> {
+        let config = AuthConfig::from_issuer(self.issuer, "https://api.example.test");
+        let discovery_url = config.discovery_url.clone().unwrap_or_default();
+        let jwks_uri = format!("{}/keys", self.issuer.trim_end_matches('/'));
+        let token = sign(&token(key).claim("iss", json!(self.issuer)), key)?;
+        let name = format!("config/from-issuer/{}", self.slug);
+        Ok(CaseSpec::configured(&name, self.description, &config)
+            .serve(
+                &discovery_url,
+                Reply::json(discovery_document(self.document_issuer, &jwks_uri)),
+            )
+            .serve(&jwks_uri, Reply::json(jwks_of(&[key])))
+            .verify(T0, &token, self.expect)
+            .fetches(self.fetches))
+    }
 }

@@ -4,6 +4,7 @@ mod algorithms;
 mod authorization;
 mod caching;
 mod claims;
+mod client_id;
 mod configuration;
 mod discovery;
 mod encoding;
@@ -11,6 +12,9 @@ mod jose_header;
 mod keys;
 mod operations;
 mod outages;
+mod providers;
+mod required;
+mod rfc9068;
 mod scopes;
 mod token_shape;
 
@@ -22,7 +26,7 @@ use super::world::{jwks_of, rsa, JWKS_URL};
 type Topic = fn() -> Result<Vec<CaseSpec>, GenerateError>;
 
 /// Every topic, in the order the corpus is generated.
-const TOPICS: [Topic; 13] = [
+const TOPICS: [Topic; 17] = [
     authorization::cases,
     token_shape::cases,
     jose_header::cases,
@@ -36,6 +40,10 @@ const TOPICS: [Topic; 13] = [
     discovery::cases,
     operations::cases,
     configuration::cases,
+    required::cases,
+    client_id::cases,
+    rfc9068::cases,
+    providers::cases,
 ];
 
 /// Every case of every topic.

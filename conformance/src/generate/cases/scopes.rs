@@ -1,7 +1,7 @@
 //! `claims/scope/` and `claims/permissions/`: required scopes and
 //! permissions, and the 403 challenge listing every required one (SPEC.md
 //! rows `insufficient_scope`, `insufficient_permissions`, and its
-//! revision 2026-12-01).
+//! revision 2026-12-01), including claims named by JSON Pointer.
 
 use serde_json::{json, Value};
 
@@ -17,6 +17,7 @@ pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
     let mut cases = scope_cases(&key)?;
     cases.extend(permission_cases(&key)?);
     cases.extend(order_cases(&key)?);
+    cases.extend(pointer_cases(&key)?);
     Ok(cases)
 }
 
@@ -90,4 +91,26 @@ fn order_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
         Row { slug: "audience-before-scope", description: "Another audience and a missing scope: invalid_audience (401) comes before insufficient_scope.", config: json!({ "required_scopes": ["read"] }), claims: json!({ "aud": "https://other.example.test" }), expect: Expect::error(Code::InvalidAudience) },
     ];
     run(key, "claims/forbidden-order", rows)
+}
+
+/// `scope_claim` / `permissions_claim` as RFC 6901 JSON Pointers (a value
+/// starting with `/`), as Keycloak keeps roles in `realm_access.roles`.
+fn pointer_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
+    let realm_roles =
+        json!({ "permissions_claim": "/realm_access/roles", "required_permissions": ["admin"] });
+    let rows = vec![
+        Row { slug: "pointer-nested-array", description: "permissions_claim \"/realm_access/roles\" points into a nested object: the array there holds admin, valid.", config: realm_roles.clone(), claims: json!({ "realm_access": { "roles": ["user", "admin"] } }), expect: Expect::claims(alice()) },
+        Row { slug: "pointer-nested-missing-one", description: "The nested roles lack admin: insufficient_permissions listing the required admin.", config: realm_roles.clone(), claims: json!({ "realm_access": { "roles": ["user"] } }), expect: Expect::permissions(&["admin"]) },
+        Row { slug: "pointer-parent-absent", description: "No realm_access at all: nothing at the pointer, every permission missing.", config: realm_roles.clone(), claims: json!({ "roles": ["admin"] }), expect: Expect::permissions(&["admin"]) },
+        Row { slug: "pointer-is-not-a-name", description: "A top-level claim literally named \"/realm_access/roles\" is not what the pointer names: insufficient_permissions.", config: realm_roles.clone(), claims: json!({ "/realm_access/roles": ["admin"] }), expect: Expect::permissions(&["admin"]) },
+        Row { slug: "pointer-escaped-member-name", description: "The pointer /resource_access/orders~1api/roles names the member \"orders/api\" (~1 is /): its roles are read, valid.", config: json!({ "permissions_claim": "/resource_access/orders~1api/roles", "required_permissions": ["read"] }), claims: json!({ "resource_access": { "orders/api": { "roles": ["read"] } } }), expect: Expect::ok() },
+        Row { slug: "pointer-array-index", description: "A pointer may index an array: /grants/1/actions reads the second grant's actions, valid.", config: json!({ "permissions_claim": "/grants/1/actions", "required_permissions": ["write"] }), claims: json!({ "grants": [{ "actions": ["read"] }, { "actions": "read write" }] }), expect: Expect::ok() },
+    ];
+    let mut cases = run(key, "claims/permissions", rows)?;
+    let rows = vec![
+        Row { slug: "pointer-nested-string", description: "scope_claim \"/ext/scope\": the space-separated string in the nested member is read, valid.", config: json!({ "scope_claim": "/ext/scope", "required_scopes": ["read", "write"] }), claims: json!({ "ext": { "scope": "write read" }, "scope": "none" }), expect: Expect::ok() },
+        Row { slug: "pointer-ignores-the-top-level-claim", description: "scope_claim \"/ext/scope\" with only a top-level scope claim granting read: the pointer finds nothing, insufficient_scope.", config: json!({ "scope_claim": "/ext/scope", "required_scopes": ["read"] }), claims: json!({ "scope": "read" }), expect: Expect::scope(&["read"]) },
+    ];
+    cases.extend(run(key, "claims/scope", rows)?);
+    Ok(cases)
 }
