@@ -149,8 +149,8 @@ impl Claims {
     /// The values of a claim holding a space-separated string or an array
     /// of strings (such as scopes or permissions); `path` is a claim name,
     /// or a JSON Pointer when it starts with `/` (see [`find`](Self::find)).
-    /// Empty when there is no such claim or it is of another type;
-    /// non-string array elements are skipped.
+    /// Empty when there is no such claim, it is of another type, or it is
+    /// an array holding anything but strings.
     pub fn string_list(&self, path: &str) -> Vec<String> {
         self.find(path)
             .as_ref()
@@ -251,7 +251,9 @@ fn audience(value: Value) -> Option<Audience> {
     }
 }
 
-/// A space-separated string's pieces, or an array's string elements.
+/// A space-separated string's pieces, or an array of strings' elements.
+/// Anything else grants nothing: an array holding one non-string is not
+/// "an array of strings", so none of its strings counts (the safer reading).
 fn string_values(value: &Value) -> Vec<String> {
     match value {
         Value::String(list) => list
@@ -261,9 +263,9 @@ fn string_values(value: &Value) -> Vec<String> {
             .collect(),
         Value::Array(items) => items
             .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect::<Option<Vec<String>>>()
+            .unwrap_or_default(),
         _ => Vec::new(),
     }
 }
@@ -685,13 +687,19 @@ mod tests {
         for held in [
             json!("read write"),
             json!("  write   read "),
-            json!(["write", 3, "read"]),
+            json!(["write", "read"]),
         ] {
             assert!(
                 check_at(&policy, payload(json!({ "scope": held.clone() }), &[]), NOW).is_ok(),
                 "{held}"
             );
         }
+        // Not an array of strings: none of it is granted.
+        let mixed = payload(json!({ "scope": ["write", 3, "read"] }), &[]);
+        assert_eq!(
+            check_at(&policy, mixed, NOW).unwrap_err().missing_scopes(),
+            ["read", "write"]
+        );
     }
 
     #[test]
@@ -703,7 +711,10 @@ mod tests {
         let cases = [
             (json!({"scope": "read"}), vec!["write", "admin"]),
             (json!({"scope": "read\twrite admin"}), vec!["write", "read"]),
-            (json!({"scope": ["admin", null]}), vec!["write", "read"]),
+            (
+                json!({"scope": ["admin", null]}),
+                vec!["write", "read", "admin"],
+            ),
             (json!({"scope": 7}), vec!["write", "read", "admin"]),
             (json!({}), vec!["write", "read", "admin"]),
         ];
@@ -959,7 +970,10 @@ mod tests {
         let changes = json!({"scope": " a  b ", "roles": ["x", 1, "y"], "n": 5});
         let claims = check_at(&policy(), payload(changes, &[]), NOW).unwrap();
         assert_eq!(claims.string_list("scope"), ["a", "b"]);
-        assert_eq!(claims.string_list("roles"), ["x", "y"]);
+        assert!(
+            claims.string_list("roles").is_empty(),
+            "not an array of strings"
+        );
         assert!(claims.string_list("n").is_empty());
         assert!(claims.string_list("absent").is_empty());
         assert_eq!(claims.string_list("iss"), [ISSUER]);
