@@ -7,7 +7,14 @@ use oidc_jwt_verifier_conformance::{Reply, Response, ScriptedServer};
 use serde_json::json;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
+/// An agent trusting the run's CA. Exchanges that must succeed get a
+/// generous timeout (a loaded machine may take a while for a TLS handshake);
+/// the one that checks timeouts gives its own.
 fn agent(server: &ScriptedServer) -> ureq::Agent {
+    agent_with_timeout(server, Duration::from_secs(20))
+}
+
+fn agent_with_timeout(server: &ScriptedServer, timeout: Duration) -> ureq::Agent {
     let ca = Certificate::from_pem(server.ca_pem().as_bytes()).unwrap();
     let tls = TlsConfig::builder()
         .provider(TlsProvider::NativeTls)
@@ -15,7 +22,7 @@ fn agent(server: &ScriptedServer) -> ureq::Agent {
         .build();
     ureq::Agent::config_builder()
         .tls_config(tls)
-        .timeout_global(Some(Duration::from_millis(700)))
+        .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .max_redirects(3)
         .build()
@@ -69,7 +76,7 @@ fn ureq_follows_a_rewritten_redirect_and_both_urls_count() {
 #[test]
 fn ureq_sees_refusals_and_timeouts() {
     let server = ScriptedServer::start().unwrap();
-    let agent = agent(&server);
+    let agent = agent_with_timeout(&server, Duration::from_millis(700));
     let url = server.map_url(JWKS).unwrap();
     assert!(matches!(
         agent.get(&url).call(),
