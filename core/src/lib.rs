@@ -16,7 +16,8 @@
 //! | Error codes, statuses, `WWW-Authenticate`; 503 causes | `error` |
 //! | `Authorization` header | `bearer` |
 //! | Token length, compact parsing, header policy | `token` (strict JSON in `json`) |
-//! | Keys: usability, validity, signatures | `jwk` (Edwards points: `edwards`); the set, its limits and key selection in `jwks` |
+//! | Keys: which algorithms a JWK fits | `jwk`; the set, its limits and key selection in `jwks` |
+//! | Keys: parameters, signatures, the signature backend | `crypto` (RSA in `crypto::key`, NIST points in `crypto::weierstrass`, Edwards points in `crypto::edwards`, RSA encodings in `crypto::emsa`) |
 //! | Claims, scopes, permissions | `claims` |
 //! | Configuration | `config` |
 //! | Fetching and caching | `source` (the state machine), `cache` (windows, `Cache-Control`), `backoff` (rule 5, `Retry-After`), `discovery` (rule 1) |
@@ -126,8 +127,8 @@ mod build;
 mod cache;
 mod claims;
 mod config;
+mod crypto;
 mod discovery;
-mod edwards;
 mod error;
 mod event;
 mod hops;
@@ -153,6 +154,7 @@ pub use build::{root_certificates_from_pem, BuildError};
 pub use cache::FreshnessSource;
 pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
+pub use crypto::SIGNATURE_BACKEND;
 pub use error::{AuthError, ClaimName, ErrorResponse, SourceError, SourceProblem, ERROR_CODES};
 #[cfg(feature = "tracing")]
 pub use event::TRACING_TARGET;
