@@ -135,6 +135,12 @@ impl RsaKey {
     pub(crate) fn modulus_bits(&self) -> usize {
         bit_len(&self.modulus)
     }
+
+    /// The exponent length in bits.
+    #[cfg(feature = "aws-lc")]
+    pub(crate) fn exponent_bits(&self) -> usize {
+        bit_len(&self.exponent)
+    }
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {

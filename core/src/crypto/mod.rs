@@ -19,17 +19,32 @@
 //! with MGF1 of the same hash and a salt as long as the hash, ECDSA
 //! signatures as the raw `R || S` pair.
 
-#[cfg(not(feature = "openssl"))]
+#[cfg(all(feature = "openssl", feature = "aws-lc"))]
 compile_error!(
-    "oidc-jwt-verifier-core: no signature backend is enabled: enable the feature `openssl`."
+    "oidc-jwt-verifier-core: the features `openssl` and `aws-lc` are both enabled, and \
+     exactly one signature backend must be: depend on this crate (or a driver) with \
+     `default-features = false` and the features of one backend."
+);
+#[cfg(not(any(feature = "openssl", feature = "aws-lc")))]
+compile_error!(
+    "oidc-jwt-verifier-core: no signature backend is enabled: enable the feature \
+     `openssl` (the default) or `aws-lc`."
 );
 
+#[cfg(feature = "aws-lc")]
+mod aws_lc;
+#[cfg(feature = "aws-lc")]
+mod big_rsa;
 pub(crate) mod edwards;
 mod emsa;
 mod key;
+#[cfg(all(feature = "openssl", not(feature = "aws-lc")))]
 mod openssl;
 mod weierstrass;
 
+#[cfg(feature = "aws-lc")]
+use aws_lc as backend;
+#[cfg(all(feature = "openssl", not(feature = "aws-lc")))]
 use openssl as backend;
 
 pub(crate) use key::PublicKey;
