@@ -7,7 +7,60 @@ use serde_json::{Map, Number, Value};
 
 use crate::config::Policy;
 use crate::error::{AuthError, ClaimName};
+use crate::json::{self, JsonError, MAX_DEPTH};
 use crate::time::UnixTime;
+
+/// A token payload read strictly but not judged yet (its claims are judged
+/// only after the signature verified): the registered claims set apart, as
+/// published, and every other claim in publication order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Payload {
+    exp: Option<Value>,
+    nbf: Option<Value>,
+    iat: Option<Value>,
+    iss: Option<Value>,
+    aud: Option<Value>,
+    /// `sub`, when it is a string (otherwise it stays in `extra`).
+    sub: Option<String>,
+    /// `jti`, when it is a string (otherwise it stays in `extra`).
+    jti: Option<String>,
+    extra: Map<String, Value>,
+}
+
+impl Payload {
+    /// Reads a decoded payload: one JSON object, no member repeated at any
+    /// depth, nested at most 32 levels (the rules' `malformed_token`). Each
+    /// claim is built once, where the returned [`Claims`] will hold it.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Payload, JsonError> {
+        let mut payload = Payload::default();
+        json::visit_object(bytes, MAX_DEPTH, |name, member| {
+            let slot = match name {
+                "exp" => &mut payload.exp,
+                "nbf" => &mut payload.nbf,
+                "iat" => &mut payload.iat,
+                "iss" => &mut payload.iss,
+                "aud" => &mut payload.aud,
+                "sub" | "jti" => {
+                    match (name, member.value()?) {
+                        ("sub", Value::String(sub)) => payload.sub = Some(sub),
+                        ("jti", Value::String(jti)) => payload.jti = Some(jti),
+                        (_, other) => {
+                            payload.extra.insert(name.to_owned(), other);
+                        }
+                    }
+                    return Ok(());
+                }
+                _ => {
+                    payload.extra.insert(name.to_owned(), member.value()?);
+                    return Ok(());
+                }
+            };
+            *slot = Some(member.value()?);
+            Ok(())
+        })?;
+        Ok(payload)
+    }
+}
 
 /// A NumericDate claim (`exp`, `nbf`, `iat`) exactly as published: an
 /// integer stays an integer, a fraction a fraction.
@@ -153,34 +206,63 @@ impl Claims {
             .map_err(|_| AuthError::InvalidClaim(ClaimName::Payload))
     }
 
-    /// Splits a checked payload into typed claims and the rest.
-    fn from_payload(mut payload: Map<String, Value>) -> Result<Self, AuthError> {
-        for claim in [ClaimName::Exp, ClaimName::Iss, ClaimName::Aud] {
-            if !payload.contains_key(claim.as_str()) {
-                return Err(AuthError::MissingClaim(claim));
-            }
+    /// Types a payload's registered claims: `missing_claim` for the first
+    /// of `exp`, `iss`, `aud` absent, then `invalid_claim` for the first of
+    /// `exp`, `nbf`, `iat`, `iss`, `aud` of the wrong type.
+    fn from_payload(payload: Payload) -> Result<Self, AuthError> {
+        let required = [
+            (ClaimName::Exp, payload.exp.is_some()),
+            (ClaimName::Iss, payload.iss.is_some()),
+            (ClaimName::Aud, payload.aud.is_some()),
+        ];
+        if let Some((missing, _)) = required.iter().find(|(_, present)| !present) {
+            return Err(AuthError::MissingClaim(*missing));
         }
-        let expires_at = take_date(&mut payload, ClaimName::Exp)?;
-        let not_before = take_date(&mut payload, ClaimName::Nbf)?;
-        let issued_at = take_date(&mut payload, ClaimName::Iat)?;
-        let issuer = match payload.shift_remove("iss") {
+        let expires_at = date(payload.exp, ClaimName::Exp)?;
+        let not_before = date(payload.nbf, ClaimName::Nbf)?;
+        let issued_at = date(payload.iat, ClaimName::Iat)?;
+        let issuer = match payload.iss {
             Some(Value::String(issuer)) => issuer,
             _ => return Err(AuthError::InvalidClaim(ClaimName::Iss)),
         };
         let audience = payload
-            .shift_remove("aud")
+            .aud
             .and_then(audience)
             .ok_or(AuthError::InvalidClaim(ClaimName::Aud))?;
         Ok(Claims {
             issuer,
-            subject: take_string(&mut payload, "sub"),
+            subject: payload.sub,
             audience,
             expires_at: expires_at.ok_or(AuthError::MissingClaim(ClaimName::Exp))?,
             not_before,
             issued_at,
-            jwt_id: take_string(&mut payload, "jti"),
-            extra: payload,
+            jwt_id: payload.jti,
+            extra: payload.extra,
         })
+    }
+
+    /// Whether the claim `name`, read as [`string_list`](Self::string_list)
+    /// reads it, holds `value` (without building the list).
+    fn lists(&self, name: &str, value: &str) -> bool {
+        let holds = |list: &str| {
+            list.split(' ')
+                .any(|piece| !piece.is_empty() && piece == value)
+        };
+        match name {
+            "iss" => holds(&self.issuer),
+            "sub" if self.subject.is_some() => self.subject.as_deref().is_some_and(holds),
+            "jti" if self.jwt_id.is_some() => self.jwt_id.as_deref().is_some_and(holds),
+            "aud" => match &self.audience {
+                Audience::One(one) => holds(one),
+                Audience::Many(many) => many.iter().any(|aud| aud == value),
+            },
+            "exp" | "nbf" | "iat" => false,
+            _ => match self.extra.get(name) {
+                Some(Value::String(list)) => holds(list),
+                Some(Value::Array(items)) => items.iter().any(|item| item.as_str() == Some(value)),
+                _ => false,
+            },
+        }
     }
 }
 
@@ -191,29 +273,14 @@ impl serde::Serialize for Claims {
     }
 }
 
-/// Removes a NumericDate claim; present but not a finite JSON number is
-/// `invalid_claim`.
-fn take_date(
-    payload: &mut Map<String, Value>,
-    claim: ClaimName,
-) -> Result<Option<NumericDate>, AuthError> {
-    match payload.shift_remove(claim.as_str()) {
+/// A NumericDate claim; present but not a finite JSON number is `invalid_claim`.
+fn date(value: Option<Value>, claim: ClaimName) -> Result<Option<NumericDate>, AuthError> {
+    match value {
         None => Ok(None),
         Some(Value::Number(number)) => NumericDate::from_number(number)
             .map(Some)
             .ok_or(AuthError::InvalidClaim(claim)),
         Some(_) => Err(AuthError::InvalidClaim(claim)),
-    }
-}
-
-/// Removes the claim `name` when it is a string; any other value stays.
-fn take_string(payload: &mut Map<String, Value>, name: &str) -> Option<String> {
-    match payload.get(name) {
-        Some(Value::String(_)) => match payload.shift_remove(name) {
-            Some(Value::String(value)) => Some(value),
-            _ => None,
-        },
-        _ => None,
     }
 }
 
@@ -254,11 +321,7 @@ fn string_values(value: &Value) -> Vec<String> {
 /// table: `missing_claim`, `invalid_claim`, `token_expired`,
 /// `token_not_yet_valid`, `invalid_issuer`, `invalid_audience`,
 /// `insufficient_scope`, `insufficient_permissions`. `now` is wall-clock time.
-pub(crate) fn check(
-    policy: &Policy,
-    payload: Map<String, Value>,
-    now: UnixTime,
-) -> Result<Claims, AuthError> {
+pub(crate) fn check(policy: &Policy, payload: Payload, now: UnixTime) -> Result<Claims, AuthError> {
     let claims = Claims::from_payload(payload)?;
     check_lifetime(&claims, policy.leeway_s, now.as_secs_f64())?;
     if claims.issuer != policy.issuer {
@@ -271,16 +334,18 @@ pub(crate) fn check(
     {
         return Err(AuthError::InvalidAudience);
     }
-    let scopes = claims.string_list(&policy.scope_claim);
-    let missing = absent_from(&scopes, &policy.required_scopes);
+    let missing = absent_from(&claims, &policy.scope_claim, &policy.required_scopes);
     if !missing.is_empty() {
         return Err(AuthError::InsufficientScope {
             required: policy.required_scopes.clone(),
             missing,
         });
     }
-    let permissions = claims.string_list(&policy.permissions_claim);
-    let missing = absent_from(&permissions, &policy.required_permissions);
+    let missing = absent_from(
+        &claims,
+        &policy.permissions_claim,
+        &policy.required_permissions,
+    );
     if !missing.is_empty() {
         return Err(AuthError::InsufficientPermissions {
             required: policy.required_permissions.clone(),
@@ -306,11 +371,12 @@ fn check_lifetime(claims: &Claims, leeway_s: f64, now: f64) -> Result<(), AuthEr
     Ok(())
 }
 
-/// The `required` values absent from `held`, in the order of `required`.
-fn absent_from(held: &[String], required: &[String]) -> Vec<String> {
+/// The `required` values the claim `name` does not list, in the order of
+/// `required` (nothing is allocated when none is missing).
+fn absent_from(claims: &Claims, name: &str, required: &[String]) -> Vec<String> {
     required
         .iter()
-        .filter(|value| !held.contains(value))
+        .filter(|value| !claims.lists(name, value))
         .cloned()
         .collect()
 }
@@ -358,11 +424,15 @@ mod tests {
         payload
     }
 
+    /// The claim checks of `payload` as a token carries it: serialized,
+    /// then read as the token parser reads it.
     fn check_at(
         policy: &Policy,
         payload: Map<String, Value>,
         now: f64,
     ) -> Result<Claims, AuthError> {
+        let bytes = serde_json::to_vec(&payload).unwrap();
+        let payload = Payload::parse(&bytes).unwrap();
         check(policy, payload, UnixTime::from_secs_f64(now))
     }
 
@@ -734,6 +804,58 @@ mod tests {
         assert_eq!(claims.get("role"), Some(json!("x")));
         assert_eq!(claims.get("iat"), None);
         assert_eq!(claims.get("absent"), None);
+    }
+
+    /// The check of required scopes and permissions reads a claim exactly
+    /// as `string_list` does, whatever its name and shape.
+    #[test]
+    fn required_values_are_read_as_string_list_reads_them() {
+        let claims = check_at(
+            &policy(),
+            payload(
+                json!({
+                    "scope": "a  b c", "roles": ["x", "", 7, "y z"], "one": "", "n": 5,
+                    "aud": [AUDIENCE, "other aud"], "obj": {"a": "a"}
+                }),
+                &[],
+            ),
+            NOW,
+        )
+        .unwrap();
+        let mut non_string_sub = claims.clone();
+        non_string_sub.subject = None;
+        non_string_sub
+            .extra
+            .insert("sub".into(), json!(["s1", "s2"]));
+        for claims in [claims, non_string_sub] {
+            for name in [
+                "scope", "roles", "one", "n", "aud", "obj", "iss", "sub", "jti", "exp", "absent",
+            ] {
+                for value in [
+                    "a",
+                    "b",
+                    "c",
+                    "",
+                    "x",
+                    "y",
+                    "y z",
+                    "7",
+                    "other aud",
+                    "other",
+                    AUDIENCE,
+                    ISSUER,
+                    "alice",
+                    "id-1",
+                    "s1",
+                ] {
+                    assert_eq!(
+                        claims.lists(name, value),
+                        claims.string_list(name).iter().any(|held| held == value),
+                        "{name} {value:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

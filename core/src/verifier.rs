@@ -113,8 +113,13 @@ impl Check<'_> {
             wall,
             verdicts,
         } = self;
-        let verdict = key
-            .verify(jws.header.alg, jws.signing_input.as_bytes(), &jws.signature)
+        let mut buffer = [0u8; token::MAX_SIGNATURE_BYTES];
+        let verdict = jws
+            .signature(&mut buffer)
+            .ok_or(AuthError::InvalidSignature)
+            .and_then(|signature| {
+                key.verify(jws.header.alg, jws.signing_input.as_bytes(), signature)
+            })
             .and_then(|()| claims::check(&policy, jws.payload, wall))
             .and_then(then);
         verdicts.record(&verdict);
