@@ -35,11 +35,14 @@ const STRICT_BASE64URL: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// The largest signature of any key: an RSA modulus of 16384 bits.
-pub(crate) const MAX_SIGNATURE_BYTES: usize = 2048;
+const MAX_SIGNATURE_BYTES: usize = 2048;
 
-/// The largest payload decoded on the stack; a larger one (the token limit
+/// The largest part decoded on the stack; a larger payload (the token limit
 /// is configurable) is decoded on the heap.
-const STACK_PAYLOAD_BYTES: usize = 8192;
+const STACK_PART_BYTES: usize = 8192;
+
+/// Most parts fit this, and a buffer this small costs nothing to clear.
+const SMALL_PART_BYTES: usize = 512;
 
 /// The JOSE header parameters the verifier acts on (`typ` and `cty` are
 /// judged while parsing).
@@ -66,14 +69,30 @@ pub(crate) struct Jws<'a> {
 }
 
 impl Jws<'_> {
-    /// The decoded signature, in `buffer`; `None` when it is longer than
-    /// any key's signature (so it cannot verify).
-    pub(crate) fn signature<'b>(
-        &self,
-        buffer: &'b mut [u8; MAX_SIGNATURE_BYTES],
-    ) -> Option<&'b [u8]> {
-        let len = STRICT_BASE64URL.decode_slice(self.signature, buffer).ok()?;
-        Some(&buffer[..len])
+    /// Hands the decoded signature to `check` (decoded on the stack);
+    /// `None` when it is longer than any key's signature, so it cannot verify.
+    pub(crate) fn with_signature<R>(&self, check: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        let len = decoded_len(self.signature.len());
+        if len > MAX_SIGNATURE_BYTES {
+            return None;
+        }
+        with_buffer(len, |buffer| {
+            let len = STRICT_BASE64URL.decode_slice(self.signature, buffer).ok()?;
+            Some(check(&buffer[..len]))
+        })
+    }
+}
+
+/// Runs `with` on a zeroed buffer of at least `len` bytes: on the stack,
+/// small when it may be (clearing a large one costs more than reading a
+/// token), on the heap past [`STACK_PART_BYTES`].
+fn with_buffer<R>(len: usize, with: impl FnOnce(&mut [u8]) -> R) -> R {
+    if len <= SMALL_PART_BYTES {
+        with(&mut [0u8; SMALL_PART_BYTES])
+    } else if len <= STACK_PART_BYTES {
+        with(&mut [0u8; STACK_PART_BYTES])
+    } else {
+        with(&mut vec![0u8; len])
     }
 }
 
@@ -103,16 +122,20 @@ pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, Auth
     }
     let (signing_input, header_b64, payload_b64, signature_b64) =
         split_parts(token).ok_or(AuthError::MalformedToken)?;
-    let mut header_bytes = [0u8; MAX_HEADER_BYTES];
-    let header = read_header(decode_part(header_b64, &mut header_bytes)?)?;
-    let payload = read_payload(payload_b64)?;
-    check_base64url(signature_b64)?;
-    let header = judge_header(header, policy)?;
-    Ok(Jws {
-        header,
-        payload,
-        signing_input,
-        signature: signature_b64,
+    let header_len = decoded_len(header_b64.len());
+    if header_len > MAX_HEADER_BYTES {
+        return Err(AuthError::MalformedToken);
+    }
+    with_buffer(header_len, |buffer| {
+        let header = read_header(decode_part(header_b64, buffer)?)?;
+        let payload = read_payload(payload_b64)?;
+        check_base64url(signature_b64)?;
+        Ok(Jws {
+            header: judge_header(header, policy)?,
+            payload,
+            signing_input,
+            signature: signature_b64,
+        })
     })
 }
 
@@ -173,8 +196,7 @@ fn decoded_len(encoded_len: usize) -> usize {
     encoded_len / 4 * 3 + (encoded_len % 4).saturating_sub(1)
 }
 
-/// Decodes a non-empty part into `buffer`, refusing one that could not fit
-/// before decoding anything (so a header over [`MAX_HEADER_BYTES`]).
+/// Decodes a non-empty part into `buffer` (refused when it could not fit).
 fn decode_part<'b>(encoded: &str, buffer: &'b mut [u8]) -> Result<&'b [u8], AuthError> {
     if encoded.is_empty() || decoded_len(encoded.len()) > buffer.len() {
         return Err(AuthError::MalformedToken);
@@ -204,16 +226,11 @@ fn read_header(bytes: &[u8]) -> Result<HeaderMembers<'_>, AuthError> {
     Ok(header)
 }
 
-/// Decodes and reads the payload (on the stack unless it is large).
+/// Decodes and reads the payload.
 fn read_payload(encoded: &str) -> Result<Payload, AuthError> {
-    let read = |bytes: &[u8]| Payload::parse(bytes).map_err(|_| AuthError::MalformedToken);
-    if decoded_len(encoded.len()) <= STACK_PAYLOAD_BYTES {
-        let mut buffer = [0u8; STACK_PAYLOAD_BYTES];
-        read(decode_part(encoded, &mut buffer)?)
-    } else {
-        let mut buffer = vec![0u8; decoded_len(encoded.len())];
-        read(decode_part(encoded, &mut buffer)?)
-    }
+    with_buffer(decoded_len(encoded.len()), |buffer| {
+        Payload::parse(decode_part(encoded, buffer)?).map_err(|_| AuthError::MalformedToken)
+    })
 }
 
 /// Checks that the signature part is strict base64url, decoding it a slice
@@ -336,8 +353,7 @@ mod tests {
         assert_eq!(jws.header.alg, Algorithm::RS256);
         assert_eq!(jws.header.kid.as_deref(), Some("k1"));
         assert_eq!(jws.payload, Payload::parse(PAYLOAD.as_bytes()).unwrap());
-        let mut buffer = [0; MAX_SIGNATURE_BYTES];
-        assert_eq!(jws.signature(&mut buffer), Some(&b"sig"[..]));
+        assert_eq!(jws.with_signature(<[u8]>::to_vec), Some(b"sig".to_vec()));
         let signing_input = &text[..text.rfind('.').unwrap()];
         assert_eq!(jws.signing_input, signing_input);
         assert_eq!(jws.signing_input.as_ptr(), text.as_ptr());
@@ -391,10 +407,9 @@ mod tests {
             AuthError::MalformedToken
         );
         let unsigned = format!("{header}.{payload}.");
-        let mut buffer = [0; MAX_SIGNATURE_BYTES];
         assert_eq!(
-            check(&unsigned).unwrap().signature(&mut buffer),
-            Some(&[][..])
+            check(&unsigned).unwrap().with_signature(<[u8]>::len),
+            Some(0)
         );
     }
 
@@ -436,14 +451,13 @@ mod tests {
     fn long_signatures_are_checked_whole() {
         let header = b64(HEADER);
         let payload = b64(PAYLOAD);
-        for len in [0, 1, 2, 3, 767, 768, 769, 2048, 2049, 3000] {
+        for len in [0, 1, 2, 3, 384, 385, 767, 768, 769, 2048, 2049, 3000, 6200] {
             let good = b64(vec![0x5a; len]);
             let text = format!("{header}.{payload}.{good}");
             let jws = check(&text).unwrap();
-            let mut buffer = [0; MAX_SIGNATURE_BYTES];
-            let decoded = jws.signature(&mut buffer);
+            let decoded = jws.with_signature(<[u8]>::to_vec);
             if len <= MAX_SIGNATURE_BYTES {
-                assert_eq!(decoded, Some(&vec![0x5a; len][..]), "{len}");
+                assert_eq!(decoded, Some(vec![0x5a; len]), "{len}");
             } else {
                 assert_eq!(decoded, None, "{len}: longer than any key's signature");
             }

@@ -113,13 +113,10 @@ impl Check<'_> {
             wall,
             verdicts,
         } = self;
-        let mut buffer = [0u8; token::MAX_SIGNATURE_BYTES];
+        let (alg, signing_input) = (jws.header.alg, jws.signing_input.as_bytes());
         let verdict = jws
-            .signature(&mut buffer)
-            .ok_or(AuthError::InvalidSignature)
-            .and_then(|signature| {
-                key.verify(jws.header.alg, jws.signing_input.as_bytes(), signature)
-            })
+            .with_signature(|signature| key.verify(alg, signing_input, signature))
+            .unwrap_or(Err(AuthError::InvalidSignature))
             .and_then(|()| claims::check(&policy, jws.payload, wall))
             .and_then(then);
         verdicts.record(&verdict);
