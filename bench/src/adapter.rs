@@ -13,8 +13,9 @@ use oidc_jwt_verifier_core::{
     Verifier,
 };
 
-/// The signature backend our layers run on (the core's only one today).
-pub(crate) const BACKEND: &str = "openssl";
+/// The signature backend our layers run on: the one the core was built
+/// with (this crate's feature `openssl` or `aws-lc`).
+pub(crate) const BACKEND: &str = oidc_jwt_verifier_core::SIGNATURE_BACKEND;
 
 /// A core verifier behind a mutex: the lock held for the key lookup only,
 /// the signature and claims checked after it is released.
