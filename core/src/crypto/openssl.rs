@@ -107,13 +107,14 @@ fn ec_key(ec: &EcKey) -> Result<OpenSslEcKey<Public>, ErrorStack> {
         NistCurve::P521 => Nid::SECP521R1,
     };
     let group = EcGroup::from_curve_name(nid)?;
-    let key = OpenSslEcKey::from_public_key_affine_coordinates(
+    // The point passed the rules (`weierstrass`); on these curves of
+    // cofactor 1 that is all `EC_KEY_check_key` would add, at the cost of a
+    // scalar multiplication per key.
+    OpenSslEcKey::from_public_key_affine_coordinates(
         &group,
         &*BigNum::from_slice(&ec.x)?,
         &*BigNum::from_slice(&ec.y)?,
-    )?;
-    key.check_key()?;
-    Ok(key)
+    )
 }
 
 fn edwards_key(okp: &OkpKey) -> Result<PKey<Public>, ErrorStack> {
