@@ -221,7 +221,7 @@ mod tests {
 
     use super::*;
     use crate::alg::Curve;
-    use crate::edwards::{oracle, EdwardsCurve};
+    use crate::crypto::edwards::{oracle, EdwardsCurve};
     use crate::jwk::test_keys::{self, sign, with};
 
     const INPUT: &[u8] = b"header.payload";

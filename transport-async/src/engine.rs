@@ -7,8 +7,8 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use oidc_jwt_verifier_core::{
-    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query, SigningKey,
-    Status, Verifier,
+    AuthError, ChosenKey, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query,
+    SigningKey, Status, Token, TokenReader, Verifier,
 };
 use tokio::sync::Notify;
 
@@ -17,6 +17,8 @@ use crate::http::{self, HttpClient};
 /// One verifier's state, shared by every caller and refresh task.
 pub(crate) struct Engine {
     shared: Arc<Shared>,
+    /// Tokens are read (and finished) with no lock held.
+    reader: TokenReader,
 }
 
 struct Shared {
@@ -36,6 +38,7 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     pub(crate) fn new(core: Verifier, clock: Arc<dyn Clock>, client: HttpClient) -> Self {
         Engine {
+            reader: core.token_reader(),
             shared: Arc::new(Shared {
                 core: Mutex::new(core),
                 refresh_ended: Notify::new(),
@@ -43,6 +46,18 @@ impl Engine {
                 client,
             }),
         }
+    }
+
+    pub(crate) fn reader(&self) -> &TokenReader {
+        &self.reader
+    }
+
+    /// The key of a read token: the one step of a verification under the lock.
+    pub(crate) async fn choose_key(&self, token: &Token<'_>) -> Result<ChosenKey, AuthError> {
+        self.run(Query::new(), |core, query, now| {
+            core.choose_key(token, query, now)
+        })
+        .await
     }
 
     pub(crate) async fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {

@@ -9,13 +9,15 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use josekit::jws::{JwsSigner, RS256};
 use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderName, HeaderValue};
 use oidc_jwt_verifier_core::{
     AuthConfig, AuthError, Check, Claims, Event, FetchNext, FetchRequest, HttpResponse, Now,
     Progress, Query, SigningKey, TransportFailure, TransportKind, UnixTime, Verifier,
 };
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
+use openssl::sign::Signer;
 use serde_json::{json, Value};
 
 pub const ISSUER: &str = "https://id.example.test/";
@@ -26,15 +28,13 @@ pub const T0: f64 = 1_767_225_600.0;
 /// An RS256 signing key with its public JWK.
 pub struct Key {
     pub kid: String,
-    signer: Box<dyn JwsSigner>,
+    private: PKey<Private>,
     pub jwk: Value,
 }
 
 impl Key {
     pub fn rsa(kid: &str) -> Key {
         let rsa = Rsa::generate(2048).expect("RSA key generation");
-        let pem = rsa.private_key_to_pem().expect("PEM");
-        let signer = RS256.signer_from_pem(&pem).expect("signer");
         let jwk = json!({
             "kty": "RSA",
             "kid": kid,
@@ -43,7 +43,7 @@ impl Key {
         });
         Key {
             kid: kid.to_owned(),
-            signer: Box::new(signer),
+            private: PKey::from_rsa(rsa).expect("key"),
             jwk,
         }
     }
@@ -59,13 +59,14 @@ impl Key {
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let signature = self.signer.sign(input.as_bytes()).expect("sign");
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+        self.sign_input(&input)
     }
 
     /// `signing_input` (`header.payload`, both base64url) with its signature appended.
     pub fn sign_input(&self, signing_input: &str) -> String {
-        let signature = self.signer.sign(signing_input.as_bytes()).expect("sign");
+        let mut signer = Signer::new(MessageDigest::sha256(), &self.private).expect("signer");
+        signer.update(signing_input.as_bytes()).expect("sign");
+        let signature = signer.sign_to_vec().expect("sign");
         format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 
