@@ -19,14 +19,14 @@ use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Clock, ManualClock, 
 use serde_json::{json, Map, Value};
 use tokio::runtime::Runtime;
 
-use crate::case::{Body, Reply, Response, Serve};
+use crate::case::{Reply, Response, Serve};
 use crate::issuer::{tamper, FixedKey, Issuer, IssuerError, Retire, TestKey, TokenBuilder};
 use crate::runner::asynchronous::{build_async, runtime};
 use crate::runner::blocking::build_blocking;
 use crate::runner::core::{finished, SansIo};
 use crate::runner::sockets::{serve_on, Driver, DriverSetup};
 use crate::runner::LayerName;
-use crate::server::{Encoding, ScriptedServer, ServerTls};
+use crate::server::{ScriptedServer, ServerTls};
 
 const ISSUER: &str = "https://id.demo.test/";
 const AUDIENCE: &str = "https://api.demo.test";
@@ -175,12 +175,7 @@ fn publish(subject: &mut dyn Subject, reply: Reply) -> Result<(), DemoError> {
 }
 
 fn jwks_reply(issuer: &Issuer) -> Reply {
-    Reply::Respond(Response {
-        status: 200,
-        headers: Vec::new(),
-        body: Body::Json(issuer.jwks()),
-        encoding: Encoding::Identity,
-    })
+    Reply::Respond(Response::json(issuer.jwks()))
 }
 
 /// One layer under demonstration.

@@ -357,7 +357,7 @@ fn valid_cases_read_with_the_format_defaults() {
     let Reply::Respond(full) = &full.reply else {
         panic!("a response")
     };
-    assert_eq!(full.header("retry-after"), Some("5"));
+    assert_eq!(full.header_value("retry-after"), Some("5"));
     assert_eq!(
         full.body,
         Body::Repeat {

@@ -78,10 +78,7 @@ pub(crate) fn jwks(keys: Vec<Value>) -> Value {
     json!({ "keys": keys })
 }
 
-/// A JWK Set of these keys' public JWKs.
-pub(crate) fn jwks_of(keys: &[&TestKey]) -> Value {
-    jwks(keys.iter().map(|key| key.public_jwk()).collect())
-}
+pub(crate) use crate::issuer::jwks_of;
 
 /// `key`'s public JWK with `edits` applied: `Some(value)` sets a member,
 /// `None` removes it.

@@ -1,4 +1,4 @@
-//! The fixed TEST ONLY keys shipped in `conformance/keys/`.
+//! The fixed TEST ONLY keys shipped in the kit's `keys/` folder.
 
 /// A key shipped with the crate so that generated tokens and key sets are
 /// repeatable. TEST ONLY: the private keys are public.

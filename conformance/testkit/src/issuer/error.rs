@@ -21,6 +21,18 @@ pub enum IssuerError {
     Crypto(String),
 }
 
+impl IssuerError {
+    /// A stable name for the kind of failure: `"unsupported_key"`,
+    /// `"alg_does_not_fit_key"` or `"crypto"`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnsupportedKey(_) => "unsupported_key",
+            Self::AlgDoesNotFitKey { .. } => "alg_does_not_fit_key",
+            Self::Crypto(_) => "crypto",
+        }
+    }
+}
+
 impl fmt::Display for IssuerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

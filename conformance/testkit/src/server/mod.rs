@@ -20,12 +20,14 @@
 //! most 64 at once). Dropping the server closes every listener and waits
 //! for every connection thread.
 
+mod body;
 mod connection;
 mod encoding;
 mod error;
 mod http;
 mod listener;
-mod script;
+mod reply;
+mod request;
 mod state;
 mod tls;
 mod url;
@@ -35,10 +37,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-pub(crate) use encoding::gzip_repeat;
-pub use encoding::Encoding;
+pub use body::Body;
+pub use encoding::{Encoding, MAX_GZIP_BODY_BYTES};
 pub use error::ServerError;
-pub use script::{Body, RecordedRequest, Reply, Response};
+pub use reply::{Framing, Reply, Response};
+pub use request::RecordedRequest;
 pub use tls::ServerTls;
 
 use state::Shared;
@@ -47,7 +50,7 @@ use state::Shared;
 /// change at any time, from any thread.
 ///
 /// ```
-/// use oidc_jwt_verifier_conformance::{Reply, Response, ScriptedServer};
+/// use oidc_jwt_verifier_testkit::{Reply, Response, ScriptedServer};
 /// use serde_json::json;
 /// use std::io::{Read, Write};
 /// use std::net::TcpStream;
@@ -133,6 +136,13 @@ impl ScriptedServer {
     /// request; a timed-out one is, once its request was read).
     pub fn requests(&self, url: &str) -> u64 {
         self.shared.requests(url)
+    }
+
+    /// How many connections `url`'s listener accepted and served (a client
+    /// that reuses a connection would make fewer connections than requests;
+    /// this server closes every connection after one response).
+    pub fn connections(&self, url: &str) -> u64 {
+        self.shared.connections(url)
     }
 
     /// Request counts of every mapped URL, by normalized URL.

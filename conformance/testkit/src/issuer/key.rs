@@ -65,7 +65,7 @@ impl TestKey {
         Self::from_private_key(kind, private_key)
     }
 
-    /// One of the keys shipped in `conformance/keys/` (TEST ONLY), with its
+    /// One of the keys shipped in the kit's `keys/` folder (TEST ONLY), with its
     /// file stem as key id, e.g. `"rsa2048-a"`.
     pub fn fixed(key: FixedKey) -> Result<Self, IssuerError> {
         Ok(Self::from_pem(key.pem())?.with_kid(key.kid()))

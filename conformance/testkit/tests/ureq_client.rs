@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use oidc_jwt_verifier_conformance::{Reply, Response, ScriptedServer};
+use oidc_jwt_verifier_testkit::{Reply, Response, ScriptedServer};
 use serde_json::json;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 

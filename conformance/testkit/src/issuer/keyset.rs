@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use super::alg::KeyKind;
+use super::b64::b64url;
 use super::error::IssuerError;
 use super::key::TestKey;
 use super::token::TokenBuilder;
@@ -21,7 +22,7 @@ pub enum Retire {
 /// current keys.
 ///
 /// ```
-/// use oidc_jwt_verifier_conformance::{Issuer, KeyKind, Retire};
+/// use oidc_jwt_verifier_testkit::{Issuer, KeyKind, Retire};
 /// use serde_json::json;
 ///
 /// let mut issuer = Issuer::new("https://id.example.test/", KeyKind::P256)?;
@@ -108,8 +109,8 @@ impl Issuer {
 
     /// The JWK Set document: `{"keys": [...]}`, oldest key first.
     pub fn jwks(&self) -> Value {
-        let keys: Vec<Value> = self.keys().map(TestKey::public_jwk).collect();
-        json!({ "keys": keys })
+        let keys: Vec<&TestKey> = self.keys().collect();
+        jwks_of(&keys)
     }
 
     /// An OpenID Connect discovery document naming this issuer, `jwks_uri`
@@ -138,6 +139,13 @@ impl Issuer {
     }
 }
 
+/// The JWK Set publishing `keys`' public JWKs, in that order:
+/// `{"keys": [...]}`.
+pub fn jwks_of(keys: &[&TestKey]) -> Value {
+    let keys: Vec<Value> = keys.iter().map(|key| key.public_jwk()).collect();
+    json!({ "keys": keys })
+}
+
 /// A minimal OpenID Connect discovery document (OpenID Connect Discovery
 /// 1.0 section 3): `issuer`, `jwks_uri` and the required
 /// `response_types_supported` and `subject_types_supported`.
@@ -148,6 +156,42 @@ pub fn discovery_document(issuer: &str, jwks_uri: &str) -> Value {
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
     })
+}
+
+/// `count` public RSA JWKs (`kid` `filler-0`, `filler-1`, ...; `alg`
+/// RS256, `e` 65537) whose moduli are random odd numbers of exactly `bits`
+/// bits. Verifiers check a public key's size and form, not that its modulus
+/// is a product of two primes, so these are usable keys; they match no
+/// token (nobody holds a private key for them), and at large sizes they
+/// are costly to parse: pad a key set with them to test its limits, or a
+/// verifier that parses it.
+pub fn filler_rsa_jwks(count: usize, bits: u32) -> Result<Vec<Value>, IssuerError> {
+    let bytes = usize::try_from(bits.div_ceil(8))
+        .map_err(|error| IssuerError::UnsupportedKey(error.to_string()))?;
+    if bits < 2 {
+        return Err(IssuerError::UnsupportedKey(format!(
+            "an RSA modulus of {bits} bits"
+        )));
+    }
+    let mut keys = Vec::with_capacity(count);
+    for index in 0..count {
+        let mut modulus = vec![0_u8; bytes];
+        openssl::rand::rand_bytes(&mut modulus)?;
+        // Exactly `bits` bits: the top one set, those above it clear.
+        let spare = bytes * 8 - usize::try_from(bits).unwrap_or(0);
+        modulus[0] &= 0xff >> spare;
+        modulus[0] |= 0x80 >> spare;
+        modulus[bytes - 1] |= 1;
+        keys.push(json!({
+            "kty": "RSA",
+            "kid": format!("filler-{index}"),
+            "alg": "RS256",
+            "use": "sig",
+            "n": b64url(modulus),
+            "e": "AQAB",
+        }));
+    }
+    Ok(keys)
 }
 
 #[cfg(test)]
@@ -165,6 +209,24 @@ mod tests {
             "https://id.example.test/",
             TestKey::fixed(FixedKey::Ed25519).unwrap(),
         )
+    }
+
+    #[test]
+    fn filler_keys_are_odd_moduli_of_exactly_the_size_asked() {
+        let keys = filler_rsa_jwks(3, 2050).unwrap();
+        assert_eq!(keys.len(), 3);
+        assert_eq!(keys[2]["kid"], "filler-2");
+        for key in &keys {
+            let n = crate::issuer::b64url_decode(key["n"].as_str().unwrap()).unwrap();
+            assert_eq!(n.len(), 257);
+            assert_eq!(n[0] >> 1, 1, "bit 2049 set, none above: {:#x}", n[0]);
+            assert_eq!(n[256] & 1, 1);
+        }
+        assert_ne!(keys[0]["n"], keys[1]["n"]);
+        let exact = filler_rsa_jwks(1, 2048).unwrap();
+        let n = crate::issuer::b64url_decode(exact[0]["n"].as_str().unwrap()).unwrap();
+        assert_eq!((n.len(), n[0] & 0x80), (256, 0x80));
+        assert!(filler_rsa_jwks(1, 1).is_err());
     }
 
     #[test]

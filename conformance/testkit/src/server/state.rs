@@ -6,16 +6,18 @@ use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
-use oidc_jwt_verifier_core::MAX_ENCODED_BODY_BYTES;
 use serde_json::Value;
 
+use super::body::Body;
 use super::connection;
-use super::encoding::{gzip, gzip_repeat, Encoding};
+use super::encoding::{Encoding, MAX_GZIP_BODY_BYTES};
 use super::error::ServerError;
 use super::http::{Outgoing, OutgoingBody};
 use super::listener::Listener;
-use super::script::{Body, RecordedRequest, Reply, Response};
+use super::reply::{Framing, Reply, Response};
+use super::request::RecordedRequest;
 use super::tls::ServerTls;
 use super::url::{CaseUrl, Scheme};
 
@@ -46,6 +48,9 @@ struct Endpoint {
     reply: Reply,
     listener: Option<Listener>,
     requests: u64,
+    /// Connections accepted and served (not those closed at once for
+    /// being over [`MAX_CONNECTIONS`]).
+    connections: u64,
     recorded: VecDeque<RecordedRequest>,
 }
 
@@ -55,6 +60,15 @@ struct State {
     endpoints: BTreeMap<String, Endpoint>,
     /// Requests whose target was not the listener's URL.
     unmatched: u64,
+}
+
+/// What a connection is, once accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accepted {
+    /// Its request is counted once it has been read.
+    Uncounted,
+    /// Accepted just before the URL's listener closed: as if refused.
+    Refused,
 }
 
 /// What a connection does after reading a request.
@@ -149,14 +163,20 @@ impl Shared {
 
     /// Requests `url` has received (0 for a URL never mapped or served).
     pub(crate) fn requests(&self, url: &str) -> u64 {
+        self.count(url, |endpoint| endpoint.requests)
+    }
+
+    /// Connections `url`'s listener accepted and served.
+    pub(crate) fn connections(&self, url: &str) -> u64 {
+        self.count(url, |endpoint| endpoint.connections)
+    }
+
+    fn count(&self, url: &str, counter: impl Fn(&Endpoint) -> u64) -> u64 {
         let Ok(url) = CaseUrl::parse(url) else {
             return 0;
         };
         let state = lock(&self.state);
-        state
-            .endpoints
-            .get(&url.key())
-            .map_or(0, |endpoint| endpoint.requests)
+        state.endpoints.get(&url.key()).map_or(0, counter)
     }
 
     /// Request counts of every known URL, by normalized URL.
@@ -193,8 +213,22 @@ impl Shared {
         state.unmatched = 0;
         for endpoint in state.endpoints.values_mut() {
             endpoint.requests = 0;
+            endpoint.connections = 0;
             endpoint.recorded.clear();
         }
+    }
+
+    /// Counts a connection the listener of `url_key` accepted.
+    pub(crate) fn accept(&self, url_key: &str) -> Accepted {
+        let mut state = lock(&self.state);
+        let Some(endpoint) = state.endpoints.get_mut(url_key) else {
+            return Accepted::Refused;
+        };
+        if endpoint.reply == Reply::Refused {
+            return Accepted::Refused;
+        }
+        endpoint.connections = endpoint.connections.saturating_add(1);
+        Accepted::Uncounted
     }
 
     /// Counts the request and says how to answer it.
@@ -295,6 +329,7 @@ impl State {
                     reply: Reply::Refused,
                     listener: None,
                     requests: 0,
+                    connections: 0,
                     recorded: VecDeque::new(),
                 },
             );
@@ -322,54 +357,43 @@ impl State {
         )))
     }
 
-    /// The response as sent: JSON serialized, URLs rewritten, framing
-    /// headers added.
-    fn outgoing(&mut self, response: Response, url: &CaseUrl) -> Outgoing {
+    /// The response as sent: URLs rewritten, JSON serialized, the body
+    /// encoded, framing headers added.
+    fn outgoing(&mut self, mut response: Response, url: &CaseUrl) -> Outgoing {
         let has_header = |name: &str| response.header_value(name).is_some();
         let (has_content_type, has_length, has_connection) = (
             has_header("content-type"),
             has_header("content-length"),
             has_header("connection"),
         );
-        let mut headers = response.headers;
-        for (name, value) in &mut headers {
+        for (name, value) in &mut response.headers {
             if name.eq_ignore_ascii_case("location") {
                 if let Some(mapped) = self.rewrite(value, url) {
                     *value = mapped;
                 }
             }
         }
-        let body = match response.body {
-            Body::Empty => OutgoingBody::Bytes(Vec::new()),
-            Body::Json(mut value) => {
-                self.rewrite_jwks_uri(&mut value, url);
-                if !has_content_type {
-                    headers.push(("content-type".into(), "application/json".into()));
-                }
-                OutgoingBody::Bytes(value.to_string().into_bytes())
-            }
-            Body::Text(text) => OutgoingBody::Bytes(text.into_bytes()),
-            Body::Bytes(bytes) => OutgoingBody::Bytes(bytes),
-            Body::Repeat { text, times } => OutgoingBody::Repeat { text, times },
-        };
+        if let Body::Json(value) = &mut response.body {
+            self.rewrite_jwks_uri(value, url);
+        }
+        let mut headers = std::mem::take(&mut response.headers);
+        if !has_content_type && matches!(response.body, Body::Json(_)) {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
         let body = match response.encoding {
-            Encoding::Identity => body,
             Encoding::Gzip => {
                 headers.push(("content-encoding".into(), "gzip".into()));
-                // No client reads more than this much of an encoded body.
-                let limit = MAX_ENCODED_BODY_BYTES + 1;
-                OutgoingBody::Bytes(match body {
-                    OutgoingBody::Bytes(bytes) => gzip(&bytes, limit),
-                    OutgoingBody::Repeat { text, times } => {
-                        gzip_repeat(text.as_bytes(), times, limit)
-                    }
-                })
+                OutgoingBody::Bytes(response.wire_body(MAX_GZIP_BODY_BYTES))
             }
+            Encoding::Identity => match response.body {
+                Body::Repeat { text, times } => OutgoingBody::Repeat { text, times },
+                body => OutgoingBody::Bytes(body.bytes_up_to(usize::MAX)),
+            },
         };
         let Some(length) = body.len() else {
             return plain_answer(500, "scripted body length overflows");
         };
-        if !has_length {
+        if !has_length && response.framing == Framing::ContentLength {
             headers.push(("content-length".into(), length.to_string()));
         }
         if !has_connection {
@@ -379,6 +403,7 @@ impl State {
             status: response.status,
             headers,
             body,
+            delay: response.delay,
         }
     }
 
@@ -429,5 +454,6 @@ fn plain_answer(status: u16, text: &str) -> Outgoing {
             ("connection".into(), "close".into()),
         ],
         body: OutgoingBody::Bytes(text.as_bytes().to_vec()),
+        delay: Duration::ZERO,
     }
 }

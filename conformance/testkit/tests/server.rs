@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use oidc_jwt_verifier_conformance::{Body, Reply, Response, ScriptedServer, ServerError};
+use oidc_jwt_verifier_testkit::{Body, Reply, Response, ScriptedServer, ServerError};
 use serde_json::{json, Value};
 
 /// An HTTP answer: status, head text (lowercase), body.

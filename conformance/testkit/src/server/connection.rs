@@ -2,12 +2,13 @@
 
 use std::net::TcpStream;
 use std::sync::atomic::Ordering;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use openssl::ssl::HandshakeError;
 
 use super::http::{self, is_poll_timeout, Stream};
-use super::state::{Answer, Shared};
+use super::state::{Accepted, Answer, Shared};
 use super::url::Scheme;
 
 /// Read timeout of every socket read: how often stop flags are looked at.
@@ -23,7 +24,9 @@ const LINGER: Duration = Duration::from_secs(1);
 
 /// Serves one connection made to the listener of `url_key`.
 pub(crate) fn serve_connection(shared: &Shared, url_key: &str, scheme: Scheme, tcp: TcpStream) {
-    if tcp.set_read_timeout(Some(POLL)).is_err()
+    let accepted = shared.accept(url_key);
+    if accepted == Accepted::Refused
+        || tcp.set_read_timeout(Some(POLL)).is_err()
         || tcp.set_write_timeout(Some(WRITE_TIMEOUT)).is_err()
     {
         return;
@@ -38,12 +41,28 @@ pub(crate) fn serve_connection(shared: &Shared, url_key: &str, scheme: Scheme, t
     };
     match shared.answer(url_key, request) {
         Answer::Respond(outgoing) => {
-            if http::write_response(&mut stream, &outgoing).is_ok() {
+            if wait(shared, outgoing.delay) && http::write_response(&mut stream, &outgoing).is_ok()
+            {
                 http::close(stream, LINGER);
             }
         }
         Answer::Hold => hold(shared, stream),
         Answer::Drop => {}
+    }
+}
+
+/// Sleeps `delay` in steps of [`POLL`]; `false` when the server stops first.
+fn wait(shared: &Shared, delay: Duration) -> bool {
+    let until = Instant::now() + delay;
+    loop {
+        if shared.stopping.load(Ordering::Relaxed) {
+            return false;
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        thread::sleep(left.min(POLL));
     }
 }
 

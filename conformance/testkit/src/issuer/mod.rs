@@ -21,7 +21,7 @@ pub use b64::{b64url, b64url_decode};
 pub use error::IssuerError;
 pub use fixed::FixedKey;
 pub use key::TestKey;
-pub use keyset::{discovery_document, Issuer, Retire};
+pub use keyset::{discovery_document, filler_rsa_jwks, jwks_of, Issuer, Retire};
 pub use token::{Segment, TokenBuilder};
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-//! The content coding a scripted body is sent with (a case's serve-level
-//! `"encoding": "gzip"`), applied alike by the scripted server and the core
-//! layer's in-memory endpoints.
+//! The content coding a scripted body is sent with, applied alike by the
+//! scripted server and by [`Response::wire_body`] (what a client without
+//! sockets is handed).
+//!
+//! [`Response::wire_body`]: super::Response::wire_body
 
 use std::io::Write;
 
@@ -16,6 +18,13 @@ pub enum Encoding {
     /// gzip-compressed, sent with `content-encoding: gzip`.
     Gzip,
 }
+
+/// The most bytes of a gzip-compressed body the server sends: more than any
+/// verifier reads of an encoded body (the rules' 512 KiB limit applies to the
+/// decoded bytes; this project's verifier reads at most 64 KiB more off the
+/// wire), so that a client always stops first, while a compressed body that
+/// does not shrink is never generated beyond it.
+pub const MAX_GZIP_BODY_BYTES: usize = 1024 * 1024;
 
 /// Repeated text is fed to the encoder in pieces of about this size.
 const PIECE_BYTES: usize = 64 * 1024;

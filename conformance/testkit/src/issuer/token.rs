@@ -93,7 +93,7 @@ fn members_json(members: &[(String, Value)]) -> String {
 /// starts a fresh member list.
 ///
 /// ```
-/// use oidc_jwt_verifier_conformance::{FixedKey, TestKey, TokenBuilder};
+/// use oidc_jwt_verifier_testkit::{FixedKey, TestKey, TokenBuilder};
 /// use serde_json::json;
 ///
 /// let key = TestKey::fixed(FixedKey::Rsa2048A)?;

@@ -18,6 +18,19 @@ pub enum ServerError {
     Tls(String),
 }
 
+impl ServerError {
+    /// A stable name for the kind of failure: `"bad_url"`, `"bad_header"`,
+    /// `"io"` or `"tls"`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUrl(_) => "bad_url",
+            Self::BadHeader(_) => "bad_header",
+            Self::Io(_) => "io",
+            Self::Tls(_) => "tls",
+        }
+    }
+}
+
 impl fmt::Display for ServerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -41,6 +54,12 @@ impl std::error::Error for ServerError {
 impl From<io::Error> for ServerError {
     fn from(error: io::Error) -> Self {
         Self::Io(error)
+    }
+}
+
+impl From<crate::ca::CaError> for ServerError {
+    fn from(error: crate::ca::CaError) -> Self {
+        Self::Tls(error.to_string())
     }
 }
 

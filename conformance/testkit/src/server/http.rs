@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use openssl::ssl::SslStream;
 
-use super::script::RecordedRequest;
+use super::request::RecordedRequest;
 
 /// The longest request head read; longer ones are dropped unanswered.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -109,11 +109,13 @@ fn parse_head(head: &[u8]) -> Option<RecordedRequest> {
     })
 }
 
-/// A response ready to send: status, headers (complete) and body.
+/// A response ready to send: status, headers (complete), body, and how
+/// long to wait before sending it.
 pub(crate) struct Outgoing {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: OutgoingBody,
+    pub(crate) delay: Duration,
 }
 
 /// A body as it is sent.
