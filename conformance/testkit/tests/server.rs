@@ -230,6 +230,52 @@ fn timeout_over_tls_fires_after_the_handshake() {
     ));
 }
 
+/// Waits until `count()` reaches `expected` (the server counts on its own
+/// threads), at most five seconds.
+fn eventually(expected: u64, count: impl Fn() -> u64) -> u64 {
+    let until = Instant::now() + Duration::from_secs(5);
+    while count() < expected && Instant::now() < until {
+        thread::sleep(Duration::from_millis(5));
+    }
+    count()
+}
+
+#[test]
+fn a_timed_out_url_counts_each_connection_as_its_request() {
+    let server = ScriptedServer::start().unwrap();
+    server.serve(JWKS, Reply::Timeout).unwrap();
+    let (address, target) = address_and_target(&server.map_url(JWKS).unwrap());
+
+    // A client that gives up before its request is written, as one whose
+    // TLS handshake outlasts its timeout on a loaded machine does.
+    drop(TcpStream::connect(&address).unwrap());
+    assert_eq!(eventually(1, || server.requests(JWKS)), 1);
+
+    // One whose request arrives is still one request, not two.
+    let tcp = TcpStream::connect(&address).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut tls = tls_connector(server.ca_pem())
+        .connect("127.0.0.1", tcp)
+        .unwrap();
+    tls.write_all(format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes())
+        .unwrap();
+    assert!(tls.read(&mut [0; 16]).is_err(), "never answered");
+    assert_eq!(
+        eventually(1, || server.recorded_requests(JWKS).len() as u64),
+        1
+    );
+    assert_eq!(server.requests(JWKS), 2);
+    assert_eq!(server.connections(JWKS), 2);
+
+    // A URL that answers counts requests, not connections.
+    server.serve_json(JWKS, json!({"keys": []})).unwrap();
+    drop(TcpStream::connect(&address).unwrap());
+    assert_eq!(eventually(3, || server.connections(JWKS)), 3);
+    assert_eq!(get(&server, JWKS).unwrap().status, 200);
+    assert_eq!((server.requests(JWKS), server.connections(JWKS)), (3, 4));
+}
+
 #[test]
 fn tls_is_trusted_only_through_the_generated_ca() {
     let server = ScriptedServer::start().unwrap();

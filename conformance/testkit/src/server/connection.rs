@@ -39,7 +39,7 @@ pub(crate) fn serve_connection(shared: &Shared, url_key: &str, scheme: Scheme, t
     let Some(request) = http::read_request_head(&mut stream, deadline, &shared.stopping) else {
         return;
     };
-    match shared.answer(url_key, request) {
+    match shared.answer(url_key, accepted, request) {
         Answer::Respond(outgoing) => {
             if wait(shared, outgoing.delay) && http::write_response(&mut stream, &outgoing).is_ok()
             {

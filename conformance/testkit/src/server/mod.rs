@@ -132,8 +132,15 @@ impl ScriptedServer {
         self.shared.tls.ca_pem()
     }
 
-    /// How many requests `url` has received (a refused connection is no
-    /// request; a timed-out one is, once its request was read).
+    /// How many requests `url` has received, redirect hops and retries
+    /// included. A refused connection is no request. While `url` answers
+    /// [`Reply::Timeout`], every connection its listener accepts counts as
+    /// one request, from the moment it is accepted: each URL has a listener
+    /// of its own, so the connection names the URL, and a connection left
+    /// unanswered is never reused, so it carries at most that one request.
+    /// A client whose request never got written (its TLS handshake outlasted
+    /// its own timeout on a loaded machine) is thus counted like one whose
+    /// request was read and left unanswered.
     pub fn requests(&self, url: &str) -> u64 {
         self.shared.requests(url)
     }

@@ -18,6 +18,10 @@ pub enum Reply {
     Refused,
     /// Accept the connection, read the request, never answer. The
     /// connection is held until the client closes it or the server stops.
+    /// Each accepted connection counts as one request, whether or not its
+    /// request arrived (see [`ScriptedServer::requests`]).
+    ///
+    /// [`ScriptedServer::requests`]: super::ScriptedServer::requests
     Timeout,
 }
 

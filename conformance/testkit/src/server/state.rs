@@ -62,11 +62,17 @@ struct State {
     unmatched: u64,
 }
 
-/// What a connection is, once accepted.
+/// What a connection is, once accepted: whether it already counts as the
+/// request it will carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Accepted {
     /// Its request is counted once it has been read.
     Uncounted,
+    /// The URL answers [`Reply::Timeout`]: the connection counts as its
+    /// request from the start, so a client that gives up before its request
+    /// is written (a slow TLS handshake) is counted as one that gave up
+    /// waiting for the answer.
+    CountedAsRequest,
     /// Accepted just before the URL's listener closed: as if refused.
     Refused,
 }
@@ -218,25 +224,43 @@ impl Shared {
         }
     }
 
-    /// Counts a connection the listener of `url_key` accepted.
+    /// Counts a connection the listener of `url_key` accepted, and says
+    /// whether it already counts as a request.
     pub(crate) fn accept(&self, url_key: &str) -> Accepted {
         let mut state = lock(&self.state);
         let Some(endpoint) = state.endpoints.get_mut(url_key) else {
             return Accepted::Refused;
         };
-        if endpoint.reply == Reply::Refused {
-            return Accepted::Refused;
+        match endpoint.reply {
+            Reply::Refused => Accepted::Refused,
+            Reply::Timeout => {
+                endpoint.connections = endpoint.connections.saturating_add(1);
+                endpoint.requests = endpoint.requests.saturating_add(1);
+                Accepted::CountedAsRequest
+            }
+            Reply::Respond(_) => {
+                endpoint.connections = endpoint.connections.saturating_add(1);
+                Accepted::Uncounted
+            }
         }
-        endpoint.connections = endpoint.connections.saturating_add(1);
-        Accepted::Uncounted
     }
 
-    /// Counts the request and says how to answer it.
-    pub(crate) fn answer(&self, url_key: &str, request: RecordedRequest) -> Answer {
+    /// Counts the request (unless its connection already was) and says how
+    /// to answer it.
+    pub(crate) fn answer(
+        &self,
+        url_key: &str,
+        accepted: Accepted,
+        request: RecordedRequest,
+    ) -> Answer {
         let mut state = lock(&self.state);
         let Some(endpoint) = state.endpoints.get_mut(url_key) else {
             return Answer::Drop;
         };
+        if accepted == Accepted::CountedAsRequest {
+            // Counted when accepted: whatever it asks, this is that request.
+            endpoint.requests = endpoint.requests.saturating_sub(1);
+        }
         if request.target != endpoint.url.target {
             state.unmatched = state.unmatched.saturating_add(1);
             return Answer::Respond(not_scripted());
