@@ -21,6 +21,10 @@
 //!   at any time ([`Reply`], [`Response`]: any status, headers and body,
 //!   gzip, redirects, a delay, a refused connection, a timeout), request
 //!   and connection counts, recorded requests.
+//! - [`clock`]: named instants, the system's Unix time, and
+//!   [`SimulatedTime`], a time the test moves; [`SeededRng`] for
+//!   simulations that replay; [`logs`] (feature `tracing`) keeps what a
+//!   verifier logs.
 //!
 //! Nothing here verifies a token, and the kit depends on no crate of this
 //! project, so it tests any verifier.
@@ -31,7 +35,7 @@
 //! loopback URL (trusting the server's CA), then send your service tokens:
 //!
 //! ```
-//! use oidc_jwt_verifier_testkit::{FixedKey, Issuer, Reply, Retire, ScriptedServer, TestKey};
+//! use oidc_jwt_verifier_testkit::{clock, FixedKey, Issuer, Reply, Retire, ScriptedServer, TestKey};
 //! use serde_json::json;
 //!
 //! // The identity provider your service trusts, with a fixed TEST ONLY key.
@@ -54,7 +58,7 @@
 //!     .token()
 //!     .claim("sub", json!("alice"))
 //!     .claim("aud", json!("https://api.example.test"))
-//!     .claim("exp", json!(4102444800_u64))
+//!     .claim("exp", json!(clock::JAN_1_2100))
 //!     .sign(issuer.signing_key())?;
 //! # let _ = token;
 //!
@@ -81,14 +85,20 @@
 #![forbid(unsafe_code)]
 
 pub mod ca;
+pub mod clock;
 pub mod issuer;
+#[cfg(feature = "tracing")]
+pub mod logs;
+pub mod rng;
 pub mod server;
 
 pub use ca::{CaError, ServerIdentity, TestCa};
+pub use clock::SimulatedTime;
 pub use issuer::{
     discovery_document, filler_rsa_jwks, jwks_of, tamper, FixedKey, Issuer, IssuerError, KeyKind,
     Retire, Segment, SigningAlg, TestKey, TokenBuilder,
 };
+pub use rng::SeededRng;
 pub use server::{
     Body, Encoding, Framing, RecordedRequest, Reply, Response, ScriptedServer, ServerError,
     ServerTls,
