@@ -5,9 +5,6 @@
 //! Run: `cargo bench -p oidc-jwt-verifier-blocking`.
 #![allow(missing_docs)]
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::hint::black_box;
 use std::sync::Arc;
 use std::thread;
@@ -15,7 +12,13 @@ use std::time::{Duration, Instant};
 
 use oidc_jwt_verifier_blocking::{AuthConfig, JwtVerifier, ManualClock, Now, UnixTime};
 use oidc_jwt_verifier_core::{FetchNext, HttpResponse, Progress, Query, Verifier};
-use support::{Issuer, Reply, Server, AUDIENCE, ISSUER, T0};
+use oidc_jwt_verifier_testkit::{jwks_of, FixedKey, ScriptedServer, TestKey, TokenBuilder};
+use serde_json::json;
+
+const ISSUER: &str = "https://issuer.test/";
+const AUDIENCE: &str = "api://tests";
+const T0: f64 = 1_700_000_000.0;
+const JWKS: &str = "http://keys.test/jwks";
 
 const ROUNDS: u32 = 4_000;
 
@@ -74,11 +77,14 @@ fn best_of(runs: usize, mut measure: impl FnMut() -> f64) -> f64 {
 }
 
 fn main() {
-    let issuer = Issuer::new(&["k1"]);
-    let jwks = issuer.jwks(&["k1"]);
-    let served = jwks.clone();
-    let server = Server::http(move |_| Reply::json(served.clone()));
-    let mut config = AuthConfig::with_jwks_url(ISSUER, AUDIENCE, server.url("/jwks"));
+    let key = TestKey::fixed(FixedKey::Rsa2048A)
+        .expect("a fixed key")
+        .with_kid("k1");
+    let jwks = jwks_of(&[&key]).to_string();
+    let server = ScriptedServer::start().expect("a scripted server");
+    server.serve_json(JWKS, jwks_of(&[&key])).expect("served");
+    let mut config =
+        AuthConfig::with_jwks_url(ISSUER, AUDIENCE, server.map_url(JWKS).expect("mapped"));
     config.allow_insecure_http = true;
     let clock = Arc::new(ManualClock::new(Instant::now(), T0 + 60.0));
     let verifier = Arc::new(
@@ -87,7 +93,13 @@ fn main() {
             .build()
             .expect("verifier"),
     );
-    let token = Arc::new(issuer.token("k1"));
+    let token = TokenBuilder::for_key(&key)
+        .claim("iss", json!(ISSUER))
+        .claim("aud", json!(AUDIENCE))
+        .claim("exp", json!(T0 as i64 + 86_400))
+        .sign(&key)
+        .expect("a signed token");
+    let token = Arc::new(token);
     verifier
         .verify_access_token(&token)
         .expect("warm the cache");
@@ -107,5 +119,5 @@ fn main() {
         two / one,
         thread::available_parallelism().map_or(1, usize::from)
     );
-    println!("  HTTP requests made      {:>10}", server.hits());
+    println!("  HTTP requests made      {:>10}", server.requests(JWKS));
 }
