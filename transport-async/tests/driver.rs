@@ -245,6 +245,37 @@ async fn an_outage_is_served_from_stale_keys_then_fails() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verification_past_the_stale_window_waits_for_the_refresh_it_starts() {
+    let a = key("a");
+    let server = start();
+    serve_keys(&server, JWKS, &[&a]);
+    let clock = clock();
+    let verifier = verifier(config(&server, JWKS), &clock);
+    let token = token(&a);
+    verifier.verify_access_token(&token).await.expect("valid");
+    server.serve(JWKS, Response::empty(500)).expect("served");
+    clock.set(T0 + 300.0 + 3600.0 + 1.0);
+    assert_eq!(
+        problem(verifier.verify_access_token(&token).await),
+        ("jwks_fetch_failed", Some(SourceProblem::Status(500)))
+    );
+
+    // The issuer is back: the first verification past the backoff starts a
+    // refresh and is answered by it, not by the failure before it.
+    serve_keys(&server, JWKS, &[&a]);
+    clock.set(T0 + 300.0 + 3600.0 + 10.0);
+    verifier
+        .verify_access_token(&token)
+        .await
+        .expect("answered by the refresh it started");
+    assert_eq!(
+        server.requests(JWKS),
+        4,
+        "one fetch, two attempts, one fetch"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_takes_two_requests_per_refresh() {
     let a = key("a");
     let server = start();

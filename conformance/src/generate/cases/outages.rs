@@ -92,6 +92,18 @@ fn stale_cases(world: &World) -> Vec<CaseSpec> {
         )
         .set("http_timeout_s", json!(0.3));
     let timeout = world.step(timeout, T0 + 300, Expect::claims(alice()), 3);
+    let recovery = world
+        .cached_then(
+            "outage/recovery-past-the-stale-window",
+            "Rule 4/5 with stale_if_error_s 600, fetch_attempts 1: the endpoint answers 500, stale keys serve at +300 s, and at +901 s, past the stale window, the refresh fails (jwks_fetch_failed). The endpoint is back: at +910 s, past the backoff, the verification starts a refresh and is answered by it (every layer waits for the refresh a verification starts, not only the first one past freshness).",
+            server_error(),
+        )
+        .set("stale_if_error_s", json!(600))
+        .set("fetch_attempts", json!(1));
+    let recovery = world.step(recovery, T0 + 300, Expect::claims(alice()), 2);
+    let recovery = world.step(recovery, T0 + 901, Expect::error(Code::JwksFetchFailed), 3);
+    let recovery = recovery.serve(JWKS_URL, world.good());
+    let recovery = world.step(recovery, T0 + 910, Expect::claims(alice()), 4);
     let nothing = CaseSpec::new(
         "outage/nothing-cached-unreachable",
         "Nothing cached and the key source refuses connections: jwks_fetch_failed, 503 with no challenge; refused connections are not received requests.",
@@ -104,7 +116,7 @@ fn stale_cases(world: &World) -> Vec<CaseSpec> {
         "Nothing cached and nothing served at the JWKS URL (the connection is refused): jwks_fetch_failed.",
     )
     .verify(T0, &world.token, Expect::error(Code::JwksFetchFailed));
-    vec![window, zero, timeout, nothing, unserved]
+    vec![window, zero, timeout, recovery, nothing, unserved]
 }
 
 fn backoff_cases(world: &World) -> Vec<CaseSpec> {
