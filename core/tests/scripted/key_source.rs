@@ -1,15 +1,13 @@
 //! SPEC.md "Fetching and caching": each rule and boundary, driven through the
 //! public Sans-IO API with scripted endpoints and a hand-moved clock.
 
-mod support;
-
 use std::sync::OnceLock;
 
+use crate::world::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 use oidc_jwt_verifier_core::{
     AuthConfig, AuthError, HttpResponse, Progress, Query, SourceProblem, TransportKind,
 };
 use serde_json::json;
-use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 
 const DISCOVERY_URL: &str = "https://id.example.test/.well-known/openid-configuration";
 

@@ -4,14 +4,12 @@
 //! endpoints and clock jumps of up to two years, and every operation must
 //! end within a bounded number of rounds and requests.
 
-mod support;
-
 use std::sync::OnceLock;
 
+use crate::world::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 use oidc_jwt_verifier_core::{AuthConfig, TransportKind, Verifier};
 use proptest::prelude::*;
 use serde_json::json;
-use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 
 const DISCOVERY_URL: &str = "https://id.example.test/.well-known/openid-configuration";
 const YEAR: f64 = 31_536_000.0;
@@ -170,7 +168,7 @@ proptest! {
                 Step::Verify { forged, unknown_kid } => {
                     let signer = &keys()[usize::from(forged)];
                     let kid = if unknown_kid { "k-unknown" } else { "k1" };
-                    let exp = world.now + 10.0 * YEAR;
+                    let exp = world.now() + 10.0 * YEAR;
                     let token = signer.sign_with_kid(
                         Some(kid),
                         &json!({"iss": ISSUER, "aud": AUDIENCE, "exp": exp}),
@@ -191,6 +189,6 @@ proptest! {
             let made = requests(&world) - before;
             prop_assert!(made <= most_requests, "{made} requests for one step");
         }
-        prop_assert!(world.now >= T0);
+        prop_assert!(world.now() >= T0);
     }
 }

@@ -1,14 +1,12 @@
 //! Untrusted input never panics and always gets a typed error: arbitrary
 //! tokens, JWK Set bodies and discovery bodies through the whole verifier.
 
-mod support;
-
 use std::sync::OnceLock;
 
+use crate::world::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 use oidc_jwt_verifier_core::{AuthConfig, SourceProblem};
 use proptest::prelude::*;
 use serde_json::json;
-use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 
 const DISCOVERY_URL: &str = "https://id.example.test/.well-known/openid-configuration";
 

@@ -1,16 +1,14 @@
 //! Every error code of SPEC.md, produced through the public Sans-IO API, with
 //! its status and its exact `WWW-Authenticate` challenge.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
+use crate::world::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use oidc_jwt_verifier_core::{AuthConfig, AuthError};
 use serde_json::{json, Value};
-use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 
 fn key() -> &'static Key {
     static KEY: OnceLock<Key> = OnceLock::new();

@@ -2,11 +2,9 @@
 //! build enables (CI runs this with `serde_json/arbitrary_precision` too,
 //! which used to turn every fractional `exp` into `invalid_claim: exp`).
 
-mod support;
-
+use crate::world::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 use oidc_jwt_verifier_core::{AuthConfig, AuthError, ClaimName};
 use serde_json::{json, Number, Value};
-use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 
 /// A token whose payload is `payload` exactly as written (numbers included).
 fn token_with_payload(key: &Key, payload: &str) -> String {

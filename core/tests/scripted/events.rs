@@ -3,17 +3,15 @@
 //! unknown-kid cooldown, a discovery issuer mismatch and a skipped JWK. No
 //! event ever carries token content.
 
-mod support;
-
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::world::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 use oidc_jwt_verifier_core::{
     AuthConfig, AuthError, Event, FreshnessSource, KeysState, SourceProblem, TransportKind,
     UnixTime, Unusable,
 };
 use serde_json::json;
-use support::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 
 const DISCOVERY_URL: &str = "https://id.example.test/.well-known/openid-configuration";
 

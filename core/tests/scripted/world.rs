@@ -1,91 +1,87 @@
-//! A scripted world for driving the Sans-IO core in tests: keys that sign
-//! tokens, endpoints whose answers change over time, and a clock moved by
-//! hand. The loop in [`World::run`] is the canonical driver loop, with the
-//! HTTP requests answered from the script instead of a network.
-#![allow(dead_code, unreachable_pub)] // each test file uses a different part
+//! A scripted world for driving the Sans-IO core: endpoints whose answers
+//! change over time, a simulated clock, and the canonical driver loop
+//! ([`World::run`]) with the HTTP requests answered from the script. Keys,
+//! tokens, key sets and the clock are the test kit's; what is here names
+//! the core's types, which the kit (depending on no crate of ours) cannot.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use josekit::jws::{JwsSigner, RS256};
 use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderName, HeaderValue};
 use oidc_jwt_verifier_core::{
     AuthConfig, AuthError, Check, Claims, Event, FetchNext, FetchRequest, HttpResponse, Now,
     Progress, Query, SigningKey, TransportFailure, TransportKind, UnixTime, Verifier,
 };
-use openssl::rsa::Rsa;
+use oidc_jwt_verifier_testkit::{jwks_of, KeyKind, SimulatedTime, TestKey, TokenBuilder};
 use serde_json::{json, Value};
 
-pub const ISSUER: &str = "https://id.example.test/";
-pub const AUDIENCE: &str = "api://default";
-pub const JWKS_URL: &str = "https://id.example.test/jwks";
-pub const T0: f64 = 1_767_225_600.0;
+pub(crate) const ISSUER: &str = "https://id.example.test/";
+pub(crate) const AUDIENCE: &str = "api://default";
+pub(crate) const JWKS_URL: &str = "https://id.example.test/jwks";
+/// 2026-01-01T00:00:00Z.
+pub(crate) const T0: f64 = oidc_jwt_verifier_testkit::clock::JAN_1_2026 as f64;
 
-/// An RS256 signing key with its public JWK.
-pub struct Key {
-    pub kid: String,
-    signer: Box<dyn JwsSigner>,
-    pub jwk: Value,
+/// A fresh RS256 signing key of the kit (never the same twice), published
+/// under `kid`.
+pub(crate) struct Key {
+    pub(crate) kid: String,
+    pub(crate) jwk: Value,
+    key: TestKey,
 }
 
 impl Key {
-    pub fn rsa(kid: &str) -> Key {
-        let rsa = Rsa::generate(2048).expect("RSA key generation");
-        let pem = rsa.private_key_to_pem().expect("PEM");
-        let signer = RS256.signer_from_pem(&pem).expect("signer");
-        let jwk = json!({
-            "kty": "RSA",
-            "kid": kid,
-            "n": URL_SAFE_NO_PAD.encode(rsa.n().to_vec()),
-            "e": URL_SAFE_NO_PAD.encode(rsa.e().to_vec()),
-        });
+    pub(crate) fn rsa(kid: &str) -> Key {
+        let key = TestKey::generate(KeyKind::RSA_2048)
+            .expect("RSA key generation")
+            .with_kid(kid);
         Key {
             kid: kid.to_owned(),
-            signer: Box::new(signer),
-            jwk,
+            jwk: key.public_jwk(),
+            key,
         }
     }
 
-    /// A compact RS256 token with this key's `kid` (or `kid_override`).
-    pub fn sign_with_kid(&self, kid: Option<&str>, claims: &Value) -> String {
-        let mut header = json!({"alg": "RS256", "typ": "JWT"});
+    /// A compact RS256 token with `kid` in its header (none: no `kid`).
+    pub(crate) fn sign_with_kid(&self, kid: Option<&str>, claims: &Value) -> String {
+        let mut builder = TokenBuilder::new()
+            .header("alg", json!("RS256"))
+            .header("typ", json!("JWT"));
         if let Some(kid) = kid {
-            header["kid"] = json!(kid);
+            builder = builder.header("kid", json!(kid));
         }
-        let input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        let signature = self.signer.sign(input.as_bytes()).expect("sign");
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+        if let Value::Object(claims) = claims {
+            builder = builder.claims(claims);
+        }
+        builder.sign(&self.key).expect("sign")
     }
 
     /// `signing_input` (`header.payload`, both base64url) with its signature appended.
-    pub fn sign_input(&self, signing_input: &str) -> String {
-        let signature = self.signer.sign(signing_input.as_bytes()).expect("sign");
-        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    pub(crate) fn sign_input(&self, signing_input: &str) -> String {
+        let (header, payload) = signing_input.split_once('.').expect("header.payload");
+        TokenBuilder::new()
+            .header_segment(header)
+            .payload_segment(payload)
+            .sign(&self.key)
+            .expect("sign")
     }
 
-    pub fn sign(&self, claims: &Value) -> String {
+    pub(crate) fn sign(&self, claims: &Value) -> String {
         self.sign_with_kid(Some(&self.kid), claims)
     }
 
     /// A valid token for the standard issuer and audience, expiring an hour after `iat`.
-    pub fn token(&self, iat: f64) -> String {
+    pub(crate) fn token(&self, iat: f64) -> String {
         self.sign(&json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": iat, "exp": iat + 3600.0}))
     }
 }
 
-pub fn jwks(keys: &[&Key]) -> Value {
-    json!({"keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>()})
+pub(crate) fn jwks(keys: &[&Key]) -> Value {
+    let keys: Vec<&TestKey> = keys.iter().map(|key| &key.key).collect();
+    jwks_of(&keys)
 }
 
 /// What an endpoint answers.
 #[derive(Clone, Debug)]
-pub enum Script {
+pub(crate) enum Script {
     Respond {
         status: u16,
         headers: Vec<(String, String)>,
@@ -95,11 +91,11 @@ pub enum Script {
 }
 
 impl Script {
-    pub fn json(value: &Value) -> Script {
+    pub(crate) fn json(value: &Value) -> Script {
         Script::status(200, value)
     }
 
-    pub fn status(status: u16, value: &Value) -> Script {
+    pub(crate) fn status(status: u16, value: &Value) -> Script {
         Script::Respond {
             status,
             headers: vec![],
@@ -107,7 +103,7 @@ impl Script {
         }
     }
 
-    pub fn with_header(mut self, name: &str, value: &str) -> Script {
+    pub(crate) fn with_header(mut self, name: &str, value: &str) -> Script {
         if let Script::Respond { headers, .. } = &mut self {
             headers.push((name.to_owned(), value.to_owned()));
         }
@@ -115,74 +111,69 @@ impl Script {
     }
 }
 
-/// A verifier, scripted endpoints and a hand-moved clock.
-pub struct World {
-    pub verifier: Verifier,
-    origin: Instant,
-    /// Unix seconds of the monotonic clock.
-    pub now: f64,
-    /// Wall-clock offset from `now` (a stepped wall clock).
-    pub wall_offset: f64,
+/// A verifier, scripted endpoints and a simulated clock.
+pub(crate) struct World {
+    pub(crate) verifier: Verifier,
+    /// Both readings; the wall clock may be stepped apart
+    /// ([`SimulatedTime::step_wall`]).
+    pub(crate) time: SimulatedTime,
     scripts: HashMap<String, Script>,
-    pub fetches: HashMap<String, u32>,
+    pub(crate) fetches: HashMap<String, u32>,
     /// Every event drained so far, in order.
-    pub events: Vec<Event>,
-}
-
-/// The simulation's monotonic origin: the one clock reading of a test.
-#[allow(clippy::disallowed_methods)]
-fn origin() -> Instant {
-    Instant::now()
+    pub(crate) events: Vec<Event>,
 }
 
 impl World {
-    pub fn new(config: AuthConfig) -> World {
+    pub(crate) fn new(config: AuthConfig) -> World {
         World {
             verifier: Verifier::new(config).expect("valid config"),
-            origin: origin(),
-            now: T0,
-            wall_offset: 0.0,
+            time: SimulatedTime::starting_at(T0),
             scripts: HashMap::new(),
             fetches: HashMap::new(),
             events: Vec::new(),
         }
     }
 
-    pub fn standard() -> World {
+    pub(crate) fn standard() -> World {
         World::new(AuthConfig::with_jwks_url(ISSUER, AUDIENCE, JWKS_URL))
     }
 
-    pub fn at(&mut self, unix: f64) -> &mut World {
-        self.now = unix;
+    /// The simulated Unix time.
+    pub(crate) fn now(&self) -> f64 {
+        self.time.unix()
+    }
+
+    pub(crate) fn at(&mut self, unix: f64) -> &mut World {
+        self.time.set(unix);
         self
     }
 
-    pub fn advance(&mut self, secs: f64) -> &mut World {
-        self.now += secs;
+    pub(crate) fn advance(&mut self, secs: f64) -> &mut World {
+        self.time.advance(secs);
         self
     }
 
-    pub fn serve(&mut self, url: &str, script: Script) {
+    pub(crate) fn serve(&mut self, url: &str, script: Script) {
         self.scripts.insert(url.to_owned(), script);
     }
 
-    pub fn fetched(&self, url: &str) -> u32 {
+    pub(crate) fn fetched(&self, url: &str) -> u32 {
         self.fetches.get(url).copied().unwrap_or(0)
     }
 
-    pub fn instant(&self) -> Instant {
-        self.origin + Duration::from_secs_f64((self.now - T0).max(0.0))
+    pub(crate) fn instant(&self) -> std::time::Instant {
+        self.time.monotonic()
     }
 
     /// Both clocks of the current time.
-    pub fn clock(&self) -> Now {
+    pub(crate) fn clock(&self) -> Now {
         Now {
-            wall: UnixTime::from_secs_f64(self.now + self.wall_offset),
-            monotonic: self.instant(),
+            wall: UnixTime::from_secs_f64(self.time.wall_unix()),
+            monotonic: self.time.monotonic(),
         }
     }
 
-    pub fn verify(&mut self, token: &str) -> Result<Claims, AuthError> {
+    pub(crate) fn verify(&mut self, token: &str) -> Result<Claims, AuthError> {
         let mut query = Query::new();
         self.run(|v, now| {
             v.verify(token, &mut query, now)
@@ -190,12 +181,12 @@ impl World {
         })
     }
 
-    pub fn signing_keys(&mut self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
+    pub(crate) fn signing_keys(&mut self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         let mut query = Query::with_refresh(refresh);
         self.run(|v, now| v.signing_keys(&mut query, now))
     }
 
-    pub fn kids(&mut self, refresh: bool) -> Result<Vec<String>, AuthError> {
+    pub(crate) fn kids(&mut self, refresh: bool) -> Result<Vec<String>, AuthError> {
         let keys = self.signing_keys(refresh)?;
         Ok(keys
             .iter()
@@ -203,7 +194,7 @@ impl World {
             .collect())
     }
 
-    pub fn healthcheck(&mut self, refresh: bool) -> bool {
+    pub(crate) fn healthcheck(&mut self, refresh: bool) -> bool {
         let mut query = Query::with_refresh(refresh);
         self.run(|v, now| v.healthcheck(&mut query, now))
     }
@@ -211,7 +202,7 @@ impl World {
     /// The canonical loop: ask; perform the refresh it hands out, ask again;
     /// once answered, complete any background refresh (refresh-ahead) before
     /// returning. Drains the events into `self.events`.
-    pub fn run<T>(&mut self, mut op: impl FnMut(&mut Verifier, Now) -> Progress<T>) -> T {
+    pub(crate) fn run<T>(&mut self, mut op: impl FnMut(&mut Verifier, Now) -> Progress<T>) -> T {
         for _ in 0..16 {
             let now = self.clock();
             match op(&mut self.verifier, now) {
@@ -232,14 +223,14 @@ impl World {
     }
 
     /// Moves the verifier's events into `self.events`.
-    pub fn drain_events(&mut self) {
+    pub(crate) fn drain_events(&mut self) {
         while let Some(event) = self.verifier.poll_event() {
             self.events.push(event);
         }
     }
 
     /// The events drained since the last call, by name.
-    pub fn take_event_names(&mut self) -> Vec<&'static str> {
+    pub(crate) fn take_event_names(&mut self) -> Vec<&'static str> {
         self.drain_events();
         std::mem::take(&mut self.events)
             .iter()
@@ -248,7 +239,10 @@ impl World {
     }
 
     /// The outcome the script gives `request` (no redirects followed).
-    pub fn outcome(&mut self, request: &FetchRequest) -> Result<HttpResponse, TransportFailure> {
+    pub(crate) fn outcome(
+        &mut self,
+        request: &FetchRequest,
+    ) -> Result<HttpResponse, TransportFailure> {
         let url = request.url().to_owned();
         *self.fetches.entry(url.clone()).or_default() += 1;
         match self.scripts.get(&url).cloned() {
@@ -274,7 +268,7 @@ impl World {
     }
 
     /// Performs a refresh from its first request to its end.
-    pub fn perform(&mut self, mut request: FetchRequest) {
+    pub(crate) fn perform(&mut self, mut request: FetchRequest) {
         loop {
             let outcome = self.outcome(&request);
             let answer = request.read(outcome);
