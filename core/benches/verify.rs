@@ -8,17 +8,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use josekit::jws::{JwsSigner, ES256, RS256};
 use oidc_jwt_verifier_core::{
     AuthConfig, FetchNext, HttpResponse, Now, Progress, Query, UnixTime, Verifier,
 };
-use openssl::ec::{EcGroup, EcKey};
+use oidc_jwt_verifier_testkit::issuer::b64url_decode;
+use oidc_jwt_verifier_testkit::{jwks_of, FixedKey, SigningAlg, TestKey, TokenBuilder};
 use openssl::hash::MessageDigest;
-use openssl::nid::Nid;
-use openssl::pkey::{PKey, Private};
-use openssl::rsa::Rsa;
 use serde_json::json;
 
 const ISSUER: &str = "https://id.example.test/";
@@ -27,57 +22,29 @@ const NOW: f64 = 1_767_225_600.0;
 
 struct Case {
     name: &'static str,
-    alg: &'static str,
-    key: PKey<Private>,
-    jwk: serde_json::Value,
-    signer: Box<dyn JwsSigner>,
+    alg: SigningAlg,
+    key: TestKey,
 }
 
-fn rsa_case() -> Case {
-    let rsa = Rsa::generate(2048).expect("RSA");
-    let pem = rsa.private_key_to_pem().expect("pem");
-    let jwk = json!({"kty": "RSA", "kid": "k", "n": URL_SAFE_NO_PAD.encode(rsa.n().to_vec()), "e": URL_SAFE_NO_PAD.encode(rsa.e().to_vec())});
+/// The test kit's fixed TEST ONLY keys, published as `k`.
+fn case(name: &'static str, fixed: FixedKey) -> Case {
+    let key = TestKey::fixed(fixed).expect("a fixed key").with_kid("k");
     Case {
-        name: "RS256 (RSA 2048)",
-        alg: "RS256",
-        signer: Box::new(RS256.signer_from_pem(&pem).expect("signer")),
-        key: PKey::from_rsa(rsa).expect("pkey"),
-        jwk,
-    }
-}
-
-fn ec_case() -> Case {
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).expect("P-256");
-    let ec = EcKey::generate(&group).expect("EC");
-    let mut ctx = openssl::bn::BigNumContext::new().expect("ctx");
-    let (mut x, mut y) = (
-        openssl::bn::BigNum::new().expect("x"),
-        openssl::bn::BigNum::new().expect("y"),
-    );
-    ec.public_key()
-        .affine_coordinates(&group, &mut x, &mut y, &mut ctx)
-        .expect("coords");
-    let jwk = json!({"kty": "EC", "crv": "P-256", "kid": "k", "x": URL_SAFE_NO_PAD.encode(x.to_vec_padded(32).expect("x")), "y": URL_SAFE_NO_PAD.encode(y.to_vec_padded(32).expect("y"))});
-    let pem = ec.private_key_to_pem().expect("pem");
-    Case {
-        name: "ES256 (P-256)",
-        alg: "ES256",
-        signer: Box::new(ES256.signer_from_pem(&pem).expect("signer")),
-        key: PKey::from_ec_key(ec).expect("pkey"),
-        jwk,
+        name,
+        alg: key.alg(),
+        key,
     }
 }
 
 fn token(case: &Case) -> String {
-    let header = json!({"alg": case.alg, "kid": "k", "typ": "JWT"});
-    let claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": NOW + 3600.0, "scope": "read write"});
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    let signature = case.signer.sign(input.as_bytes()).expect("sign");
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    TokenBuilder::for_key(&case.key)
+        .claim("iss", json!(ISSUER))
+        .claim("aud", json!(AUDIENCE))
+        .claim("sub", json!("alice"))
+        .claim("exp", json!(NOW + 3600.0))
+        .claim("scope", json!("read write"))
+        .sign(&case.key)
+        .expect("sign")
 }
 
 /// Nanoseconds per call, best of five rounds of `iterations`.
@@ -101,8 +68,8 @@ fn measure(iterations: u32, mut f: impl FnMut()) -> f64 {
 /// JOSE library must.
 fn raw_openssl_check(case: &Case, token: &str) -> bool {
     let (input, signature) = token.rsplit_once('.').expect("three parts");
-    let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64");
-    let signature = if case.alg == "ES256" {
+    let signature = b64url_decode(signature).expect("base64url");
+    let signature = if case.alg == SigningAlg::Es256 {
         let r = openssl::bn::BigNum::from_slice(&signature[..32]).expect("r");
         let s = openssl::bn::BigNum::from_slice(&signature[32..]).expect("s");
         openssl::ecdsa::EcdsaSig::from_private_components(r, s)
@@ -113,14 +80,15 @@ fn raw_openssl_check(case: &Case, token: &str) -> bool {
         signature
     };
     let mut verifier =
-        openssl::sign::Verifier::new(MessageDigest::sha256(), &case.key).expect("verifier");
+        openssl::sign::Verifier::new(MessageDigest::sha256(), case.key.openssl_key())
+            .expect("verifier");
     verifier.update(input.as_bytes()).expect("update");
     verifier.verify(&signature).expect("verify")
 }
 
 fn loaded_verifier(case: &Case) -> (Verifier, Now) {
     let mut config = AuthConfig::with_jwks_url(ISSUER, AUDIENCE, "https://id.example.test/jwks");
-    config.allowed_algs = vec![case.alg.to_owned()];
+    config.allowed_algs = vec![case.alg.name().to_owned()];
     let mut verifier = Verifier::new(config).expect("config");
     let now = Now {
         wall: UnixTime::from_secs_f64(NOW),
@@ -130,7 +98,7 @@ fn loaded_verifier(case: &Case) -> (Verifier, Now) {
     let Progress::Fetch(request) = verifier.verify(&token, &mut Query::new(), now) else {
         panic!("the first verification fetches");
     };
-    let body = json!({"keys": [case.jwk]}).to_string().into_bytes();
+    let body = jwks_of(&[&case.key]).to_string().into_bytes();
     let response = HttpResponse {
         status: 200,
         body,
@@ -147,7 +115,11 @@ fn main() {
         "{:<18} {:>14} {:>14} {:>14} {:>8}",
         "algorithm", "openssl ns", "verify ns", "reject ns", "ratio"
     );
-    for case in [rsa_case(), ec_case()] {
+    let cases = [
+        case("RS256 (RSA 2048)", FixedKey::Rsa2048A),
+        case("ES256 (P-256)", FixedKey::P256),
+    ];
+    for case in cases {
         let token = token(&case);
         let (mut verifier, now) = loaded_verifier(&case);
         let iterations = 2_000;
