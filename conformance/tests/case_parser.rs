@@ -1,5 +1,5 @@
 //! The case parser: every malformed case is refused with a reason naming
-//! where it is; valid cases read with FORMAT.md's defaults.
+//! where it is; valid cases read with the defaults of docs/case-format.md.
 
 mod common;
 

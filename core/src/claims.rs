@@ -1,5 +1,5 @@
-//! Claim checks (SPEC.md rows `missing_claim` to `insufficient_permissions`)
-//! and the typed [`Claims`] a verification returns.
+//! Claim checks (docs/rules.md, rows `missing_claim` to
+//! `insufficient_permissions`) and the typed [`Claims`] a verification returns.
 
 use std::cmp::Ordering;
 
@@ -250,10 +250,11 @@ fn string_values(value: &Value) -> Vec<String> {
     }
 }
 
-/// Every claim check after the signature verified, in the order of SPEC.md's
-/// table: `missing_claim`, `invalid_claim`, `token_expired`,
-/// `token_not_yet_valid`, `invalid_issuer`, `invalid_audience`,
-/// `insufficient_scope`, `insufficient_permissions`. `now` is wall-clock time.
+/// Every claim check after the signature verified, in the order of the error
+/// table of docs/rules.md, table: `missing_claim`, `invalid_claim`,
+/// `token_expired`, `token_not_yet_valid`, `invalid_issuer`,
+/// `invalid_audience`, `insufficient_scope`, `insufficient_permissions`. `now`
+/// is wall-clock time.
 pub(crate) fn check(
     policy: &Policy,
     payload: Map<String, Value>,

@@ -1,6 +1,6 @@
-//! `AuthConfig`: every option of FORMAT.md's configuration table, its
-//! defaults, and its validation (SPEC.md "Configuration") into the settings
-//! the rest of the core reads.
+//! `AuthConfig`: every option of the configuration table of
+//! docs/case-format.md, its defaults, and its validation (docs/rules.md,
+//! "Configuration") into the settings the rest of the core reads.
 
 use std::time::Duration;
 
@@ -27,8 +27,8 @@ const MAX_FETCH_ATTEMPTS: u32 = 10;
 /// configuration table (same names, same defaults).
 ///
 /// Nothing is checked until a verifier is built from it; then every rule of
-/// SPEC.md "Configuration" is checked once, and a [`ConfigError`] names the
-/// offending field.
+/// docs/rules.md, "Configuration" is checked once, and a [`ConfigError`] names
+/// the offending field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthConfig {
     /// The exact `iss` value tokens must carry.
@@ -77,8 +77,8 @@ pub struct AuthConfig {
     pub http_timeout_s: f64,
 }
 
-/// A configuration that cannot be used, naming the field (the FORMAT.md key)
-/// and saying why.
+/// A configuration that cannot be used, naming the field (its key in
+/// docs/case-format.md) and saying why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid configuration: {field}: {reason}")]
 pub struct ConfigError {
@@ -146,8 +146,8 @@ pub(crate) struct SourceSettings {
 }
 
 impl AuthConfig {
-    /// A configuration with the defaults of FORMAT.md's table, taking keys
-    /// from a JWK Set URL.
+    /// A configuration with the defaults of docs/case-format.md's configuration
+    /// table, taking keys from a JWK Set URL.
     pub fn with_jwks_url(
         issuer: impl Into<String>,
         audience: impl Into<String>,
@@ -159,8 +159,9 @@ impl AuthConfig {
         }
     }
 
-    /// A configuration with the defaults of FORMAT.md's table, taking keys
-    /// from the `jwks_uri` of an OpenID Connect discovery document.
+    /// A configuration with the defaults of docs/case-format.md's configuration
+    /// table, taking keys from the `jwks_uri` of an OpenID Connect discovery
+    /// document.
     pub fn with_discovery_url(
         issuer: impl Into<String>,
         audience: impl Into<String>,
@@ -172,7 +173,8 @@ impl AuthConfig {
         }
     }
 
-    /// Every default of FORMAT.md's table, with no key source yet.
+    /// Every default of docs/case-format.md's configuration table, with no key
+    /// source yet.
     fn defaults(issuer: String, audience: Vec<String>) -> Self {
         AuthConfig {
             issuer,
@@ -199,7 +201,7 @@ impl AuthConfig {
     }
 
     /// Builds a configuration from a JSON object whose keys are the
-    /// conformance format's configuration keys (FORMAT.md), with their JSON
+    /// case format's configuration keys (docs/case-format.md), with their JSON
     /// types: `audience` a string or an array of strings, durations numbers
     /// of seconds, `fetch_attempts` and `max_token_bytes` non-negative
     /// integers, `expected_typ` a string or `null`.
@@ -267,9 +269,9 @@ impl AuthConfig {
         Ok(())
     }
 
-    /// Checks every rule of SPEC.md "Configuration", in the order of
-    /// FORMAT.md's table, and splits the result into the claim policy and
-    /// the key-source settings.
+    /// Checks every rule of docs/rules.md, "Configuration", in the order of
+    /// docs/case-format.md's configuration table, and splits the result into
+    /// the claim policy and the key-source settings.
     pub(crate) fn validate(&self) -> Result<(Policy, SourceSettings), ConfigError> {
         self.check_issuer_and_audience()?;
         let url = self.source_url()?;

@@ -1,4 +1,5 @@
-//! One JWK: the usability rules of SPEC.md "Keys" and a verifier built once.
+//! One JWK: the usability rules of docs/rules.md, "Keys" and a verifier built
+//! once.
 //!
 //! Every rule is checked here, before josekit sees the key: josekit checks
 //! neither the RSA exponent nor the modulus size in bits, nor the length of
@@ -201,7 +202,8 @@ impl Material {
         }
     }
 
-    /// Whether the key's type and curve fit `alg` (SPEC.md: `kty` fits the token's `alg`).
+    /// Whether the key's type and curve fit `alg` (docs/rules.md: `kty` fits
+    /// the token's `alg`).
     fn fits_family(&self, alg: Algorithm) -> bool {
         match (alg.key_family(), self) {
             (KeyFamily::Rsa, Material::Rsa { .. }) => true,
@@ -261,7 +263,7 @@ pub(crate) struct VerifyingKey {
 }
 
 impl VerifyingKey {
-    /// Checks `jwk` against SPEC.md "Keys" and builds one verifier per
+    /// Checks `jwk` against docs/rules.md, "Keys" and builds one verifier per
     /// algorithm of `allowed` that it fits.
     pub(crate) fn parse(jwk: &Map<String, Value>, allowed: &[Algorithm]) -> Result<Self, Unusable> {
         if PRIVATE_MEMBERS.iter().any(|name| jwk.contains_key(*name)) {

@@ -26,7 +26,7 @@ pub(crate) const IAT: u64 = T0 - 30;
 pub(crate) const EXP: u64 = T0 + 86_400;
 
 /// A 2047-bit RSA key (TEST ONLY), one bit short of the smallest usable
-/// modulus, for SPEC.md's "counted in bits (not bytes rounded up)".
+/// modulus, for the rules' "counted in bits (not bytes rounded up)".
 const RSA_2047_PEM: &str = include_str!("keys/rsa2047.pem");
 
 /// The key id of the 2047-bit key.

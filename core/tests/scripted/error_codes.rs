@@ -1,5 +1,5 @@
-//! Every error code of SPEC.md, produced through the public Sans-IO API, with
-//! its status and its exact `WWW-Authenticate` challenge.
+//! Every error code of docs/rules.md, produced through the public Sans-IO API,
+//! with its status and its exact `WWW-Authenticate` challenge.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -233,7 +233,11 @@ fn every_error_code_is_produced_with_its_status_and_challenge() {
         None,
     );
 
-    assert_eq!(seen.len(), 21, "every code of the SPEC.md table: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        21,
+        "every code of the error table of docs/rules.md: {seen:?}"
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! SPEC.md "Fetching and caching": each rule and boundary, driven through the
-//! public Sans-IO API with scripted endpoints and a hand-moved clock.
+//! docs/rules.md, "Fetching and caching": each rule and boundary, driven
+//! through the public Sans-IO API with scripted endpoints and a hand-moved
+//! clock.
 
 use std::sync::OnceLock;
 

@@ -1,6 +1,6 @@
 //! `outage/` and `fetch/`: failed refreshes, the stale window, backoff,
 //! Retry-After, attempts per refresh, unusable answers, body limits and
-//! redirects (SPEC.md "Fetching and caching", rules 4 to 6 and 9).
+//! redirects (docs/rules.md, "Fetching and caching", rules 4 to 6 and 9).
 
 use serde_json::json;
 

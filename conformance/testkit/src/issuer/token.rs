@@ -285,7 +285,8 @@ mod tests {
 
     #[test]
     fn claims_keep_insertion_order_like_the_shared_examples() {
-        // The payload segment of /work/shared/conformance/examples/valid-rs256.json.
+        // The payload segment of
+        // conformance/tests/shared-examples/valid-rs256.json.
         let builder = TokenBuilder::new()
             .claim("iss", json!("https://id.example.test/"))
             .claim("sub", json!("alice"))
