@@ -84,6 +84,11 @@
 //! ([`SigningAlg::is_deterministic`]), so tokens using them differ per run.
 #![forbid(unsafe_code)]
 
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
+
 pub mod ca;
 pub mod clock;
 pub mod issuer;
