@@ -286,10 +286,12 @@ fn retry_after_cases(world: &World) -> Vec<CaseSpec> {
 }
 
 fn attempt_cases(world: &World) -> Vec<CaseSpec> {
+    // The default 3 s timeout: an answering URL's count must not depend on
+    // the machine answering within a short one (under load a TLS handshake
+    // can outlast 0.3 s, and the request is then never written).
     let attempts = |name: &str, description: &str, count: u64, reply: Reply| {
         CaseSpec::new(name, description)
             .set("fetch_attempts", json!(count))
-            .set("http_timeout_s", json!(0.3))
             .serve(JWKS_URL, reply)
     };
     let server = attempts(
@@ -299,12 +301,14 @@ fn attempt_cases(world: &World) -> Vec<CaseSpec> {
         server_error(),
     );
     let server = world.step(server, T0, Expect::error(Code::JwksFetchFailed), 3);
+    // Each attempt waits out the timeout: a short one keeps the case quick.
     let timeout = attempts(
         "fetch/attempts/timeout-retried-at-once",
         "A timeout (http_timeout_s 0.3) is retried at once: fetch_attempts 2 makes two accepted requests, then jwks_fetch_failed.",
         2,
         Reply::timeout(),
-    );
+    )
+    .set("http_timeout_s", json!(0.3));
     let timeout = world.step(timeout, T0, Expect::error(Code::JwksFetchFailed), 2);
     let client = attempts(
         "fetch/attempts/4xx-not-retried",
