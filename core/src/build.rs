@@ -8,7 +8,7 @@ use crate::config::ConfigError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// The configuration breaks a rule of SPEC.md "Configuration".
+    /// The configuration breaks a rule of docs/rules.md, "Configuration".
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The root certificate PEM holds no certificate, or a malformed one.

@@ -1,5 +1,5 @@
-//! Claim checks (SPEC.md rows `missing_claim` to `insufficient_permissions`)
-//! and the typed [`Claims`] a verification returns.
+//! Claim checks (docs/rules.md, rows `missing_claim` to
+//! `insufficient_permissions`) and the typed [`Claims`] a verification returns.
 
 use std::cmp::Ordering;
 

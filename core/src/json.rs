@@ -21,7 +21,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Number, Value};
 
-/// The deepest nesting accepted in token headers and payloads (SPEC.md
+/// The deepest nesting accepted in token headers and payloads (docs/rules.md,
 /// `malformed_token`): the outermost object is level 1.
 pub(crate) const MAX_DEPTH: usize = 32;
 

@@ -1,8 +1,8 @@
-//! Strict compact-JWS parsing and the header policy (SPEC.md rows
+//! Strict compact-JWS parsing and the header policy (docs/rules.md, rows
 //! `missing_token` to `missing_kid`).
 //!
-//! [`parse`] runs the checks in the order of the SPEC.md table and returns
-//! the first failure; nothing in an error echoes the token.
+//! [`parse`] runs the checks in the order of the error table of docs/rules.md
+//! and returns the first failure; nothing in an error echoes the token.
 
 use std::borrow::Cow;
 
@@ -16,7 +16,7 @@ use crate::config::Policy;
 use crate::error::AuthError;
 use crate::json::{self, MAX_DEPTH};
 
-/// The largest decoded header accepted (SPEC.md `malformed_token`).
+/// The largest decoded header accepted (docs/rules.md, `malformed_token`).
 pub(crate) const MAX_HEADER_BYTES: usize = 4096;
 
 /// Header parameters that are never accepted: they would let the token choose
@@ -107,9 +107,10 @@ struct HeaderMembers<'h> {
     forbidden: bool,
 }
 
-/// Parses a compact JWS and applies the header policy, in SPEC.md table
-/// order: `missing_token`, `token_too_large`, `malformed_token`,
-/// `forbidden_header`, `disallowed_alg`, `invalid_type`, `missing_kid`.
+/// Parses a compact JWS and applies the header policy, in the order of the
+/// error table of docs/rules.md order: `missing_token`, `token_too_large`,
+/// `malformed_token`, `forbidden_header`, `disallowed_alg`, `invalid_type`,
+/// `missing_kid`.
 ///
 /// A `cty` that is not a string is not refused here: it cannot name a nested
 /// JWT, and the verifier never reads `cty` otherwise.

@@ -114,8 +114,9 @@ impl Engine {
     /// Asks `operation` until it answers, doing what each [`Progress`] says:
     /// a background refresh on a task of its own; a refresh this caller
     /// owns also on a task of its own (so dropping this future never
-    /// abandons it), which the next ask then says to wait for; a wait for
-    /// another caller's.
+    /// abandons it), performed before asking again as the core requires:
+    /// this caller waits for it to end, as the blocking driver's caller
+    /// does by performing it; a wait for another caller's.
     pub(crate) async fn run<T>(
         &self,
         mut query: Query,
@@ -137,7 +138,12 @@ impl Engine {
                     }
                     return answer;
                 }
-                Progress::Fetch(request) => Refresh::spawn(&self.shared, request, now),
+                Progress::Fetch(request) => {
+                    Refresh::spawn(&self.shared, request, now);
+                    // Every way a refresh ends (done, panicked, its task
+                    // dropped) drops it, which notifies.
+                    ended.await;
+                }
                 Progress::Wait { until } => {
                     let left = until.saturating_duration_since(now.monotonic);
                     let _ = tokio::time::timeout(left, ended).await;

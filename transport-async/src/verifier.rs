@@ -69,12 +69,12 @@ impl AsyncJwtVerifier {
     }
 
     /// The usable signing keys, fetched first when nothing fresh is cached or
-    /// `refresh` is set (SPEC.md rule 8).
+    /// `refresh` is set (docs/rules.md, rule 8).
     pub async fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh).await
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub async fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh).await
     }
@@ -130,12 +130,12 @@ impl AsyncJwksClient {
         Builder::new(config)
     }
 
-    /// The usable signing keys (SPEC.md rule 8).
+    /// The usable signing keys (docs/rules.md, rule 8).
     pub async fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh).await
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub async fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh).await
     }

@@ -61,12 +61,12 @@ impl JwtVerifier {
     }
 
     /// The usable signing keys, fetched first when nothing fresh is cached or
-    /// `refresh` is set (SPEC.md rule 8).
+    /// `refresh` is set (docs/rules.md, rule 8).
     pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh)
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh)
     }
@@ -122,12 +122,12 @@ impl JwksClient {
         Builder::new(config)
     }
 
-    /// The usable signing keys (SPEC.md rule 8).
+    /// The usable signing keys (docs/rules.md, rule 8).
     pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh)
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh)
     }
