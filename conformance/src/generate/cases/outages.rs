@@ -127,7 +127,9 @@ fn stale_cases(world: &World) -> Vec<CaseSpec> {
     let recovered = world.step(recovered, T0 + 360, Expect::error(Code::JwksFetchFailed), 2);
     let recovered = recovered.serve(JWKS_URL, world.good());
     let recovered = world.step(recovered, T0 + 400, Expect::claims(alice()), 3);
-    vec![window, zero, timeout, recovery, nothing, unserved, recovered]
+    vec![
+        window, zero, timeout, recovery, nothing, unserved, recovered,
+    ]
 }
 
 fn backoff_cases(world: &World) -> Vec<CaseSpec> {
