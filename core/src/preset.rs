@@ -18,6 +18,7 @@
 
 use crate::alg::Algorithm;
 use crate::config::AuthConfig;
+use crate::request::TokenSource;
 
 /// `domain` as a bare host: without `https://` and trailing `/`.
 fn host(domain: &str) -> &str {
@@ -256,10 +257,14 @@ impl CloudflareAccess {
     /// `acme`, or its domain `acme.cloudflareaccess.com`) for the
     /// application whose Application Audience (AUD) tag is `audience_tag`.
     /// The token arrives in [`Self::TOKEN_HEADER`], not in
-    /// `Authorization`: pass that header's value to `verify`.
+    /// `Authorization`, so the request entry points read that header, then
+    /// the cookie.
     ///
     /// Sets: `issuer` `https://{team}.cloudflareaccess.com`, `jwks_url`
-    /// `{issuer}/cdn-cgi/access/certs`, `allowed_algs` `RS256`.
+    /// `{issuer}/cdn-cgi/access/certs`, `allowed_algs` `RS256`,
+    /// `token_sources` the header [`Self::TOKEN_HEADER`], then the cookie
+    /// [`Self::TOKEN_COOKIE`] (a request with the header is judged by it
+    /// alone).
     pub fn application(team: &str, audience_tag: &str) -> AuthConfig {
         let team = host(team);
         let domain = if team.contains('.') {
@@ -268,11 +273,17 @@ impl CloudflareAccess {
             format!("{team}.cloudflareaccess.com")
         };
         let issuer = format!("https://{domain}");
-        AuthConfig::with_jwks_url(
-            issuer.clone(),
-            audience_tag,
-            format!("{issuer}/cdn-cgi/access/certs"),
-        )
+        AuthConfig {
+            token_sources: vec![
+                TokenSource::header(Self::TOKEN_HEADER),
+                TokenSource::cookie(Self::TOKEN_COOKIE),
+            ],
+            ..AuthConfig::with_jwks_url(
+                issuer.clone(),
+                audience_tag,
+                format!("{issuer}/cdn-cgi/access/certs"),
+            )
+        }
     }
 }
 

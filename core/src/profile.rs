@@ -163,7 +163,13 @@ mod tests {
         let Value::Object(payload) = payload else {
             unreachable!()
         };
-        crate::claims::check(&policy, payload, UnixTime::from_secs_f64(1_767_225_600.0)).unwrap()
+        crate::claims::check(
+            &policy,
+            payload,
+            UnixTime::from_secs_f64(1_767_225_600.0),
+            &crate::Requirements::new(),
+        )
+        .unwrap()
     }
 
     #[test]

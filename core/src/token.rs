@@ -64,10 +64,47 @@ pub(crate) struct Jws<'a> {
 /// A `cty` that is not a string is not refused here: it cannot name a nested
 /// JWT, and the verifier never reads `cty` otherwise.
 pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, AuthError> {
+    let form = parse_form(token, policy.max_token_bytes)?;
+    let alg = allowed_alg(&form.header, policy)?;
+    check_type(form.typ.as_deref(), policy.expected_typ.as_deref())?;
+    if policy.require_kid && form.kid.is_none() {
+        return Err(AuthError::MissingKid);
+    }
+    Ok(Jws {
+        header: Header {
+            alg,
+            kid: form.kid,
+            typ: form.typ,
+        },
+        payload: form.payload,
+        signing_input: form.signing_input,
+        signature: form.signature,
+    })
+}
+
+/// A compact JWS past the checks every policy shares (`missing_token` to
+/// `forbidden_header`): what a verifier for several issuers reads `iss`
+/// from before it knows whose policy applies.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Form<'a> {
+    /// The header without `kid` and `typ`.
+    header: Map<String, Value>,
+    kid: Option<String>,
+    typ: Option<String>,
+    /// The payload, a strictly parsed JSON object.
+    pub(crate) payload: Map<String, Value>,
+    signing_input: &'a str,
+    signature: Vec<u8>,
+}
+
+/// The checks of [`parse`] that need no policy, in table order:
+/// `missing_token`, `token_too_large` (over `max_token_bytes`),
+/// `malformed_token`, `forbidden_header`.
+pub(crate) fn parse_form(token: &str, max_token_bytes: usize) -> Result<Form<'_>, AuthError> {
     if token.chars().all(char::is_whitespace) {
         return Err(AuthError::MissingToken);
     }
-    if token.len() > policy.max_token_bytes {
+    if token.len() > max_token_bytes {
         return Err(AuthError::TokenTooLarge);
     }
     let (signing_input, header_b64, payload_b64, signature_b64) =
@@ -80,13 +117,10 @@ pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, Auth
     let kid = take_string(&mut header, "kid")?;
     let typ = take_string(&mut header, "typ")?;
     check_forbidden(&header)?;
-    let alg = allowed_alg(&header, policy)?;
-    check_type(typ.as_deref(), policy.expected_typ.as_deref())?;
-    if policy.require_kid && kid.is_none() {
-        return Err(AuthError::MissingKid);
-    }
-    Ok(Jws {
-        header: Header { alg, kid, typ },
+    Ok(Form {
+        header,
+        kid,
+        typ,
         payload,
         signing_input,
         signature,

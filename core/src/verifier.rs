@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::answer::FetchAnswer;
@@ -16,6 +17,8 @@ use crate::http::FetchId;
 use crate::jwk::{SigningKey, VerifyingKey};
 use crate::jwks::KeySet;
 use crate::progress::{FetchNext, Progress};
+use crate::request::token_from_headers;
+use crate::requirements::{Requirements, NO_REQUIREMENTS};
 use crate::source::KeySource;
 use crate::status::{Status, VerdictCounters};
 use crate::time::{Now, UnixTime};
@@ -84,6 +87,7 @@ pub struct Check<'t> {
     jws: Jws<'t>,
     key: Arc<VerifyingKey>,
     policy: Arc<Policy>,
+    route: &'t Requirements,
     wall: UnixTime,
     verdicts: Arc<VerdictCounters>,
 }
@@ -96,8 +100,8 @@ impl Check<'_> {
     }
 
     /// Like [`finish`](Self::finish), then deserializes the verified payload
-    /// into the caller's type (`invalid_claim` naming `payload` if it does not
-    /// fit).
+    /// into the caller's type (`claims_type_mismatch`, 500, if it does not
+    /// fit: see [`Claims::deserialize`]).
     pub fn finish_as<T: DeserializeOwned>(self) -> Result<T, AuthError> {
         self.finish_with(|claims| claims.deserialize())
     }
@@ -110,12 +114,13 @@ impl Check<'_> {
             jws,
             key,
             policy,
+            route,
             wall,
             verdicts,
         } = self;
         let verdict = key
             .verify(jws.header.alg, jws.signing_input.as_bytes(), &jws.signature)
-            .and_then(|()| claims::check(&policy, jws.payload, wall))
+            .and_then(|()| claims::check(&policy, jws.payload, wall, route))
             .and_then(then);
         verdicts.record(&verdict);
         verdict
@@ -209,12 +214,24 @@ impl Verifier {
         query: &mut Query,
         now: Now,
     ) -> Progress<Result<Check<'t>, AuthError>> {
+        self.verify_for(token, &NO_REQUIREMENTS, query, now)
+    }
+
+    /// [`verify`](Self::verify) with a route's own [`Requirements`] judged
+    /// on top of the configured scopes and permissions.
+    pub fn verify_for<'t>(
+        &mut self,
+        token: &'t str,
+        route: &'t Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
         let now = self.source.observe(now);
         let may_refresh = query.first_round(self.source.refreshes_ended());
         let progress = match token::parse(token, &self.policy) {
             Ok(jws) => match self.own_refresh(query, may_refresh) {
                 Some(until) => Progress::Wait { until },
-                None => self.check(jws, may_refresh, now),
+                None => self.check(jws, route, may_refresh, now),
             },
             Err(error) => Progress::done(Err(error)),
         };
@@ -230,6 +247,7 @@ impl Verifier {
     fn check<'t>(
         &mut self,
         jws: Jws<'t>,
+        route: &'t Requirements,
         may_refresh: bool,
         now: Now,
     ) -> Progress<Result<Check<'t>, AuthError>> {
@@ -242,6 +260,7 @@ impl Verifier {
                 jws,
                 key,
                 policy: Arc::clone(policy),
+                route,
                 wall: now.wall,
                 verdicts: Arc::clone(verdicts),
             })
@@ -267,13 +286,45 @@ impl Verifier {
     ) -> Progress<Result<Check<'t>, AuthError>> {
         match token_from_authorization(header) {
             Ok(token) => self.verify(token, query, now),
-            Err(error) => {
-                self.source.observe(now);
-                let progress = Progress::done(Err(error));
-                self.record_rejection(&progress);
-                progress
-            }
+            Err(error) => self.refuse_unread(error, now),
         }
+    }
+
+    /// [`verify_for`](Self::verify_for) for the token a request carries in
+    /// its header fields, found through the configured `token_sources` (the
+    /// rules, "Token sources").
+    pub fn verify_headers<'t>(
+        &mut self,
+        headers: &'t HeaderMap,
+        route: &'t Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        match token_from_headers(&self.policy.token_sources, headers) {
+            Ok(token) => self.verify_for(token, route, query, now),
+            Err(error) => self.refuse_unread(error, now),
+        }
+    }
+
+    /// A request refused before its token was read: counted, nothing fetched.
+    fn refuse_unread<'t>(
+        &mut self,
+        error: AuthError,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        self.source.observe(now);
+        let progress = Progress::done(Err(error));
+        self.record_rejection(&progress);
+        progress
+    }
+
+    /// Judges a route's [`Requirements`], with the configured ones, on
+    /// claims this verifier returned (for a route whose requirements are
+    /// checked after the request was verified): `insufficient_scope` or
+    /// `insufficient_permissions` exactly as a verification with them
+    /// would answer. Needs no key and counts nothing.
+    pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
+        claims::check_granted(&self.policy, claims, route)
     }
 
     fn record_rejection(&self, progress: &Progress<Result<Check<'_>, AuthError>>) {
