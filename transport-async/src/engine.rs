@@ -7,8 +7,8 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use oidc_jwt_verifier_core::{
-    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query, SigningKey,
-    Status, Verifier,
+    AuthConfig, AuthError, Claims, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress,
+    Query, Requirements, SigningKey, Status, Verifier,
 };
 use tokio::sync::Notify;
 
@@ -68,6 +68,16 @@ impl Engine {
             core.healthcheck(query, now)
         })
         .await
+    }
+
+    /// The core's [`Verifier::authorize`]: no key, no I/O.
+    pub(crate) fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
+        self.shared.lock().authorize(claims, route)
+    }
+
+    /// The configuration the core was built from.
+    pub(crate) fn config(&self) -> AuthConfig {
+        self.shared.lock().config().clone()
     }
 
     pub(crate) fn status(&self) -> Status {
