@@ -61,6 +61,8 @@
 mod builder;
 mod engine;
 mod http;
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub mod integration;
 mod multi;
 mod tls;
 mod verifier;

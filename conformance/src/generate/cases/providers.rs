@@ -304,9 +304,13 @@ fn cloudflare_access() -> Result<Vec<CaseSpec>, GenerateError> {
     let good = cloudflare.token(&typ, &app)?;
     let in_request = |slug: &str, description: &str, headers: Value, expect: Expect| {
         let jwks_url = config.jwks_url.clone().unwrap_or_default();
-        CaseSpec::configured(&format!("providers/cloudflare-access/{slug}"), description, &config)
-            .serve(&jwks_url, Reply::json(cloudflare.jwks.clone()))
-            .verify_request(T0, json!({ "headers": headers }), expect)
+        CaseSpec::configured(
+            &format!("providers/cloudflare-access/{slug}"),
+            description,
+            &config,
+        )
+        .serve(&jwks_url, Reply::json(cloudflare.jwks.clone()))
+        .verify_request(T0, json!({ "headers": headers }), expect)
     };
     Ok(vec![
         in_request("token-in-header", "The preset reads the application token from Cf-Access-Jwt-Assertion, as Access sends it on every request: valid.", json!({"Cf-Access-Jwt-Assertion": good}), Expect::claims(json!({"email": "alice@example.com"}))),
