@@ -165,8 +165,8 @@ impl Google {
     /// Sets: `issuer` `https://accounts.google.com`, `jwks_url`
     /// `https://www.googleapis.com/oauth2/v3/certs`, `allowed_algs`
     /// `RS256`. Google may also write the issuer as `accounts.google.com`
-    /// (no scheme); such tokens are `invalid_issuer` until a verifier for
-    /// several issuers exists.
+    /// (no scheme): accept both with a verifier for several issuers over
+    /// this preset and a copy whose `issuer` is `accounts.google.com`.
     pub fn id_tokens(client_id: &str) -> AuthConfig {
         AuthConfig::with_jwks_url(
             "https://accounts.google.com",
@@ -217,8 +217,8 @@ impl EntraId {
     /// (`"accessTokenAcceptedVersion": 2` in its manifest); v1.0 tokens
     /// name `https://sts.windows.net/{tenant}/` and are `invalid_issuer`.
     /// This preset is for one tenant; a multi-tenant application, whose
-    /// tokens name each customer's tenant in `iss`, needs a verifier for
-    /// several issuers, which does not exist yet.
+    /// tokens name each customer's tenant in `iss`, lists the tenants it
+    /// accepts in a verifier for several issuers, one preset each.
     ///
     /// Sets: `issuer` `https://login.microsoftonline.com/{tenant_id}/v2.0`,
     /// `jwks_url`

@@ -23,6 +23,14 @@
 //!
 //! It needs a Tokio runtime with its time driver (as `#[tokio::main]` gives).
 //!
+//! # Framework integrations
+//!
+//! Behind features, in the module `integration`: `tower` (a layer verifying every
+//! request, for any tower-based server), `axum` (extractors of the
+//! verified claims; implies `tower`) and `actix` (an actix-web 4
+//! middleware and extractors). They work over an [`AsyncJwtVerifier`] or
+//! an [`AsyncMultiIssuerVerifier`]; every rule they apply is the core's.
+//!
 //! # Example
 //!
 //! ```no_run
