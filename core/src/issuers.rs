@@ -88,8 +88,8 @@ impl IssuerRouter {
 
     /// The position of the configuration `token` names in its `iss`.
     pub fn route(&self, token: &str) -> Result<usize, AuthError> {
-        let form = token::parse_form(token, self.max_token_bytes)?;
-        match form.payload.get("iss") {
+        let payload = token::parse_shared(token, self.max_token_bytes)?;
+        match payload.claim("iss") {
             Some(Value::String(iss)) => self.position(iss).ok_or(AuthError::InvalidIssuer),
             _ => Err(AuthError::InvalidIssuer),
         }

@@ -3,8 +3,6 @@
 //! app's, header and cookie sources, optional auth, per-route requirements,
 //! two issuers.
 
-#[path = "../../transport-blocking/tests/support/mod.rs"]
-mod support;
 mod web;
 
 use std::sync::mpsc;
@@ -16,10 +14,9 @@ use oidc_jwt_verifier_async::integration::actix::{
 };
 use oidc_jwt_verifier_async::integration::RequestVerifier;
 use oidc_jwt_verifier_async::Requirements;
+use oidc_jwt_verifier_testkit::logs::{self, logged};
 use serde_json::json;
-use support::logs::{capture, logged};
-use support::{Reply, T0};
-use web::{bearer, get, header_and_cookie, World};
+use web::{bearer, get, header_and_cookie, World, T0};
 
 /// Serves the app `verifier` protects on a loopback port, on an actix
 /// system of its own thread; returns its base URL.
@@ -166,7 +163,7 @@ fn answers_as_the_rules_say() {
         (403, "insufficient_permissions")
     );
     assert_eq!(
-        world.server.hits(),
+        world.fetches().0,
         1,
         "verified once per request, fetched once"
     );
@@ -174,9 +171,9 @@ fn answers_as_the_rules_say() {
 
 #[test]
 fn an_outage_is_a_logged_503() {
-    capture();
+    logs::capture().expect("the kit's subscriber is the global one");
     let world = World::new();
-    world.server.set_handler(|_| Reply::status(503));
+    world.keys_answer(503);
     let base = serve(world.verifier(|_| {}));
     let answer = get(
         &format!("{base}/api/me"),
@@ -184,7 +181,7 @@ fn an_outage_is_a_logged_503() {
     );
     assert_eq!((answer.status, answer.challenge.as_deref()), (503, None));
     assert_eq!(answer.code(), "jwks_fetch_failed");
-    let url = world.server.url("/jwks");
+    let url = world.jwks_url();
     assert!(logged()
         .iter()
         .any(|event| event.field("event") == Some("request_refused")
@@ -242,7 +239,7 @@ fn two_issuers_typed_claims_and_a_forgotten_middleware() {
         (answer.status, answer.code().as_str()),
         (401, "invalid_issuer")
     );
-    assert_eq!((world.server.hits(), world.other_server.hits()), (1, 1));
+    assert_eq!(world.fetches(), (1, 1));
 
     let tenant = format!("{base}/api/tenant");
     assert_eq!(

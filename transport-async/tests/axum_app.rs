@@ -2,8 +2,6 @@
 //! real HTTP on loopback: every answer a client can get, header and cookie
 //! sources, optional auth, per-route requirements, two issuers.
 
-#[path = "../../transport-blocking/tests/support/mod.rs"]
-mod support;
 mod web;
 
 use std::sync::Arc;
@@ -15,11 +13,10 @@ use oidc_jwt_verifier_async::integration::axum::{AuthRejection, Authenticated, A
 use oidc_jwt_verifier_async::integration::tower::AuthLayer;
 use oidc_jwt_verifier_async::integration::RequestVerifier;
 use oidc_jwt_verifier_async::{AsyncJwtVerifier, Requirements};
+use oidc_jwt_verifier_testkit::logs::{self, logged};
 use serde_json::{json, Value};
-use support::logs::{capture, logged};
-use support::{Reply, T0};
 use tokio::runtime::Runtime;
-use web::{bearer, get, header_and_cookie, World};
+use web::{bearer, get, header_and_cookie, World, T0};
 
 /// Serves `app` on a loopback port; the runtime keeps it running.
 fn serve(app: Router) -> (Runtime, String) {
@@ -106,7 +103,7 @@ fn a_valid_token_reaches_the_handler_with_its_claims() {
     );
     assert_eq!(answer.status, 200, "{answer:?}");
     assert_eq!(answer.json()["sub"], "user-1");
-    assert_eq!(world.server.hits(), 1);
+    assert_eq!(world.fetches().0, 1);
 }
 
 #[test]
@@ -196,9 +193,9 @@ fn a_route_requirement_is_the_403_listing_every_required_scope() {
 
 #[test]
 fn an_outage_is_a_503_without_challenge_logged_with_its_cause() {
-    capture();
+    logs::capture().expect("the kit's subscriber is the global one");
     let world = World::new();
-    world.server.set_handler(|_| Reply::status(503));
+    world.keys_answer(503);
     let (_runtime, base) = serve(app(world.verifier(|_| {})));
     let answer = get(
         &format!("{base}/me"),
@@ -209,7 +206,7 @@ fn an_outage_is_a_503_without_challenge_logged_with_its_cause() {
         answer.json(),
         json!({"error": "jwks_fetch_failed", "error_description": "JWKS fetch failed"})
     );
-    let url = world.server.url("/jwks");
+    let url = world.jwks_url();
     let refused = logged()
         .into_iter()
         .find(|event| {
@@ -297,7 +294,7 @@ fn two_issuers_each_verify_their_own_tokens() {
         (answer.status, answer.json()["iss"].clone()),
         (200, json!(web::OTHER_ISSUER))
     );
-    assert_eq!((world.server.hits(), world.other_server.hits()), (1, 1));
+    assert_eq!(world.fetches(), (1, 1));
     // Signed by the first issuer's key but naming an issuer off the list:
     // invalid_issuer, with no fetch anywhere.
     let stranger = world.token(json!({"iss": "https://stranger.test/"}));
@@ -307,12 +304,12 @@ fn two_issuers_each_verify_their_own_tokens() {
         (401, "invalid_issuer")
     );
     // The second issuer's key does not vouch for a token naming the first.
-    let forged = world.other.token_with("b", json!({}));
+    let forged = world.forged_token();
     assert_eq!(
         get(&me, &[("authorization", &bearer(&forged))]).code(),
         "key_not_found"
     );
-    assert_eq!((world.server.hits(), world.other_server.hits()), (1, 1));
+    assert_eq!(world.fetches(), (1, 1));
     assert_eq!(
         both.status(web::OTHER_ISSUER)
             .map(|status| status.counters.accepted),
@@ -322,7 +319,7 @@ fn two_issuers_each_verify_their_own_tokens() {
 
 #[test]
 fn claims_that_do_not_fit_the_handlers_type_are_a_logged_500() {
-    capture();
+    logs::capture().expect("the kit's subscriber is the global one");
     let world = World::new();
     let (_runtime, base) = serve(app(world.verifier(|_| {})));
     let tenant = format!("{base}/tenant");
@@ -364,5 +361,5 @@ fn a_route_no_layer_covers_fails_closed() {
         (answer.status, answer.code().as_str()),
         (500, "server_error")
     );
-    assert_eq!(world.server.hits(), 0);
+    assert_eq!(world.fetches().0, 0);
 }

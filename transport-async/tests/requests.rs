@@ -1,10 +1,7 @@
 //! The request entry points (`verify_headers`, `verify_request`,
-//! `authorize`) and the verifier for several issuers, against loopback key
-//! servers: the blocking driver's script, run alike by the async driver.
-
-// The loopback server and issuer are the blocking driver's test support, shared.
-#[path = "../../transport-blocking/tests/support/mod.rs"]
-mod support;
+//! `authorize`) and the verifier for several issuers, against the test
+//! kit's scripted loopback key server: the blocking driver's script, run
+//! alike by the async driver.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,13 +10,60 @@ use oidc_jwt_verifier_async::http_types::{HeaderMap, HeaderValue, Request};
 use oidc_jwt_verifier_async::{
     AsyncJwtVerifier, AsyncMultiIssuerVerifier, AuthConfig, AuthError, ManualClock, Requirements,
 };
-use serde_json::json;
-use support::{Issuer, Reply, Server, AUDIENCE, ISSUER, T0};
+use oidc_jwt_verifier_testkit::{jwks_of, FixedKey, ScriptedServer, TestKey, TokenBuilder};
+use serde_json::{json, Value};
 
+const ISSUER: &str = "https://issuer.test/";
 const OTHER: &str = "https://other.issuer.test/";
+const AUDIENCE: &str = "api://tests";
+/// The wall-clock time tests start at (Unix seconds).
+const T0: f64 = 1_700_000_000.0;
+/// The key set URLs of the two issuers, as they would publish them (the
+/// server maps each to a loopback listener of its own).
+const JWKS: &str = "http://keys.test/jwks";
+const OTHER_JWKS: &str = "http://other-keys.test/jwks";
 
-fn verifier(issuer: &str, server: &Server, clock: &Arc<ManualClock>) -> AsyncJwtVerifier {
-    let mut config = AuthConfig::with_jwks_url(issuer, AUDIENCE, server.url("/jwks"));
+/// A fixed TEST ONLY RSA key published as `kid`: "a" and "b" differ.
+fn key(kid: &str) -> TestKey {
+    let fixed = match kid {
+        "a" => FixedKey::Rsa2048A,
+        _ => FixedKey::Rsa2048B,
+    };
+    TestKey::fixed(fixed).expect("a fixed key").with_kid(kid)
+}
+
+/// A token signed by `key` for [`ISSUER`] and [`AUDIENCE`], valid from
+/// [`T0`] for a day, with the `extra` claims set.
+fn token_with(key: &TestKey, extra: Value) -> String {
+    let mut builder = TokenBuilder::for_key(key)
+        .claim("iss", json!(ISSUER))
+        .claim("aud", json!(AUDIENCE))
+        .claim("sub", json!("user-1"))
+        .claim("iat", json!(T0 as i64))
+        .claim("exp", json!(T0 as i64 + 86_400));
+    if let Value::Object(extra) = extra {
+        builder = builder.claims(&extra);
+    }
+    builder.sign(key).expect("a signed token")
+}
+
+/// A server publishing `key` at `url`.
+fn publish(server: &ScriptedServer, url: &str, key: &TestKey) {
+    server.serve_json(url, jwks_of(&[key])).expect("served");
+}
+
+fn start() -> ScriptedServer {
+    ScriptedServer::start().expect("a scripted server")
+}
+
+fn verifier(
+    issuer: &str,
+    server: &ScriptedServer,
+    url: &str,
+    clock: &Arc<ManualClock>,
+) -> AsyncJwtVerifier {
+    let jwks_url = server.map_url(url).expect("mapped");
+    let mut config = AuthConfig::with_jwks_url(issuer, AUDIENCE, jwks_url);
     config.allow_insecure_http = true;
     config.fetch_attempts = 1;
     config.required_scopes = vec!["read".into()];
@@ -27,11 +71,6 @@ fn verifier(issuer: &str, server: &Server, clock: &Arc<ManualClock>) -> AsyncJwt
         .clock(clock.clone())
         .build()
         .expect("valid")
-}
-
-fn keys(issuer: &Issuer, kid: &str) -> Server {
-    let jwks = issuer.jwks(&[kid]);
-    Server::http(move |_| Reply::json(jwks.clone()))
 }
 
 fn bearer(token: &str) -> HeaderMap {
@@ -44,10 +83,11 @@ fn bearer(token: &str) -> HeaderMap {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_request_answers_a_refusal_ready_to_send() {
     let clock = Arc::new(ManualClock::new(Instant::now(), T0));
-    let issuer = Issuer::new(&["a"]);
-    let server = keys(&issuer, "a");
-    let verifier = verifier(ISSUER, &server, &clock);
-    let token = issuer.token_with("a", json!({"scope": "read"}));
+    let a = key("a");
+    let server = start();
+    publish(&server, JWKS, &a);
+    let verifier = verifier(ISSUER, &server, JWKS, &clock);
+    let token = token_with(&a, json!({"scope": "read"}));
     let request = Request::get("/").header("authorization", format!("Bearer {token}"));
     let claims = verifier
         .verify_request(&request.body(()).unwrap(), Some("api"))
@@ -83,17 +123,19 @@ async fn verify_request_answers_a_refusal_ready_to_send() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_issuers_route_by_iss_to_their_own_keys() {
     let clock = Arc::new(ManualClock::new(Instant::now(), T0));
-    let (first, second) = (Issuer::new(&["a"]), Issuer::new(&["b"]));
-    let (first_keys, second_keys) = (keys(&first, "a"), keys(&second, "b"));
+    let (first, second) = (key("a"), key("b"));
+    let server = start();
+    publish(&server, JWKS, &first);
+    publish(&server, OTHER_JWKS, &second);
     let both = AsyncMultiIssuerVerifier::from_verifiers(vec![
-        verifier(ISSUER, &first_keys, &clock),
-        verifier(OTHER, &second_keys, &clock),
+        verifier(ISSUER, &server, JWKS, &clock),
+        verifier(OTHER, &server, OTHER_JWKS, &clock),
     ])
     .expect("two issuers");
     assert_eq!(both.issuers(), [ISSUER, OTHER]);
     assert!(both.verifier(OTHER).is_some() && both.verifier("x").is_none());
 
-    let theirs = second.token_with("b", json!({"iss": OTHER, "scope": "read"}));
+    let theirs = token_with(&second, json!({"iss": OTHER, "scope": "read"}));
     let header = format!("Bearer {theirs}");
     let claims = both
         .verify_authorization_header(Some(&header))
@@ -105,23 +147,23 @@ async fn several_issuers_route_by_iss_to_their_own_keys() {
             .await,
         Ok(claims.clone())
     );
-    assert_eq!((first_keys.hits(), second_keys.hits()), (0, 1));
+    assert_eq!((server.requests(JWKS), server.requests(OTHER_JWKS)), (0, 1));
 
-    let stranger = first.token_with(
-        "a",
+    let stranger = token_with(
+        &first,
         json!({"iss": "https://stranger.test/", "scope": "read"}),
     );
     assert_eq!(
         both.verify_access_token(&stranger).await,
         Err(AuthError::InvalidIssuer)
     );
-    let no_iss = first.token_with("a", json!({"iss": null}));
+    let no_iss = token_with(&first, json!({"iss": null}));
     assert_eq!(
         both.verify_access_token(&no_iss).await,
         Err(AuthError::InvalidIssuer)
     );
     assert_eq!(
-        first_keys.hits(),
+        server.requests(JWKS),
         0,
         "nothing fetched for a token of no listed issuer"
     );
@@ -149,11 +191,11 @@ async fn several_issuers_route_by_iss_to_their_own_keys() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_issuers_of_one_verifier_must_differ() {
     let clock = Arc::new(ManualClock::new(Instant::now(), T0));
-    let issuer = Issuer::new(&["a"]);
-    let server = keys(&issuer, "a");
+    let server = start();
+    publish(&server, JWKS, &key("a"));
     let twice = vec![
-        verifier(ISSUER, &server, &clock),
-        verifier(ISSUER, &server, &clock),
+        verifier(ISSUER, &server, JWKS, &clock),
+        verifier(ISSUER, &server, JWKS, &clock),
     ];
     let error = AsyncMultiIssuerVerifier::from_verifiers(twice).expect_err("the same issuer twice");
     assert!(error.to_string().contains("issuer"), "{error}");

@@ -132,20 +132,58 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 #[cfg(test)]
-#[path = "../tests/support/mod.rs"]
-mod support;
-
-#[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Instant;
 
     use oidc_jwt_verifier_blocking::{ManualClock, TokenSource};
+    use oidc_jwt_verifier_testkit::{
+        jwks_of, FixedKey, Response, ScriptedServer, TestKey, TokenBuilder,
+    };
     use serde_json::{json, Value};
 
-    use crate::support::{Issuer, Reply, Server, AUDIENCE, ISSUER, T0};
-
+    const ISSUER: &str = "https://issuer.test/";
     const OTHER: &str = "https://other.issuer.test/";
+    const AUDIENCE: &str = "api://tests";
+    /// The wall-clock time tests start at (Unix seconds).
+    const T0: f64 = 1_700_000_000.0;
+    /// The issuers' key set URLs, as they would publish them (the test
+    /// kit's scripted server maps each to a loopback listener).
+    const JWKS: &str = "http://keys.test/jwks";
+    const OTHER_JWKS: &str = "http://other-keys.test/jwks";
+
+    /// A fixed TEST ONLY RSA key published as `kid`: "a" and "b" differ.
+    fn key(kid: &str) -> TestKey {
+        let fixed = match kid {
+            "a" => FixedKey::Rsa2048A,
+            _ => FixedKey::Rsa2048B,
+        };
+        TestKey::fixed(fixed).expect("a fixed key").with_kid(kid)
+    }
+
+    /// A token signed by `key` for [`ISSUER`] and [`AUDIENCE`], valid from
+    /// [`T0`] for a day, with the `extra` claims set.
+    fn token_with(key: &TestKey, extra: Value) -> String {
+        let mut builder = TokenBuilder::for_key(key)
+            .claim("iss", json!(ISSUER))
+            .claim("aud", json!(AUDIENCE))
+            .claim("sub", json!("user-1"))
+            .claim("iat", json!(T0 as i64))
+            .claim("exp", json!(T0 as i64 + 86_400));
+        if let Value::Object(extra) = extra {
+            builder = builder.claims(&extra);
+        }
+        builder.sign(key).expect("a signed token")
+    }
+
+    /// A scripted server publishing each `(url, key)`.
+    fn key_server(published: &[(&str, &TestKey)]) -> ScriptedServer {
+        let server = ScriptedServer::start().expect("a scripted server");
+        for (url, key) in published {
+            server.serve_json(url, jwks_of(&[key])).expect("served");
+        }
+        server
+    }
 
     /// The example served on a loopback port with `verifier`.
     fn start(verifier: Arc<dyn Protects>) -> String {
@@ -167,11 +205,6 @@ mod tests {
             .clock(Arc::new(ManualClock::new(Instant::now(), T0)))
             .build()
             .expect("a valid configuration")
-    }
-
-    fn key_server(issuer: &Issuer, kid: &str) -> Server {
-        let jwks = issuer.jwks(&[kid]);
-        Server::http(move |_| Reply::json(jwks.clone()))
     }
 
     /// Status, challenge and body of a GET.
@@ -201,10 +234,11 @@ mod tests {
 
     #[test]
     fn every_answer_over_http() {
-        let issuer = Issuer::new(&["a"]);
-        let keys = key_server(&issuer, "a");
-        let base = start(Arc::new(verifier(keys.url("/jwks"), ISSUER, |_| {})));
-        let token = issuer.token_with("a", json!({"scope": "orders:read"}));
+        let a = key("a");
+        let keys = key_server(&[(JWKS, &a)]);
+        let url = keys.map_url(JWKS).expect("mapped");
+        let base = start(Arc::new(verifier(url, ISSUER, |_| {})));
+        let token = token_with(&a, json!({"scope": "orders:read"}));
         let bearer = format!("Bearer {token}");
 
         let (status, _, body) = get(&format!("{base}/me"), &[("authorization", &bearer)]);
@@ -233,21 +267,22 @@ mod tests {
         );
         let writer = format!(
             "Bearer {}",
-            issuer.token_with("a", json!({"scope": "orders:write"}))
+            token_with(&a, json!({"scope": "orders:write"}))
         );
         assert_eq!(
             get(&format!("{base}/orders"), &[("authorization", &writer)]).0,
             200
         );
-        assert_eq!(keys.hits(), 1);
+        assert_eq!(keys.requests(JWKS), 1);
     }
 
     #[test]
     fn an_outage_is_a_503_without_challenge() {
-        let issuer = Issuer::new(&["a"]);
-        let keys = Server::http(|_| Reply::status(503));
-        let base = start(Arc::new(verifier(keys.url("/jwks"), ISSUER, |_| {})));
-        let bearer = format!("Bearer {}", issuer.token("a"));
+        let keys = ScriptedServer::start().expect("a scripted server");
+        keys.serve(JWKS, Response::empty(503)).expect("served");
+        let url = keys.map_url(JWKS).expect("mapped");
+        let base = start(Arc::new(verifier(url, ISSUER, |_| {})));
+        let bearer = format!("Bearer {}", token_with(&key("a"), json!({})));
         let (status, challenge, body) = get(&format!("{base}/me"), &[("authorization", &bearer)]);
         assert_eq!(
             (status, challenge, code(&body).as_str()),
@@ -257,8 +292,9 @@ mod tests {
 
     #[test]
     fn header_and_cookie_sources_and_two_issuers() {
-        let (first, second) = (Issuer::new(&["a"]), Issuer::new(&["b"]));
-        let (first_keys, second_keys) = (key_server(&first, "a"), key_server(&second, "b"));
+        let (first, second) = (key("a"), key("b"));
+        let keys = key_server(&[(JWKS, &first), (OTHER_JWKS, &second)]);
+        let url = |published| keys.map_url(published).expect("mapped");
         let sources = |config: &mut AuthConfig| {
             config.token_sources = vec![
                 TokenSource::header("X-Access-Token"),
@@ -266,18 +302,18 @@ mod tests {
             ];
         };
         let both = MultiIssuerVerifier::from_verifiers(vec![
-            verifier(first_keys.url("/jwks"), ISSUER, sources),
-            verifier(second_keys.url("/jwks"), OTHER, sources),
+            verifier(url(JWKS), ISSUER, sources),
+            verifier(url(OTHER_JWKS), OTHER, sources),
         ])
         .expect("two issuers");
         let base = start(Arc::new(both));
         let me = format!("{base}/me");
-        let token = first.token("a");
+        let token = token_with(&first, json!({}));
         assert_eq!(
             get(&me, &[("x-access-token", &token)]).2,
             "hello user-1 of https://issuer.test/"
         );
-        let other = second.token_with("b", json!({"iss": OTHER, "sub": "bob"}));
+        let other = token_with(&second, json!({"iss": OTHER, "sub": "bob"}));
         let cookie = format!("theme=dark; session={other}");
         assert_eq!(
             get(&me, &[("cookie", &cookie)]).2,
@@ -285,9 +321,9 @@ mod tests {
         );
         let (status, _, body) = get(&me, &[("authorization", &format!("Bearer {token}"))]);
         assert_eq!((status, code(&body).as_str()), (401, "missing_token"));
-        let stranger = first.token_with("a", json!({"iss": "https://stranger.test/"}));
+        let stranger = token_with(&first, json!({"iss": "https://stranger.test/"}));
         let (status, _, body) = get(&me, &[("x-access-token", &stranger)]);
         assert_eq!((status, code(&body).as_str()), (401, "invalid_issuer"));
-        assert_eq!((first_keys.hits(), second_keys.hits()), (1, 1));
+        assert_eq!((keys.requests(JWKS), keys.requests(OTHER_JWKS)), (1, 1));
     }
 }

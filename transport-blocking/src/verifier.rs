@@ -2,9 +2,7 @@
 //! [`JwksClient`] (keys alone).
 
 use oidc_jwt_verifier_core::http_types::{HeaderMap, Request, Response};
-use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Claims, Query, Requirements, SigningKey, Status,
-};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Requirements, SigningKey, Status};
 use serde::de::DeserializeOwned;
 
 use crate::builder::Builder;
@@ -42,32 +40,26 @@ impl JwtVerifier {
 
     /// Verifies a bare token and returns its claims.
     pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify(token, query, now)
-            })?
-            .finish()
+        let token = self.engine.reader().read(token)?;
+        let key = self.engine.choose_key(&token)?;
+        token.finish(key)
     }
 
     /// Verifies a bare token and deserializes its payload into `T`
     /// (`claims_type_mismatch`, 500, when it does not fit: serde's message
     /// is the error's source).
     pub fn verify_access_token_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify(token, query, now)
-            })?
-            .finish_as()
+        let token = self.engine.reader().read(token)?;
+        let key = self.engine.choose_key(&token)?;
+        token.finish_as(key)
     }
 
     /// Verifies the token of an `Authorization` header value (`None` when the
     /// request has no such header).
     pub fn verify_authorization_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify_authorization(value, query, now)
-            })?
-            .finish()
+        let token = self.engine.reader().read_authorization(value)?;
+        let key = self.engine.choose_key(&token)?;
+        token.finish(key)
     }
 
     /// Verifies the token a request carries in its header fields, found
@@ -79,11 +71,9 @@ impl JwtVerifier {
         headers: &HeaderMap,
         route: &Requirements,
     ) -> Result<Claims, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify_headers(headers, route, query, now)
-            })?
-            .finish()
+        let token = self.engine.reader().read_headers(headers)?.for_route(route);
+        let key = self.engine.choose_key(&token)?;
+        token.finish(key)
     }
 
     /// Judges `route`'s requirements, with the configured ones, on claims
@@ -115,12 +105,12 @@ impl JwtVerifier {
     }
 
     /// The usable signing keys, fetched first when nothing fresh is cached or
-    /// `refresh` is set (SPEC.md rule 8).
+    /// `refresh` is set (docs/rules.md, rule 8).
     pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh)
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh)
     }
@@ -189,12 +179,12 @@ impl JwksClient {
         Builder::new(config)
     }
 
-    /// The usable signing keys (SPEC.md rule 8).
+    /// The usable signing keys (docs/rules.md, rule 8).
     pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh)
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh)
     }

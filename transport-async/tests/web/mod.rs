@@ -1,7 +1,7 @@
-//! What the framework apps' tests share: two issuers with their loopback
-//! key servers, verifiers over them on a manual clock, and a blocking HTTP
-//! client that reads what an app answered. The issuers and servers are the
-//! driver tests' support (`support`).
+//! What the framework apps' tests share: two issuers publishing their keys
+//! on the test kit's scripted loopback server, verifiers over them on a
+//! manual clock, and a blocking HTTP client that reads what an app
+//! answered.
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::Arc;
@@ -10,42 +10,73 @@ use std::time::Instant;
 use oidc_jwt_verifier_async::{
     AsyncJwtVerifier, AsyncMultiIssuerVerifier, AuthConfig, ManualClock, TokenSource,
 };
+use oidc_jwt_verifier_testkit::{
+    jwks_of, FixedKey, Response, ScriptedServer, TestKey, TokenBuilder,
+};
 use serde_json::{json, Value};
 
-use crate::support::{Issuer, Reply, Server, AUDIENCE, ISSUER, T0};
-
+/// The first issuer's `iss`, and the audience of both.
+pub const ISSUER: &str = "https://issuer.test/";
+pub const AUDIENCE: &str = "api://tests";
 /// The second issuer's `iss`.
 pub const OTHER_ISSUER: &str = "https://other.issuer.test/";
+/// The wall-clock time tests start at (Unix seconds).
+pub const T0: f64 = 1_700_000_000.0;
+/// The issuers' key set URLs, as they would publish them (the server maps
+/// each to a loopback listener of its own).
+const JWKS: &str = "http://keys.test/jwks";
+const OTHER_JWKS: &str = "http://other-keys.test/jwks";
 
-/// Two issuers, each with a key server, and the clock every verifier reads.
+/// Two issuers with fixed TEST ONLY keys (`a` and `b`) published on one
+/// scripted server, and the clock every verifier reads.
 pub struct World {
-    pub issuer: Issuer,
-    pub server: Server,
-    pub other: Issuer,
-    pub other_server: Server,
+    pub key: TestKey,
+    pub other_key: TestKey,
+    pub server: ScriptedServer,
     pub clock: Arc<ManualClock>,
 }
 
 impl World {
     pub fn new() -> Self {
-        let issuer = Issuer::new(&["a"]);
-        let jwks = issuer.jwks(&["a"]);
-        let server = Server::http(move |_| Reply::json(jwks.clone()));
-        let other = Issuer::new(&["b"]);
-        let jwks = other.jwks(&["b"]);
-        let other_server = Server::http(move |_| Reply::json(jwks.clone()));
+        let fixed = |key, kid| TestKey::fixed(key).expect("a fixed key").with_kid(kid);
+        let (key, other_key) = (
+            fixed(FixedKey::Rsa2048A, "a"),
+            fixed(FixedKey::Rsa2048B, "b"),
+        );
+        let server = ScriptedServer::start().expect("a scripted server");
+        server.serve_json(JWKS, jwks_of(&[&key])).expect("served");
+        server
+            .serve_json(OTHER_JWKS, jwks_of(&[&other_key]))
+            .expect("served");
         World {
-            issuer,
+            key,
+            other_key,
             server,
-            other,
-            other_server,
             clock: Arc::new(ManualClock::new(Instant::now(), T0)),
         }
     }
 
+    /// The first issuer's key set URL on loopback.
+    pub fn jwks_url(&self) -> String {
+        self.server.map_url(JWKS).expect("mapped")
+    }
+
+    /// From now on the first issuer's key set URL answers an empty
+    /// response of `status`.
+    pub fn keys_answer(&self, status: u16) {
+        self.server
+            .serve(JWKS, Response::empty(status))
+            .expect("served");
+    }
+
+    /// How many requests each issuer's key set URL received: (first, second).
+    pub fn fetches(&self) -> (u64, u64) {
+        (self.server.requests(JWKS), self.server.requests(OTHER_JWKS))
+    }
+
     /// The first issuer's configuration.
     pub fn config(&self) -> AuthConfig {
-        config(ISSUER, self.server.url("/jwks"))
+        config(ISSUER, self.jwks_url())
     }
 
     /// A verifier of the first issuer, changed by `edit`.
@@ -57,9 +88,10 @@ impl World {
 
     /// A verifier of both issuers.
     pub fn both(&self) -> Arc<AsyncMultiIssuerVerifier> {
+        let other = self.server.map_url(OTHER_JWKS).expect("mapped");
         let verifiers = vec![
             self.build(self.config()),
-            self.build(config(OTHER_ISSUER, self.other_server.url("/jwks"))),
+            self.build(config(OTHER_ISSUER, other)),
         ];
         Arc::new(AsyncMultiIssuerVerifier::from_verifiers(verifiers).expect("two issuers"))
     }
@@ -71,16 +103,35 @@ impl World {
             .expect("a valid configuration")
     }
 
-    /// A token of the first issuer with `claims` added.
+    /// A token of the first issuer with `claims` set.
     pub fn token(&self, claims: Value) -> String {
-        self.issuer.token_with("a", claims)
+        token_with(&self.key, claims)
     }
 
     /// A token of the second issuer.
     pub fn other_token(&self) -> String {
-        self.other
-            .token_with("b", json!({"iss": OTHER_ISSUER, "sub": "bob"}))
+        token_with(&self.other_key, json!({"iss": OTHER_ISSUER, "sub": "bob"}))
     }
+
+    /// A token signed by the second issuer's key but naming the first.
+    pub fn forged_token(&self) -> String {
+        token_with(&self.other_key, json!({}))
+    }
+}
+
+/// A token signed by `key` for [`ISSUER`] and [`AUDIENCE`], valid from
+/// [`T0`] for a day, with the `extra` claims set.
+fn token_with(key: &TestKey, extra: Value) -> String {
+    let mut builder = TokenBuilder::for_key(key)
+        .claim("iss", json!(ISSUER))
+        .claim("aud", json!(AUDIENCE))
+        .claim("sub", json!("user-1"))
+        .claim("iat", json!(T0 as i64))
+        .claim("exp", json!(T0 as i64 + 86_400));
+    if let Value::Object(extra) = extra {
+        builder = builder.claims(&extra);
+    }
+    builder.sign(key).expect("a signed token")
 }
 
 fn config(issuer: &str, jwks_url: String) -> AuthConfig {
