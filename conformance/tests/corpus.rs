@@ -46,19 +46,42 @@ fn the_demo_runs_and_every_line_behaves_as_expected() {
         Some("demo: 33 checks, all as expected"),
         "{text}"
     );
-    for layer in ["core", "blocking", "async"] {
-        let scope_line = text
-            .lines()
-            .find(|line| line.starts_with(&format!("ok {layer:<9}missing required scope")))
-            .unwrap_or_else(|| panic!("no scope line for {layer}:\n{text}"));
-        assert!(
-            scope_line.contains("403")
-                && scope_line.ends_with(r#"error="insufficient_scope", error_description="Insufficient scope", scope="read:orders""#),
-            "{scope_line}"
-        );
-    }
+    // The table: a row per check with a mark per layer, in the heading's
+    // order, and the row's challenge or claims indented below it (with a
+    // line of its own for any layer that answered otherwise).
+    let lines: Vec<&str> = text.lines().collect();
+    let heading = lines
+        .iter()
+        .find(|line| line.starts_with("tried"))
+        .unwrap_or_else(|| panic!("no heading:\n{text}"));
+    assert!(heading.ends_with("core blocking async"), "{heading}");
+    let row = lines
+        .iter()
+        .position(|line| line.starts_with("missing required scope"))
+        .unwrap_or_else(|| panic!("no scope row:\n{text}"));
+    let columns: Vec<&str> = lines[row]["missing required scope".len()..]
+        .split_whitespace()
+        .collect();
     assert_eq!(
-        text.lines().filter(|line| line.starts_with("!! ")).count(),
-        0
+        columns[..2],
+        ["insufficient_scope", "403"],
+        "{}",
+        lines[row]
+    );
+    assert_eq!(columns[3..], ["ok", "ok", "ok"], "{}", lines[row]);
+    let details: Vec<&str> = lines[row + 1..]
+        .iter()
+        .take_while(|line| line.starts_with("    "))
+        .map(|line| line.trim())
+        .collect();
+    let challenge = details.join(" ");
+    assert!(
+        challenge.ends_with(r#"error="insufficient_scope", error_description="Insufficient scope", scope="read:orders""#),
+        "every layer answered the scope check alike, with this challenge: {challenge}"
+    );
+    assert_eq!(
+        text.split_whitespace().filter(|word| *word == "!!").count(),
+        0,
+        "{text}"
     );
 }
