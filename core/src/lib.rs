@@ -26,6 +26,7 @@
 //! | Redirects (rule 9) | `hops`, `url` (RFC 3986 resolution) |
 //! | Bodies (rule 10): limit, `Content-Encoding` | `body` |
 //! | The driving protocol | `progress`, `timer`, `event`, `status` |
+//! | The drivers' transport options: roots, the HTTPS proxy (`HTTPS_PROXY`, `NO_PROXY`) | `transport`, `proxy` |
 //!
 //! # The driver loop
 //!
@@ -143,11 +144,13 @@ mod pointer;
 pub mod preset;
 mod profile;
 mod progress;
+mod proxy;
 mod source;
 mod status;
 mod time;
 mod timer;
 mod token;
+mod transport;
 mod url;
 mod verifier;
 
@@ -170,9 +173,11 @@ pub use http::{
 pub use jwk::{SigningKey, Unusable};
 pub use profile::AccessTokenClaims;
 pub use progress::{FetchNext, Progress};
+pub use proxy::{HttpsProxy, ProxyError};
 pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use timer::{Timer, TimerReason};
+pub use transport::{Roots, Transport, TransportOptions};
 pub use verifier::{Check, Query, UnexpectedFetch, Verifier};
 
 /// The HTTP types of the driver interface ([`HttpResponse::headers`],
