@@ -9,6 +9,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use base64::Engine as _;
+use http::HeaderValue;
 
 use crate::url::HttpUrl;
 
@@ -105,7 +106,9 @@ impl HttpsProxy {
     /// `https_proxy` set and non-empty, or none; exempting the hosts of the
     /// first of `NO_PROXY` and `no_proxy` set (see [`HttpsProxy::tunnels`]).
     /// `HTTP_PROXY` and `ALL_PROXY` are not read: every key fetch is `https`.
-    pub fn from_env(var: impl Fn(&str) -> Option<OsString>) -> Result<Option<Self>, ProxyError> {
+    pub fn from_env(
+        var: impl Fn(&'static str) -> Option<OsString>,
+    ) -> Result<Option<Self>, ProxyError> {
         let Some((origin, url)) = first_set(&var, PROXY_VARIABLES)? else {
             return Ok(None);
         };
@@ -156,12 +159,17 @@ impl HttpsProxy {
         self.port
     }
 
+    /// `host:port` of the proxy, an IPv6 host in brackets.
+    pub fn authority(&self) -> String {
+        match self.host.parse::<IpAddr>() {
+            Ok(IpAddr::V6(_)) => format!("[{}]:{}", self.host, self.port),
+            _ => format!("{}:{}", self.host, self.port),
+        }
+    }
+
     /// The proxy's own URL, `http://host:port`, without credentials.
     pub fn url(&self) -> String {
-        match self.host.parse::<IpAddr>() {
-            Ok(IpAddr::V6(_)) => format!("http://[{}]:{}", self.host, self.port),
-            _ => format!("http://{}:{}", self.host, self.port),
-        }
+        format!("http://{}", self.authority())
     }
 
     /// The user and password of the proxy URL, if it had any.
@@ -171,12 +179,15 @@ impl HttpsProxy {
     }
 
     /// The `Proxy-Authorization` value of the credentials: `Basic`, the
-    /// user and password joined by `:`, in base64 (RFC 7617).
-    pub fn basic_authorization(&self) -> Option<String> {
+    /// user and password joined by `:`, in base64 (RFC 7617); marked
+    /// sensitive, so that `http` never shows it.
+    pub fn basic_authorization(&self) -> Option<HeaderValue> {
         let (user, password) = self.credentials()?;
         let encoded =
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        Some(format!("Basic {encoded}"))
+        let mut value = HeaderValue::try_from(format!("Basic {encoded}")).ok()?;
+        value.set_sensitive(true);
+        Some(value)
     }
 
     /// Whether a request to `url` goes through this proxy: an `https` URL
@@ -195,7 +206,7 @@ impl HttpsProxy {
 
 /// The first of `names` set (and non-empty), with its value.
 fn first_set(
-    var: &impl Fn(&str) -> Option<OsString>,
+    var: &impl Fn(&'static str) -> Option<OsString>,
     names: [&'static str; 2],
 ) -> Result<Option<(&'static str, String)>, ProxyError> {
     for origin in names {
@@ -316,7 +327,7 @@ impl fmt::Debug for HttpsProxy {
 mod tests {
     use super::*;
 
-    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&'static str) -> Option<OsString> + 'a {
         move |name| {
             vars.iter()
                 .find(|(key, _)| *key == name)
@@ -331,10 +342,9 @@ mod tests {
         assert_eq!((proxy.host(), proxy.port()), ("proxy.corp.test", 3128));
         assert_eq!(proxy.credentials(), Some(("alice", "s@cret:1")));
         assert_eq!(proxy.url(), "http://proxy.corp.test:3128");
-        assert_eq!(
-            proxy.basic_authorization().as_deref(),
-            Some("Basic YWxpY2U6c0BjcmV0OjE=")
-        );
+        let authorization = proxy.basic_authorization().expect("credentials");
+        assert_eq!(authorization, "Basic YWxpY2U6c0BjcmV0OjE=");
+        assert!(authorization.is_sensitive());
 
         let bare = HttpsProxy::from_url("proxy.corp.test").unwrap();
         assert_eq!(

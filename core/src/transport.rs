@@ -79,7 +79,10 @@ impl TransportOptions {
     /// The roots and proxy of the driver's own client, the environment read
     /// through `var` (as `std::env::var_os` reads it) if the proxy comes
     /// from it.
-    pub fn resolve(&self, var: impl Fn(&str) -> Option<OsString>) -> Result<Transport, BuildError> {
+    pub fn resolve(
+        &self,
+        var: impl Fn(&'static str) -> Option<OsString>,
+    ) -> Result<Transport, BuildError> {
         let roots = match (&self.roots_pem, self.webpki_roots) {
             (Some(_), true) => return Err(BuildError::ConflictingRoots),
             (Some(pem), false) => Roots::Only(root_certificates_from_pem(pem)?),
