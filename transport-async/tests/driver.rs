@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hyper_tls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -35,12 +34,21 @@ fn config(url: &str) -> AuthConfig {
     config
 }
 
-/// A client of the caller's own, for plain HTTP.
+/// A client of the caller's own, for plain HTTP, on the build's TLS stack.
 fn plain_client() -> HttpClient {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
-    let https = HttpsConnector::from((http, native_tls::TlsConnector::new().unwrap().into()));
-    Client::builder(TokioExecutor::new()).build(https)
+    #[cfg(feature = "native-tls")]
+    let tls = native_tls::TlsConnector::new().unwrap().into();
+    #[cfg(feature = "rustls")]
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    Client::builder(TokioExecutor::new()).build(From::from((http, tls)))
 }
 
 fn verifier(config: AuthConfig, clock: &Arc<ManualClock>) -> AsyncJwtVerifier {
