@@ -489,3 +489,134 @@ pub fn parse_time(jwks: &str, token: &str) -> Duration {
         .min()
         .unwrap()
 }
+
+/// What a [`ConnectProxy`] was asked to open: the `CONNECT` target
+/// (`host:port`) and the `Proxy-Authorization` header, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tunnel {
+    pub target: String,
+    pub authorization: Option<String>,
+}
+
+/// A loopback HTTP proxy that answers `CONNECT` only: it connects to the
+/// target, says `200`, relays bytes both ways, and keeps every tunnel it
+/// opened. Any other request gets `405` and opens nothing.
+pub struct ConnectProxy {
+    addr: SocketAddr,
+    tunnels: Arc<Mutex<Vec<Tunnel>>>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl ConnectProxy {
+    /// A proxy on 127.0.0.1.
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().expect("a bound address");
+        let tunnels = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (opened, stopping) = (Arc::clone(&tunnels), Arc::clone(&stop));
+        let accept = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let opened = Arc::clone(&opened);
+                std::thread::spawn(move || tunnel(stream, &opened));
+            }
+        });
+        ConnectProxy {
+            addr,
+            tunnels,
+            stop,
+            accept: Some(accept),
+        }
+    }
+
+    /// The proxy's URL, `http://127.0.0.1:port`, with `userinfo@` (as
+    /// written, percent-encoded or not) if given.
+    pub fn url(&self, userinfo: Option<&str>) -> String {
+        match userinfo {
+            Some(userinfo) => format!("http://{userinfo}@{}", self.addr),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    /// Every tunnel opened so far.
+    pub fn tunnels(&self) -> Vec<Tunnel> {
+        self.tunnels.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ConnectProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+    }
+}
+
+/// Serves one proxy connection: a `CONNECT`, then the relay.
+fn tunnel(client: TcpStream, opened: &Mutex<Vec<Tunnel>>) {
+    let _ = client.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(client);
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut authorization = None;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+            return;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("proxy-authorization") {
+                authorization = Some(value.trim().to_owned());
+            }
+        }
+    }
+    let mut words = line.split_whitespace();
+    let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
+        let _ = reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 405 X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        return;
+    };
+    let Ok(mut upstream) = TcpStream::connect(target) else {
+        let _ = reader.get_mut().write_all(b"HTTP/1.1 502 X\r\n\r\n");
+        return;
+    };
+    opened.lock().unwrap().push(Tunnel {
+        target: target.to_owned(),
+        authorization,
+    });
+    // Nothing is sent before the 200, but pass on anything read ahead.
+    let _ = upstream.write_all(reader.buffer());
+    let mut client = reader.into_inner();
+    let _ = client.set_read_timeout(None);
+    if client
+        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        .is_err()
+    {
+        return;
+    }
+    let (Ok(mut client_read), Ok(mut upstream_write)) = (client.try_clone(), upstream.try_clone())
+    else {
+        return;
+    };
+    let up = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut client_read, &mut upstream_write);
+        let _ = upstream_write.shutdown(std::net::Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut upstream, &mut client);
+    let _ = client.shutdown(std::net::Shutdown::Write);
+    let _ = up.join();
+}
