@@ -1,7 +1,7 @@
 //! The published benchmark of oidc-jwt-verifier. Run:
 //!
 //! ```sh
-//! cargo run --release -p oidc-jwt-verifier-bench --bin bench -- [--quick] [--json] [--threads N] [--micro]
+//! cargo run --release -p oidc-jwt-verifier-bench --bin bench -- [--quick] [--json] [--threads N] [--micro | --cold]
 //! ```
 //!
 //! It measures, in one process and one run: the hot path's tokens per
@@ -67,6 +67,12 @@ fn run(options: &Options) -> Result<(), String> {
         quick: options.quick,
         ..Report::default()
     };
+    if options.cold_only {
+        progress("cold starts");
+        report.cold_starts = cold::measure(options.cold_starts())?;
+        print(&report, options.json);
+        return Ok(());
+    }
     let fixtures = Alg::ALL
         .into_iter()
         .map(Fixture::new)
@@ -120,13 +126,16 @@ fn run(options: &Options) -> Result<(), String> {
     }
     progress("micro-benchmarks");
     report.micro = micro::measure(&fixtures, options.micro_budget())?;
+    print(&report, options.json);
+    Ok(())
+}
 
-    if options.json {
+fn print(report: &Report, json: bool) {
+    if json {
         println!("{}", report.to_json());
     } else {
         print!("{}", report.to_text());
     }
-    Ok(())
 }
 
 fn progress(step: &str) {

@@ -5,12 +5,13 @@ use std::time::Duration;
 use crate::rss::Child;
 
 pub(crate) const USAGE: &str = "\
-usage: bench [--quick] [--json] [--threads N] [--micro]
+usage: bench [--quick] [--json] [--threads N] [--micro | --cold]
 
   --quick      a short run (under a minute on 2 cores); noisier figures
   --json       print one JSON object instead of tables
   --threads N  the many-thread figures use N threads (default: all cores)
-  --micro      only the micro-benchmarks of the core's parts";
+  --micro      only the micro-benchmarks of the core's parts
+  --cold       only the cold starts (a few seconds)";
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +31,7 @@ pub(crate) struct Options {
     pub(crate) json: bool,
     pub(crate) threads: Option<usize>,
     pub(crate) micro_only: bool,
+    pub(crate) cold_only: bool,
 }
 
 impl Options {
@@ -99,6 +101,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, S
         json: false,
         threads: None,
         micro_only: false,
+        cold_only: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -106,6 +109,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, S
             "--quick" => options.quick = true,
             "--json" => options.json = true,
             "--micro" => options.micro_only = true,
+            "--cold" => options.cold_only = true,
             "--threads" => {
                 let value = args.next().ok_or("--threads needs a number")?;
                 match value.parse::<usize>() {
@@ -123,6 +127,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, S
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
+    if options.micro_only && options.cold_only {
+        return Err("--micro and --cold exclude each other".into());
+    }
     Ok(Command::Bench(options))
 }
 
@@ -139,7 +146,11 @@ mod tests {
         let Ok(Command::Bench(options)) = parsed(&["--quick", "--json", "--threads", "8"]) else {
             panic!("not a run");
         };
-        assert!(options.quick && options.json && !options.micro_only);
+        assert!(options.quick && options.json && !options.micro_only && !options.cold_only);
+        let Ok(Command::Bench(cold)) = parsed(&["--cold"]) else {
+            panic!("not a run");
+        };
+        assert!(cold.cold_only && !cold.micro_only);
         assert_eq!(options.thread_counts(), vec![1, 8]);
         let Ok(Command::Bench(one)) = parsed(&["--threads", "1"]) else {
             panic!("not a run");
@@ -152,6 +163,7 @@ mod tests {
         assert!(parsed(&["--threads"]).is_err());
         assert!(parsed(&["--threads", "0"]).is_err());
         assert!(parsed(&["--fast"]).is_err());
+        assert!(parsed(&["--micro", "--cold"]).is_err());
         assert!(parsed(&["--rss-child", "other"]).is_err());
         assert_eq!(parsed(&["--help"]), Ok(Command::Help));
         assert_eq!(

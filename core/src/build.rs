@@ -1,8 +1,9 @@
 //! What both drivers share when they are built: the one error type (so the
 //! two report exactly the same failures), and the root certificates of a
-//! PEM bundle.
+//! PEM bundle (the rest of the transport options are in `transport`).
 
 use crate::config::ConfigError;
+use crate::proxy::ProxyError;
 
 /// A verifier or key client that could not be built, by either driver.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +22,17 @@ pub enum BuildError {
     /// client, whose TLS settings the driver cannot change.
     #[error("a root certificate cannot be added to a caller's own HTTP client")]
     RootCertificateWithHttpClient,
+    /// Both a root certificate PEM and Mozilla's roots were asked for: which
+    /// replaces the platform's is unclear.
+    #[error("root certificates and Mozilla's roots exclude each other")]
+    ConflictingRoots,
+    /// The proxy URL, or a proxy variable of the environment, cannot be used.
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
+    /// A proxy was asked for together with the caller's own HTTP client,
+    /// whose settings the driver cannot change.
+    #[error("a proxy cannot be set on a caller's own HTTP client")]
+    ProxyWithHttpClient,
 }
 
 /// Every certificate of a PEM bundle, as DER; at least one.

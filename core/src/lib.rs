@@ -30,6 +30,7 @@
 //! | Redirects (rule 9) | `hops`, `url` (RFC 3986 resolution) |
 //! | Bodies (rule 10): limit, `Content-Encoding` | `body` |
 //! | The driving protocol | `progress`, `timer`, `event`, `status`; the lock-free halves of a verification in `check` |
+//! | The drivers' transport options: roots, the HTTPS proxy (`HTTPS_PROXY`, `NO_PROXY`) | `transport`, `proxy` |
 //!
 //! # The driver loop
 //!
@@ -154,6 +155,7 @@ mod pointer;
 pub mod preset;
 mod profile;
 mod progress;
+mod proxy;
 mod request;
 mod requirements;
 mod source;
@@ -161,6 +163,7 @@ mod status;
 mod time;
 mod timer;
 mod token;
+mod transport;
 mod url;
 mod verifier;
 
@@ -188,11 +191,13 @@ pub use issuers::IssuerRouter;
 pub use jwk::{SigningKey, Unusable};
 pub use profile::AccessTokenClaims;
 pub use progress::{FetchNext, Progress};
+pub use proxy::{HttpsProxy, ProxyError};
 pub use request::TokenSource;
 pub use requirements::Requirements;
 pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use timer::{Timer, TimerReason};
+pub use transport::{Roots, Transport, TransportOptions};
 pub use verifier::{Query, UnexpectedFetch, Verifier};
 
 /// The HTTP types of the driver interface ([`HttpResponse::headers`],

@@ -12,7 +12,7 @@ use oidc_jwt_verifier_core::{
 };
 use tokio::sync::Notify;
 
-use crate::http::{self, HttpClient};
+use crate::http::{self, Clients};
 
 /// One verifier's state, shared by every caller and refresh task.
 pub(crate) struct Engine {
@@ -26,7 +26,7 @@ struct Shared {
     /// Notified whenever a refresh ends.
     refresh_ended: Notify,
     clock: Arc<dyn Clock>,
-    client: HttpClient,
+    client: Clients,
 }
 
 impl std::fmt::Debug for Engine {
@@ -36,7 +36,7 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    pub(crate) fn new(core: Verifier, clock: Arc<dyn Clock>, client: HttpClient) -> Self {
+    pub(crate) fn new(core: Verifier, clock: Arc<dyn Clock>, client: Clients) -> Self {
         Engine {
             reader: core.token_reader(),
             shared: Arc::new(Shared {

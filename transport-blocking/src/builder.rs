@@ -5,18 +5,18 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use oidc_jwt_verifier_core::{AuthConfig, Clock, SystemClock, Verifier};
+use oidc_jwt_verifier_core::{AuthConfig, Clock, SystemClock, TransportOptions, Verifier};
 
 use crate::engine::Engine;
 use crate::http::{self, HttpClient};
-use crate::{tls, BuildError, JwksClient, JwtVerifier};
+use crate::{BuildError, JwksClient, JwtVerifier};
 
 /// Options for a [`JwtVerifier`] (from [`JwtVerifier::builder`]) or a
 /// [`JwksClient`] (from [`JwksClient::builder`]).
 pub struct Builder<T> {
     config: AuthConfig,
     clock: Arc<dyn Clock>,
-    root_certificates_pem: Option<Vec<u8>>,
+    transport: TransportOptions,
     client: Option<HttpClient>,
     built: PhantomData<fn() -> T>,
 }
@@ -26,7 +26,7 @@ impl<T> Builder<T> {
         Builder {
             config,
             clock: Arc::new(SystemClock),
-            root_certificates_pem: None,
+            transport: TransportOptions::default(),
             client: None,
             built: PhantomData,
         }
@@ -39,11 +39,34 @@ impl<T> Builder<T> {
     }
 
     /// Trusts the certificates of this PEM bundle as the only TLS roots, in
-    /// place of the system's. May be called again to add more.
+    /// place of the platform's (which are then never loaded). May be called
+    /// again to add more.
     pub fn root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.root_certificates_pem
-            .get_or_insert_with(Vec::new)
-            .extend_from_slice(pem);
+        self.transport.add_root_certificate_pem(pem);
+        self
+    }
+
+    /// Trusts Mozilla's roots, compiled into this crate, in place of the
+    /// platform's (for an image without a root store, say).
+    pub fn webpki_roots(mut self) -> Self {
+        self.transport.use_webpki_roots();
+        self
+    }
+
+    /// Tunnels every `https` request through the HTTP proxy of `url`
+    /// (`http://[user:password@]host[:port]`, the credentials sent as Basic
+    /// auth), with `CONNECT`. Without this or [`Builder::proxy_from_env`],
+    /// no proxy is used, whatever the environment says.
+    pub fn proxy(mut self, url: &str) -> Self {
+        self.transport.set_proxy(url);
+        self
+    }
+
+    /// Tunnels `https` requests through the proxy `HTTPS_PROXY` (or
+    /// `https_proxy`) names, if any, except to the hosts `NO_PROXY` (or
+    /// `no_proxy`) exempts; the variables are read by `build`.
+    pub fn proxy_from_env(mut self) -> Self {
+        self.transport.set_proxy_from_env();
         self
     }
 
@@ -55,16 +78,14 @@ impl<T> Builder<T> {
 
     fn engine(self) -> Result<Engine, BuildError> {
         let core = Verifier::new(self.config)?;
-        let client = match (self.client, self.root_certificates_pem) {
-            (Some(_), Some(_)) => return Err(BuildError::RootCertificateWithHttpClient),
-            (Some(agent), None) => http::Client::callers(agent),
-            (None, pem) => {
-                let roots = pem
-                    .map(|pem| oidc_jwt_verifier_core::root_certificates_from_pem(&pem))
-                    .transpose()?;
-                // Surfaces a TLS setup failure now rather than at the first fetch.
-                tls::connector(roots.as_deref())?;
-                http::Client::own(roots, core.http_timeout())
+        let client = match self.client {
+            Some(agent) => {
+                self.transport.check_callers_client()?;
+                http::Client::callers(agent)
+            }
+            None => {
+                let transport = self.transport.resolve(std::env::var_os)?;
+                http::Client::own(transport, core.http_timeout())?
             }
         };
         Ok(Engine::new(core, self.clock, client))
@@ -93,7 +114,7 @@ impl<T> fmt::Debug for Builder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("config", &self.config)
-            .field("root_certificates", &self.root_certificates_pem.is_some())
+            .field("transport", &self.transport)
             .field("http_client", &self.client.is_some())
             .finish_non_exhaustive()
     }

@@ -1,86 +1,112 @@
-//! The HTTP GETs the core asks for, done with `ureq`: TLS through
-//! native-tls, the request's timeout, headers and body cap, every hop judged
+//! The HTTP GETs the core asks for, done with `ureq`: TLS through the
+//! stack of the build (`tls`), a proxy's tunnel for the URLs the core says
+//! it takes, the request's timeout, headers and body cap, every hop judged
 //! by the core, and the one mapping of ureq's errors into the core's input.
 
 use std::io::Read;
 use std::time::{Duration, Instant};
 
 use oidc_jwt_verifier_core::{
-    FetchRequest, Hop, Hops, HttpResponse, TransportFailure, TransportKind,
+    BuildError, FetchRequest, Hop, Hops, HttpResponse, HttpsProxy, ProxyError, Transport,
+    TransportFailure, TransportKind,
 };
 use ureq::http::Response;
-use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
-use ureq::{Agent, Body};
+use ureq::{Agent, Body, Proxy, ProxyProtocol};
+
+use crate::tls;
 
 /// The HTTP client the blocking driver uses: a [`ureq::Agent`].
 ///
-/// The agent the driver builds itself uses native-tls, no proxy, and the
-/// system roots (or only those given to
-/// [`Builder::root_certificate_pem`](crate::Builder::root_certificate_pem)).
-/// A caller's own agent (for a proxy, say) must be built with
-/// [`TlsProvider::NativeTls`] to reach `https` URLs: this crate compiles no
-/// other TLS stack. Whatever its configuration, the driver sets on every
-/// request: no redirects followed by `ureq`, statuses returned as
-/// responses, the timeouts of the request, and the core's headers.
-/// (ureq then reuses the agent's TLS connector only if the agent has already
-/// made a request of its own; otherwise each fetch sets one up anew, a few
-/// tens of milliseconds of CPU per key refresh.)
+/// The agents the driver builds itself use the TLS stack of the build
+/// (native-tls or rustls), the platform's roots (or those the builder was
+/// given), and no proxy unless the builder was asked for one. A caller's
+/// own agent (with a proxy of its own, say) must be built with this build's
+/// [`TlsProvider`](ureq::tls::TlsProvider) to reach `https` URLs. Whatever
+/// its configuration, the driver sets on every request: no redirects
+/// followed by `ureq`, statuses returned as responses, the timeouts of the
+/// request, and the core's headers. (ureq then reuses the agent's TLS
+/// connector only if the agent has already made a request of its own;
+/// otherwise each fetch sets one up anew.)
 pub type HttpClient = Agent;
 
-/// The agent requests go through, and whether it already carries every
+/// The agents requests go through, and whether they already carry every
 /// setting the driver needs.
 ///
-/// ureq caches its TLS connector per agent, but builds a new one (OpenSSL
-/// reading the whole root store, tens of milliseconds) for any request
-/// carrying settings of its own. So the driver's own agent gets everything,
-/// the timeouts included, once at construction, and its requests carry none;
-/// only a caller's agent gets the driver's settings per request.
+/// ureq builds an agent's TLS connector at its first request and keeps it,
+/// but builds a new one (with native-tls: OpenSSL reading the whole root
+/// store, tens of milliseconds) for any request carrying settings of its
+/// own. So the driver's own agents get everything, the timeouts included,
+/// once at construction, and their requests carry none; only a caller's
+/// agent gets the driver's settings per request.
 #[derive(Clone)]
 pub(crate) struct Client {
     agent: Agent,
+    /// The proxy and the agent tunnelling through it, for the URLs it takes.
+    proxied: Option<(HttpsProxy, Agent)>,
     preconfigured: bool,
 }
 
 impl Client {
-    /// The agent built when the caller brings none: native-tls with the
-    /// system roots, or only `roots` (DER certificates) when given; no proxy;
+    /// The agents built when the caller brings none, for `transport`:
     /// `timeout` for connecting and for each whole exchange.
-    pub(crate) fn own(roots: Option<Vec<Vec<u8>>>, timeout: Duration) -> Self {
-        let root_certs = match roots {
-            None => RootCerts::PlatformVerifier,
-            Some(ders) => ders
-                .iter()
-                .map(|der| Certificate::from_der(der).to_owned())
-                .collect::<Vec<_>>()
-                .into(),
+    pub(crate) fn own(transport: Transport, timeout: Duration) -> Result<Self, BuildError> {
+        let tls = tls::config(&transport.roots)?;
+        let agent = |proxy: Option<Proxy>| {
+            Agent::config_builder()
+                .tls_config(tls.clone())
+                .proxy(proxy)
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .max_redirects_will_error(false)
+                .timeout_connect(Some(timeout))
+                .timeout_global(Some(timeout))
+                .build()
+                .new_agent()
         };
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::NativeTls)
-            .root_certs(root_certs)
-            .build();
-        let agent = Agent::config_builder()
-            .tls_config(tls)
-            .proxy(None)
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .timeout_connect(Some(timeout))
-            .timeout_global(Some(timeout))
-            .build()
-            .new_agent();
-        Client {
-            agent,
+        let proxied = match transport.proxy {
+            Some(proxy) => Some((agent(Some(tunnel(&proxy)?)), proxy)),
+            None => None,
+        };
+        Ok(Client {
+            agent: agent(None),
+            proxied: proxied.map(|(agent, proxy)| (proxy, agent)),
             preconfigured: true,
-        }
+        })
     }
 
     /// The caller's agent, given the driver's settings on every request.
     pub(crate) fn callers(agent: Agent) -> Self {
         Client {
             agent,
+            proxied: None,
             preconfigured: false,
         }
     }
+
+    /// The agent for `url`: the proxy's if it tunnels `url`.
+    fn agent_for(&self, url: &str) -> &Agent {
+        match &self.proxied {
+            Some((proxy, agent)) if proxy.tunnels(url) => agent,
+            _ => &self.agent,
+        }
+    }
+}
+
+/// ureq's `CONNECT` proxy for `proxy`, its credentials sent as Basic auth.
+fn tunnel(proxy: &HttpsProxy) -> Result<Proxy, BuildError> {
+    let authority = proxy.authority();
+    let (host, _) = authority.rsplit_once(':').unwrap_or_default();
+    let mut tunnel = Proxy::builder(ProxyProtocol::Http)
+        .host(host)
+        .port(proxy.port());
+    if let Some((user, password)) = proxy.credentials() {
+        tunnel = tunnel.username(user).password(password);
+    }
+    let refused = ProxyError::Malformed {
+        origin: "the proxy",
+        reason: "ureq refuses its host",
+    };
+    tunnel.build().map_err(|_| BuildError::Proxy(refused))
 }
 
 /// Performs `request`: GETs each hop the core allows, all within the
@@ -135,7 +161,7 @@ fn exchange(
     hops: &Hops<'_>,
     remaining: Duration,
 ) -> Result<Response<Body>, ureq::Error> {
-    let mut get = client.agent.get(hops.url());
+    let mut get = client.agent_for(hops.url()).get(hops.url());
     for (name, value) in request.headers() {
         get = get.header(name, value);
     }
@@ -155,13 +181,13 @@ fn exchange(
 /// Every ureq error as the core's transport failure, the error attached.
 fn failure(error: ureq::Error) -> TransportFailure {
     let kind = match &error {
+        _ if tls::is_tls_failure(&error) => TransportKind::Tls,
         ureq::Error::Timeout(_) => TransportKind::Timeout,
         ureq::Error::Io(io) => match io.kind() {
             std::io::ErrorKind::ConnectionRefused => TransportKind::Refused,
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => TransportKind::Timeout,
             _ => TransportKind::Other,
         },
-        ureq::Error::Tls(_) | ureq::Error::NativeTls(_) | ureq::Error::Der(_) => TransportKind::Tls,
         _ => TransportKind::Other,
     };
     TransportFailure::with_error(kind, error)

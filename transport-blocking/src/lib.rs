@@ -12,10 +12,14 @@
 //!   signature is checked. Callers that need the same refresh share one HTTP
 //!   request; one that needs none never waits for it. When keys near the end
 //!   of their freshness, the refresh runs on a background thread.
-//! - HTTPS goes through native-tls (OpenSSL on Linux) with the system roots,
-//!   or the roots given to [`Builder::root_certificate_pem`]. Redirects are
-//!   followed only where the core allows them; bodies are read to the core's
-//!   limit and no further.
+//! - HTTPS goes through the TLS stack the crate's features choose, exactly
+//!   one: `native-tls` (the default; OpenSSL on Linux) or `rustls` (on
+//!   aws-lc-rs). It trusts the platform's roots, or only those given to
+//!   [`Builder::root_certificate_pem`], or Mozilla's
+//!   ([`Builder::webpki_roots`]). No proxy is used unless the builder is
+//!   given one ([`Builder::proxy`]) or asked to read `HTTPS_PROXY`
+//!   ([`Builder::proxy_from_env`]). Redirects are followed only where the
+//!   core allows them; bodies are read to the core's limit and no further.
 //!
 //! # Example
 //!

@@ -1,7 +1,8 @@
 //! The two drivers offer the same public API: every `pub fn` (with its
 //! `impl` and arguments), type and re-export of one has its twin in the
 //! other, up to `async`, `.await` and the `Async` prefix of type names. Their
-//! TLS setup stays identical, and the same script gives the same `status()`.
+//! choice of TLS stack stays identical, and the same script gives the same
+//! `status()`.
 //!
 //! It lives in the blocking crate and reads both crates' sources.
 
@@ -140,12 +141,23 @@ fn both_drivers_offer_the_same_public_api() {
 
 #[test]
 fn the_shared_tls_setup_is_identical() {
+    // The choice of stack, and its files; what the roots mean is the
+    // core's (`Roots`), and each stack file adapts it to its HTTP library.
     let (blocking, asynchronous) = drivers();
-    let read = |dir: &Path| std::fs::read_to_string(dir.join("src/tls.rs")).expect("tls.rs");
+    let read =
+        |dir: &Path| std::fs::read_to_string(dir.join("src/tls/mod.rs")).expect("tls/mod.rs");
     assert!(
         read(&blocking) == read(&asynchronous),
-        "src/tls.rs differs between the drivers"
+        "src/tls/mod.rs differs between the drivers"
     );
+    for stack in ["native_tls.rs", "rustls.rs"] {
+        for driver in [&blocking, &asynchronous] {
+            assert!(
+                driver.join("src/tls").join(stack).is_file(),
+                "{stack} in {driver:?}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -21,6 +21,9 @@
 //!   at any time ([`Reply`], [`Response`]: any status, headers and body,
 //!   gzip, redirects, a delay, a refused connection, a timeout), request
 //!   and connection counts, recorded requests.
+//! - [`ConnectProxy`]: a loopback HTTP proxy that opens `CONNECT` tunnels
+//!   and records each ([`Tunnel`]: its target and `Proxy-Authorization`),
+//!   for testing a client's proxy support.
 //! - [`clock`]: named instants, the system's Unix time, and
 //!   [`SimulatedTime`], a time the test moves; [`SeededRng`] for
 //!   simulations that replay; [`logs`] (feature `tracing`) keeps what a
@@ -94,6 +97,7 @@ pub mod clock;
 pub mod issuer;
 #[cfg(feature = "tracing")]
 pub mod logs;
+pub mod proxy;
 pub mod rng;
 pub mod server;
 
@@ -103,6 +107,7 @@ pub use issuer::{
     discovery_document, filler_rsa_jwks, jwks_of, tamper, FixedKey, Issuer, IssuerError, KeyKind,
     Retire, Segment, SigningAlg, TestKey, TokenBuilder,
 };
+pub use proxy::{ConnectProxy, Tunnel};
 pub use rng::SeededRng;
 pub use server::{
     Body, Encoding, Framing, RecordedRequest, Reply, Response, ScriptedServer, ServerError,
