@@ -172,7 +172,7 @@ pub enum VerifyInput {
     /// `verify_header`: a whole `Authorization` value; `null` in the case
     /// means the request has no `Authorization` header at all.
     Header(Option<String>),
-    /// `verify_request` (an extension of FORMAT.md): a request's header
+    /// `verify_request` (an extension of the case format): a request's header
     /// fields, read through the configured `token_sources`, and the route's
     /// own requirements.
     Request(RequestInput),

@@ -346,7 +346,7 @@ fn string_values(value: &Value) -> Vec<String> {
     }
 }
 
-/// Every claim check after the signature verified, in the order of SPEC.md's
+/// Every claim check after the signature verified, in the order of docs/rules.md's
 /// table: `missing_claim`, `invalid_claim`, `token_expired`,
 /// `token_not_yet_valid`, `invalid_issuer`, `invalid_audience`,
 /// `insufficient_scope`, `insufficient_permissions` (the configured values

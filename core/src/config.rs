@@ -1,7 +1,8 @@
-//! `AuthConfig`: every option of FORMAT.md's configuration table (and the
-//! keys this verifier adds to it), its defaults, and its validation (SPEC.md
-//! "Configuration") into the settings the rest of the core reads. Reading
-//! and writing it as JSON is in `config/json.rs`.
+//! `AuthConfig`: every option of the configuration table of
+//! docs/case-format.md (and the keys this verifier adds to it), its defaults,
+//! and its validation (docs/rules.md, "Configuration") into the settings the
+//! rest of the core reads. Reading and writing it as JSON is in
+//! `config/json.rs`.
 
 mod json;
 
@@ -105,7 +106,7 @@ pub struct AuthConfig {
 /// Which claim the audience check reads (`audience_claim`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AudienceClaim {
-    /// `aud`: a string or an array of strings (SPEC.md).
+    /// `aud`: a string or an array of strings (docs/rules.md).
     Aud,
     /// `client_id`: a string.
     ClientId,
@@ -218,7 +219,7 @@ impl AuthConfig {
         }
     }
 
-    /// A configuration with the defaults of FORMAT.md's table, taking keys
+    /// A configuration with the defaults of the case format's table, taking keys
     /// through OpenID Connect discovery from the issuer itself: the
     /// discovery document is `issuer` + `/.well-known/openid-configuration`
     /// (OpenID Connect Discovery 1.0 section 4), a trailing `/` of the
@@ -247,7 +248,7 @@ impl AuthConfig {
         AuthConfig::with_discovery_url(issuer, audience, discovery_url)
     }
 
-    /// Every default of FORMAT.md's table, with no key source yet.
+    /// Every default of the case format's table, with no key source yet.
     fn defaults(issuer: String, audience: Vec<String>) -> Self {
         AuthConfig {
             issuer,
@@ -276,8 +277,8 @@ impl AuthConfig {
         }
     }
 
-    /// Checks every rule of SPEC.md "Configuration", in the order of
-    /// FORMAT.md's table, and splits the result into the claim policy and
+    /// Checks every rule of docs/rules.md, "Configuration", in the order of
+    /// the case format's table, and splits the result into the claim policy and
     /// the key-source settings.
     pub(crate) fn validate(&self) -> Result<(Policy, SourceSettings), ConfigError> {
         self.check_issuer_and_audience()?;

@@ -82,7 +82,7 @@ pub struct Finding {
     pub iteration: u64,
     /// Why it failed (after reduction).
     pub failure: Failure,
-    /// The reproducing case (FORMAT.md JSON).
+    /// The reproducing case (JSON, docs/case-format.md).
     pub case: Value,
     /// Where it was written, if it was.
     pub path: Option<PathBuf>,

@@ -201,7 +201,7 @@ impl Verdict {
         Verdict::Refuse(Refusal::new(code))
     }
 
-    /// The `expect` member of a case step (FORMAT.md): claims, or code,
+    /// The `expect` member of a case step (docs/case-format.md): claims, or code,
     /// status and exact challenge.
     pub fn to_expect(&self) -> Value {
         match self {
@@ -215,7 +215,7 @@ impl Verdict {
     }
 
     /// The `expect` member of a `signing_keys` step that fails (code and
-    /// status only: FORMAT.md gives that step no challenge).
+    /// status only: the case format gives that step no challenge).
     pub fn to_keys_expect(&self) -> Value {
         match self {
             Verdict::Accept(_) => json!({"kids": []}),

@@ -1,4 +1,4 @@
-//! Conformance cases (FORMAT.md, version 1) built as JSON: every input the
+//! Conformance cases (docs/case-format.md, version 1) built as JSON: every input the
 //! harness makes is one, so a finding is a case file that any layer can
 //! replay and the corpus can take in.
 

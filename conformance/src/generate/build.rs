@@ -117,7 +117,7 @@ impl CaseSpec {
         self
     }
 
-    /// A `verify_request` step (an extension of FORMAT.md): `request` is
+    /// A `verify_request` step (an extension of the case format): `request` is
     /// its object, `{"headers": {...}}` with optional `required_scopes` and
     /// `required_permissions`.
     pub(crate) fn verify_request(mut self, at: u64, request: Value, expect: Expect) -> Self {

@@ -1,4 +1,4 @@
-//! `AuthConfig` as JSON: the keys of FORMAT.md's configuration table with
+//! `AuthConfig` as JSON: the keys of the configuration table of docs/case-format.md with
 //! their JSON types, read strictly (an unknown key is an error), and
 //! written back so that a configuration made in code can become a
 //! conformance case.
@@ -10,7 +10,7 @@ use crate::request::TokenSource;
 
 impl AuthConfig {
     /// Builds a configuration from a JSON object whose keys are the
-    /// conformance format's configuration keys (FORMAT.md), with their JSON
+    /// conformance format's configuration keys (docs/case-format.md), with their JSON
     /// types: `audience` a string or an array of strings, durations numbers
     /// of seconds, `fetch_attempts` and `max_token_bytes` non-negative
     /// integers, `expected_typ` a string or `null`; and the keys this
@@ -229,7 +229,7 @@ fn json_count<T: TryFrom<u64>>(field: &str, value: &Value) -> Result<T, ConfigEr
         .ok_or_else(|| ConfigError::new(field, "must be a non-negative integer in range"))
 }
 
-/// A one-element audience list as a string, as FORMAT.md writes it.
+/// A one-element audience list as a string, as the case format writes it.
 fn audience_json(audience: &[String]) -> Value {
     match audience {
         [one] => json!(one),
