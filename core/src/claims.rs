@@ -1,12 +1,13 @@
-//! Claim checks (SPEC.md rows `missing_claim` to `insufficient_permissions`)
+//! Claim checks (the rules' rows `missing_claim` to `insufficient_permissions`)
 //! and the typed [`Claims`] a verification returns.
 
 use std::cmp::Ordering;
 
 use serde_json::{Map, Number, Value};
 
-use crate::config::{AudienceClaim, Policy};
+use crate::config::{AudienceClaim, Policy, RequiredClaim};
 use crate::error::{AuthError, ClaimName};
+use crate::explain::{CheckName, Trace};
 use crate::pointer::ClaimPath;
 use crate::time::UnixTime;
 
@@ -270,8 +271,8 @@ fn string_values(value: &Value) -> Vec<String> {
     }
 }
 
-/// Every claim check after the signature verified, in the order of SPEC.md's
-/// table: `missing_claim`, `invalid_claim`, `token_expired`,
+/// Every claim check after the signature verified, in the order of the
+/// rules' table: `missing_claim`, `invalid_claim`, `token_expired`,
 /// `token_not_yet_valid`, `invalid_issuer`, `invalid_audience`,
 /// `insufficient_scope`, `insufficient_permissions`. `now` is wall-clock time.
 pub(crate) fn check(
@@ -279,13 +280,49 @@ pub(crate) fn check(
     payload: Map<String, Value>,
     now: UnixTime,
 ) -> Result<Claims, AuthError> {
-    check_present(policy, &payload)?;
+    check_traced(policy, payload, now, &mut ())
+}
+
+/// [`check`], telling `trace` of each check as it is reached.
+pub(crate) fn check_traced(
+    policy: &Policy,
+    payload: Map<String, Value>,
+    now: UnixTime,
+    trace: &mut impl Trace,
+) -> Result<Claims, AuthError> {
+    trace.reach(CheckName::ClaimsPresent);
+    check_registered_present(policy.audience_claim, &payload)?;
+    trace.reach(CheckName::RequiredClaims);
+    check_required_present(&policy.required_claims, &payload)?;
+    trace.reach(CheckName::ClaimTypes);
     let claims = Claims::from_payload(payload)?;
     let client_id = client_id_audience(&claims, policy.audience_claim)?;
-    check_lifetime(&claims, policy.leeway_s, now.as_secs_f64())?;
+    let now = now.as_secs_f64();
+    trace.reach(CheckName::Exp);
+    check_expiry(&claims, policy.leeway_s, now)?;
+    trace.reach(CheckName::Nbf);
+    check_not_before(&claims, policy.leeway_s, now)?;
+    trace.reach(CheckName::Iss);
     if claims.issuer != policy.issuer {
         return Err(AuthError::InvalidIssuer);
     }
+    trace.reach(CheckName::Aud);
+    check_audience(&policy.audiences, &claims, client_id)?;
+    trace.reach(CheckName::Scopes);
+    check_scopes(policy, &claims)?;
+    trace.reach(CheckName::Permissions);
+    check_permissions(policy, &claims)?;
+    Ok(claims)
+}
+
+/// `invalid_audience` unless one of `audiences` is the token's: its
+/// `client_id` when that is the audience claim, else `aud` or an element
+/// of it.
+fn check_audience(
+    audiences: &[String],
+    claims: &Claims,
+    client_id: Option<&str>,
+) -> Result<(), AuthError> {
     let held = |aud: &String| match client_id {
         Some(client_id) => client_id == aud,
         None => claims
@@ -293,11 +330,11 @@ pub(crate) fn check(
             .as_ref()
             .is_some_and(|held| held.contains(aud)),
     };
-    if !policy.audiences.iter().any(held) {
-        return Err(AuthError::InvalidAudience);
+    if audiences.iter().any(held) {
+        Ok(())
+    } else {
+        Err(AuthError::InvalidAudience)
     }
-    check_granted(policy, &claims)?;
-    Ok(claims)
 }
 
 /// With `audience_claim: client_id`, the `client_id` the audience check
@@ -314,20 +351,38 @@ fn client_id_audience(claims: &Claims, claim: AudienceClaim) -> Result<Option<&s
 }
 
 /// `missing_claim`: the first absent of `exp`, `iss` and the audience claim
-/// (`aud`, or `client_id`), then the first of `required_claims`, in
-/// configuration order, that is absent or `null`.
-fn check_present(policy: &Policy, payload: &Map<String, Value>) -> Result<(), AuthError> {
-    let audience = match policy.audience_claim {
-        AudienceClaim::Aud => ClaimName::Aud,
-        AudienceClaim::ClientId => ClaimName::ClientId,
-    };
-    for claim in [ClaimName::Exp, ClaimName::Iss, audience] {
+/// (`aud`, or `client_id`).
+fn check_registered_present(
+    audience_claim: AudienceClaim,
+    payload: &Map<String, Value>,
+) -> Result<(), AuthError> {
+    for claim in [
+        ClaimName::Exp,
+        ClaimName::Iss,
+        audience_name(audience_claim),
+    ] {
         if !payload.contains_key(claim.as_str()) {
             return Err(AuthError::MissingClaim(claim));
         }
     }
-    let absent = policy
-        .required_claims
+    Ok(())
+}
+
+/// The claim the audience check reads.
+fn audience_name(audience_claim: AudienceClaim) -> ClaimName {
+    match audience_claim {
+        AudienceClaim::Aud => ClaimName::Aud,
+        AudienceClaim::ClientId => ClaimName::ClientId,
+    }
+}
+
+/// `missing_claim`: the first of `required_claims`, in configuration order,
+/// that is absent or `null`.
+fn check_required_present(
+    required_claims: &[RequiredClaim],
+    payload: &Map<String, Value>,
+) -> Result<(), AuthError> {
+    let absent = required_claims
         .iter()
         .find(|required| required.path.find_in(payload).is_none_or(Value::is_null));
     match absent {
@@ -336,9 +391,9 @@ fn check_present(policy: &Policy, payload: &Map<String, Value>) -> Result<(), Au
     }
 }
 
-/// `insufficient_scope`, then `insufficient_permissions`: each lists every
-/// required value for the challenge and the missing ones for the caller.
-fn check_granted(policy: &Policy, claims: &Claims) -> Result<(), AuthError> {
+/// `insufficient_scope`: lists every required scope for the challenge and
+/// the missing ones for the caller.
+fn check_scopes(policy: &Policy, claims: &Claims) -> Result<(), AuthError> {
     let scopes = claims.list_at(&policy.scope_claim);
     let missing = absent_from(&scopes, &policy.required_scopes);
     if !missing.is_empty() {
@@ -347,6 +402,11 @@ fn check_granted(policy: &Policy, claims: &Claims) -> Result<(), AuthError> {
             missing,
         });
     }
+    Ok(())
+}
+
+/// `insufficient_permissions`, as [`check_scopes`] for permissions.
+fn check_permissions(policy: &Policy, claims: &Claims) -> Result<(), AuthError> {
     let permissions = claims.list_at(&policy.permissions_claim);
     let missing = absent_from(&permissions, &policy.required_permissions);
     if !missing.is_empty() {
@@ -358,20 +418,25 @@ fn check_granted(policy: &Policy, claims: &Claims) -> Result<(), AuthError> {
     Ok(())
 }
 
-/// `now >= exp + leeway` is expired, `now < nbf - leeway` not yet valid. The
-/// sums are `f64` (they saturate to infinity, never overflow); a `now` that
-/// compares with nothing (NaN) counts as expired.
-fn check_lifetime(claims: &Claims, leeway_s: f64, now: f64) -> Result<(), AuthError> {
+/// `now >= exp + leeway` is expired. The sum is `f64` (it saturates to
+/// infinity, never overflows); a `now` that compares with nothing (NaN)
+/// counts as expired.
+fn check_expiry(claims: &Claims, leeway_s: f64, now: f64) -> Result<(), AuthError> {
     let expires = claims.expires_at.as_secs_f64() + leeway_s;
     if now.partial_cmp(&expires) != Some(Ordering::Less) {
         return Err(AuthError::TokenExpired);
     }
-    if let Some(not_before) = &claims.not_before {
-        if now < not_before.as_secs_f64() - leeway_s {
-            return Err(AuthError::TokenNotYetValid);
-        }
-    }
     Ok(())
+}
+
+/// `now < nbf - leeway` is not yet valid (never without `nbf`).
+fn check_not_before(claims: &Claims, leeway_s: f64, now: f64) -> Result<(), AuthError> {
+    match &claims.not_before {
+        Some(not_before) if now < not_before.as_secs_f64() - leeway_s => {
+            Err(AuthError::TokenNotYetValid)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The `required` values absent from `held`, in the order of `required`.

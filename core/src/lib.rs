@@ -132,6 +132,7 @@ mod discovery;
 mod edwards;
 mod error;
 mod event;
+mod explain;
 mod hops;
 mod http;
 mod json;
@@ -162,6 +163,7 @@ pub use error::{AuthError, ClaimName, ErrorResponse, SourceError, SourceProblem,
 #[cfg(feature = "tracing")]
 pub use event::TRACING_TARGET;
 pub use event::{Event, MAX_QUEUED_EVENTS};
+pub use explain::CheckName;
 pub use hops::{Hop, Hops};
 pub use http::{
     FetchId, FetchRequest, FetchStage, HttpResponse, TransportFailure, TransportKind,

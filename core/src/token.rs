@@ -1,7 +1,7 @@
-//! Strict compact-JWS parsing and the header policy (SPEC.md rows
+//! Strict compact-JWS parsing and the header policy (the rules' rows
 //! `missing_token` to `missing_kid`).
 //!
-//! [`parse`] runs the checks in the order of the SPEC.md table and returns
+//! [`parse`] runs the checks in the order of the rules' table and returns
 //! the first failure; nothing in an error echoes the token.
 
 use base64::alphabet;
@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::alg::Algorithm;
 use crate::config::Policy;
 use crate::error::AuthError;
+use crate::explain::{CheckName, Trace};
 use crate::json::{self, MAX_DEPTH};
 
 /// The largest decoded header accepted (SPEC.md `malformed_token`).
@@ -57,60 +58,112 @@ pub(crate) struct Jws<'a> {
     pub(crate) signature: Vec<u8>,
 }
 
-/// Parses a compact JWS and applies the header policy, in SPEC.md table
+/// Parses a compact JWS and applies the header policy, in the rules' table
 /// order: `missing_token`, `token_too_large`, `malformed_token`,
 /// `forbidden_header`, `disallowed_alg`, `invalid_type`, `missing_kid`.
 ///
 /// A `cty` that is not a string is not refused here: it cannot name a nested
 /// JWT, and the verifier never reads `cty` otherwise.
 pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, AuthError> {
-    if token.chars().all(char::is_whitespace) {
+    parse_traced(token, policy, &mut ())
+}
+
+/// [`parse`], telling `trace` of each check as it is reached (an
+/// explanation's record; `()` for a verification).
+pub(crate) fn parse_traced<'a>(
+    token: &'a str,
+    policy: &Policy,
+    trace: &mut impl Trace,
+) -> Result<Jws<'a>, AuthError> {
+    trace.reach(CheckName::TokenPresent);
+    if is_blank(token) {
         return Err(AuthError::MissingToken);
     }
+    trace.reach(CheckName::TokenSize);
     if token.len() > policy.max_token_bytes {
         return Err(AuthError::TokenTooLarge);
     }
-    let (signing_input, header_b64, payload_b64, signature_b64) =
-        split_parts(token).ok_or(AuthError::MalformedToken)?;
-    let mut header = decode_header(header_b64)?;
-    let payload = decode_json_part(payload_b64)?;
-    let signature = STRICT_BASE64URL
-        .decode(signature_b64)
-        .map_err(|_| AuthError::MalformedToken)?;
+    trace.reach(CheckName::Shape);
+    let parts = split_parts(token).ok_or(AuthError::MalformedToken)?;
+    trace.reach(CheckName::Encoding);
+    let decoded = parts.decode()?;
+    trace.reach(CheckName::Json);
+    let mut header = json_object(&decoded.header)?;
+    let payload = json_object(&decoded.payload)?;
+    trace.reach(CheckName::HeaderMembers);
     let kid = take_string(&mut header, "kid")?;
     let typ = take_string(&mut header, "typ")?;
+    trace.reach(CheckName::ForbiddenHeader);
     check_forbidden(&header)?;
+    trace.reach(CheckName::Alg);
     let alg = allowed_alg(&header, policy)?;
+    trace.reach(CheckName::Typ);
     check_type(typ.as_deref(), policy.expected_typ.as_deref())?;
+    trace.reach(CheckName::Kid);
     if policy.require_kid && kid.is_none() {
         return Err(AuthError::MissingKid);
     }
     Ok(Jws {
         header: Header { alg, kid, typ },
         payload,
-        signing_input,
-        signature,
+        signing_input: parts.signing_input,
+        signature: decoded.signature,
     })
 }
 
+/// Empty or whitespace only: no token at all.
+fn is_blank(token: &str) -> bool {
+    token.chars().all(char::is_whitespace)
+}
+
+/// The three parts of a compact JWS, still encoded.
+#[derive(Debug, Clone, Copy)]
+struct Parts<'a> {
+    /// `<header>.<payload>`: what was signed.
+    signing_input: &'a str,
+    header: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+}
+
+/// The three parts decoded from base64url, not parsed yet.
+struct Decoded {
+    header: Vec<u8>,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl Parts<'_> {
+    /// Decodes every part: strict base64url, a header that could not fit
+    /// [`MAX_HEADER_BYTES`] refused before decoding anything, an empty
+    /// header or payload refused (an empty signature is decoded, and fails
+    /// its verification later).
+    fn decode(&self) -> Result<Decoded, AuthError> {
+        if decoded_len(self.header.len()) > MAX_HEADER_BYTES {
+            return Err(AuthError::MalformedToken);
+        }
+        Ok(Decoded {
+            header: decode_nonempty(self.header)?,
+            payload: decode_nonempty(self.payload)?,
+            signature: decode(self.signature)?,
+        })
+    }
+}
+
 /// Splits `header.payload.signature`: exactly two dots, so a JWE (five
-/// parts) is refused. Returns the signing input and the three parts.
-fn split_parts(token: &str) -> Option<(&str, &str, &str, &str)> {
+/// parts) is refused.
+fn split_parts(token: &str) -> Option<Parts<'_>> {
     let (signing_input, signature) = token.rsplit_once('.')?;
     let (header, payload) = signing_input.split_once('.')?;
     if payload.contains('.') {
         return None;
     }
-    Some((signing_input, header, payload, signature))
-}
-
-/// Decodes and parses the header, refusing an encoded part that could not
-/// fit [`MAX_HEADER_BYTES`] before decoding anything.
-fn decode_header(encoded: &str) -> Result<Map<String, Value>, AuthError> {
-    if decoded_len(encoded.len()) > MAX_HEADER_BYTES {
-        return Err(AuthError::MalformedToken);
-    }
-    decode_json_part(encoded)
+    Some(Parts {
+        signing_input,
+        header,
+        payload,
+        signature,
+    })
 }
 
 /// The length unpadded base64 of `encoded_len` characters decodes to (for
@@ -119,15 +172,24 @@ fn decoded_len(encoded_len: usize) -> usize {
     encoded_len / 4 * 3 + (encoded_len % 4).saturating_sub(1)
 }
 
-/// Decodes a non-empty header or payload part into a strict JSON object.
-fn decode_json_part(encoded: &str) -> Result<Map<String, Value>, AuthError> {
+/// Decodes a strict base64url part.
+fn decode(encoded: &str) -> Result<Vec<u8>, AuthError> {
+    STRICT_BASE64URL
+        .decode(encoded)
+        .map_err(|_| AuthError::MalformedToken)
+}
+
+/// Decodes a header or payload part, which must not be empty.
+fn decode_nonempty(encoded: &str) -> Result<Vec<u8>, AuthError> {
     if encoded.is_empty() {
         return Err(AuthError::MalformedToken);
     }
-    let bytes = STRICT_BASE64URL
-        .decode(encoded)
-        .map_err(|_| AuthError::MalformedToken)?;
-    json::parse_object(&bytes, MAX_DEPTH).map_err(|_| AuthError::MalformedToken)
+    decode(encoded)
+}
+
+/// A decoded header or payload as a strict JSON object.
+fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, AuthError> {
+    json::parse_object(bytes, MAX_DEPTH).map_err(|_| AuthError::MalformedToken)
 }
 
 /// Removes an optional string member; present but not a string is malformed.

@@ -12,6 +12,7 @@ use crate::claims::{self, Claims};
 use crate::config::{AuthConfig, ConfigError, Policy};
 use crate::error::AuthError;
 use crate::event::Event;
+use crate::explain::{CheckName, Trace};
 use crate::http::FetchId;
 use crate::jwk::{SigningKey, VerifyingKey};
 use crate::jwks::KeySet;
@@ -113,13 +114,24 @@ impl Check<'_> {
             wall,
             verdicts,
         } = self;
-        let verdict = key
-            .verify(jws.header.alg, jws.signing_input.as_bytes(), &jws.signature)
-            .and_then(|()| claims::check(&policy, jws.payload, wall))
-            .and_then(then);
+        let verdict = after_key(jws, &key, &policy, wall, &mut ()).and_then(then);
         verdicts.record(&verdict);
         verdict
     }
+}
+
+/// The checks after the key lookup: the signature, then the claims at `wall`,
+/// telling `trace` of each.
+fn after_key(
+    jws: Jws<'_>,
+    key: &VerifyingKey,
+    policy: &Policy,
+    wall: UnixTime,
+    trace: &mut impl Trace,
+) -> Result<Claims, AuthError> {
+    trace.reach(CheckName::Signature);
+    key.verify(jws.header.alg, jws.signing_input.as_bytes(), &jws.signature)?;
+    claims::check_traced(policy, jws.payload, wall, trace)
 }
 
 /// One operation in progress, kept across the rounds of its [`Progress`]:
@@ -209,18 +221,35 @@ impl Verifier {
         query: &mut Query,
         now: Now,
     ) -> Progress<Result<Check<'t>, AuthError>> {
-        let now = self.source.observe(now);
-        let may_refresh = query.first_round(self.source.refreshes_ended());
-        let progress = match token::parse(token, &self.policy) {
-            Ok(jws) => match self.own_refresh(query, may_refresh) {
-                Some(until) => Progress::Wait { until },
-                None => self.check(jws, may_refresh, now),
-            },
-            Err(error) => Progress::done(Err(error)),
-        };
+        let progress = self.up_to_key(token, query, now, &mut ());
         if let Progress::Done { answer: Err(_), .. } = &progress {
             self.record_rejection(&progress);
         }
+        progress
+    }
+
+    /// The checks up to the key lookup, in table order (telling `trace` of
+    /// each), fetching keys only for a token that passed the checks before
+    /// the key lookup.
+    fn up_to_key<'t>(
+        &mut self,
+        token: &'t str,
+        query: &mut Query,
+        now: Now,
+        trace: &mut impl Trace,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        let now = self.source.observe(now);
+        let may_refresh = query.first_round(self.source.refreshes_ended());
+        let progress = match token::parse_traced(token, &self.policy, trace) {
+            Ok(jws) => match self.own_refresh(query, may_refresh) {
+                Some(until) => Progress::Wait { until },
+                None => {
+                    trace.reach(CheckName::KeyLookup);
+                    self.check(jws, may_refresh, now)
+                }
+            },
+            Err(error) => Progress::done(Err(error)),
+        };
         query.note(&progress);
         progress
     }

@@ -1,0 +1,191 @@
+//! The checks of a verification, named in the order they run, and the
+//! [`Trace`] through which the one implementation of each rule tells an
+//! explanation which check it has reached.
+
+use std::fmt;
+
+/// One check of a verification, in the order of the rules' error table
+/// (the key lookup, where the 503s arise, between `kid` and `signature`).
+///
+/// A verification runs them in this order and stops at the first that
+/// fails: an [`Explain`](crate::Explain) report shows each one passed,
+/// failed or not reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CheckName {
+    /// `missing_token`: the token is not empty or blank.
+    TokenPresent,
+    /// `token_too_large`: at most `max_token_bytes`, before any decoding.
+    TokenSize,
+    /// `malformed_token`: three dot-separated parts.
+    Shape,
+    /// `malformed_token`: strict unpadded base64url parts, a header of at
+    /// most 4 KiB decoded.
+    Encoding,
+    /// `malformed_token`: header and payload are strict JSON objects.
+    Json,
+    /// `malformed_token`: `kid` and `typ`, when present, are strings.
+    HeaderMembers,
+    /// `forbidden_header`: no key-choosing or processing-changing member.
+    ForbiddenHeader,
+    /// `disallowed_alg`: `alg` is one of `allowed_algs`.
+    Alg,
+    /// `invalid_type`: `typ` is `expected_typ`, when one is set.
+    Typ,
+    /// `missing_kid`: a `kid`, when `require_kid` is set.
+    Kid,
+    /// `missing_kid`, `key_not_found`, or a key-source 503: exactly one
+    /// usable key fits the token.
+    KeyLookup,
+    /// `invalid_signature`: the signature verifies under that key.
+    Signature,
+    /// `missing_claim`: `exp`, `iss` and the audience claim are present.
+    ClaimsPresent,
+    /// `missing_claim`: every claim of `required_claims` is present and not
+    /// `null`.
+    RequiredClaims,
+    /// `invalid_claim`: the registered claims have their JSON types (and
+    /// `client_id` is a string when it is the audience claim).
+    ClaimTypes,
+    /// `token_expired`: `now < exp + leeway_s`.
+    Exp,
+    /// `token_not_yet_valid`: `now >= nbf - leeway_s`.
+    Nbf,
+    /// `invalid_issuer`: `iss` is the configured issuer.
+    Iss,
+    /// `invalid_audience`: a configured audience is the token's.
+    Aud,
+    /// `insufficient_scope`: every required scope is granted.
+    Scopes,
+    /// `insufficient_permissions`: every required permission is granted.
+    Permissions,
+}
+
+impl CheckName {
+    /// Every check, in the order a verification runs them.
+    pub const ALL: [CheckName; 21] = [
+        CheckName::TokenPresent,
+        CheckName::TokenSize,
+        CheckName::Shape,
+        CheckName::Encoding,
+        CheckName::Json,
+        CheckName::HeaderMembers,
+        CheckName::ForbiddenHeader,
+        CheckName::Alg,
+        CheckName::Typ,
+        CheckName::Kid,
+        CheckName::KeyLookup,
+        CheckName::Signature,
+        CheckName::ClaimsPresent,
+        CheckName::RequiredClaims,
+        CheckName::ClaimTypes,
+        CheckName::Exp,
+        CheckName::Nbf,
+        CheckName::Iss,
+        CheckName::Aud,
+        CheckName::Scopes,
+        CheckName::Permissions,
+    ];
+
+    /// The stable snake_case name, e.g. `"key_lookup"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::TokenPresent => "token_present",
+            CheckName::TokenSize => "token_size",
+            CheckName::Shape => "shape",
+            CheckName::Encoding => "encoding",
+            CheckName::Json => "json",
+            CheckName::HeaderMembers => "header_members",
+            CheckName::ForbiddenHeader => "forbidden_header",
+            CheckName::Alg => "alg",
+            CheckName::Typ => "typ",
+            CheckName::Kid => "kid",
+            CheckName::KeyLookup => "key_lookup",
+            CheckName::Signature => "signature",
+            CheckName::ClaimsPresent => "claims_present",
+            CheckName::RequiredClaims => "required_claims",
+            CheckName::ClaimTypes => "claim_types",
+            CheckName::Exp => "exp",
+            CheckName::Nbf => "nbf",
+            CheckName::Iss => "iss",
+            CheckName::Aud => "aud",
+            CheckName::Scopes => "scopes",
+            CheckName::Permissions => "permissions",
+        }
+    }
+
+    /// What the check requires, in a line of the rules (at most 68
+    /// characters, so a text report fits 100 columns).
+    pub fn rule(self) -> &'static str {
+        match self {
+            CheckName::TokenPresent => "the token is not empty or whitespace only",
+            CheckName::TokenSize => "at most max_token_bytes long, checked before any decoding",
+            CheckName::Shape => "three dot-separated parts (a JWE has five)",
+            CheckName::Encoding => {
+                "strict unpadded base64url parts; a header of at most 4096 bytes"
+            }
+            CheckName::Json => "header and payload are strict JSON objects (no repeats, depth 32)",
+            CheckName::HeaderMembers => "kid and typ, when present, are strings",
+            CheckName::ForbiddenHeader => {
+                "no jku, x5u, jwk, x5c, crit, b64, zip; no cty naming a nested JWT"
+            }
+            CheckName::Alg => "alg is one of allowed_algs (never none)",
+            CheckName::Typ => "typ is expected_typ (as media types); any typ when none is set",
+            CheckName::Kid => "the header has a kid, when require_kid is set",
+            CheckName::KeyLookup => {
+                "exactly one usable key fits the kid and alg (fetched if needed)"
+            }
+            CheckName::Signature => "the signature verifies under that key",
+            CheckName::ClaimsPresent => {
+                "exp, iss and the audience claim (aud or client_id) are present"
+            }
+            CheckName::RequiredClaims => "every claim of required_claims is present and not null",
+            CheckName::ClaimTypes => "exp, nbf, iat numbers; iss a string; aud a string or strings",
+            CheckName::Exp => "now < exp + leeway_s",
+            CheckName::Nbf => "now >= nbf - leeway_s, when nbf is present",
+            CheckName::Iss => "iss is exactly the configured issuer",
+            CheckName::Aud => "a configured audience is the audience claim or one of its elements",
+            CheckName::Scopes => "the scope claim grants every required scope",
+            CheckName::Permissions => "the permissions claim grants every required permission",
+        }
+    }
+}
+
+impl fmt::Display for CheckName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Told of each check as a verification reaches it, just before the check
+/// runs. Verification passes `()`, which does nothing (and compiles to
+/// nothing); an explanation records where it stopped.
+pub(crate) trait Trace {
+    fn reach(&mut self, check: CheckName);
+}
+
+impl Trace for () {
+    #[inline(always)]
+    fn reach(&mut self, _check: CheckName) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_in_declaration_order_and_names_are_unique() {
+        let mut sorted = CheckName::ALL;
+        sorted.sort();
+        assert_eq!(sorted, CheckName::ALL);
+        let mut names: Vec<_> = CheckName::ALL.iter().map(|c| c.as_str()).collect();
+        names.dedup();
+        assert_eq!(names.len(), CheckName::ALL.len());
+        for check in CheckName::ALL {
+            let json = serde_json::to_value(check).unwrap();
+            assert_eq!(json, check.as_str(), "serialized as its name");
+            assert!((1..=68).contains(&check.rule().len()), "{check}");
+        }
+    }
+}
