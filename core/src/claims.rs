@@ -369,7 +369,7 @@ fn check_registered_present(
 }
 
 /// The claim the audience check reads.
-fn audience_name(audience_claim: AudienceClaim) -> ClaimName {
+pub(crate) fn audience_name(audience_claim: AudienceClaim) -> ClaimName {
     match audience_claim {
         AudienceClaim::Aud => ClaimName::Aud,
         AudienceClaim::ClientId => ClaimName::ClientId,

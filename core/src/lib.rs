@@ -26,6 +26,7 @@
 //! | Redirects (rule 9) | `hops`, `url` (RFC 3986 resolution) |
 //! | Bodies (rule 10): limit, `Content-Encoding` | `body` |
 //! | The driving protocol | `progress`, `timer`, `event`, `status` |
+//! | The explain report (the same checks, reported one by one) | `explain` |
 //!
 //! # The driver loop
 //!
@@ -163,7 +164,7 @@ pub use error::{AuthError, ClaimName, ErrorResponse, SourceError, SourceProblem,
 #[cfg(feature = "tracing")]
 pub use event::TRACING_TARGET;
 pub use event::{Event, MAX_QUEUED_EVENTS};
-pub use explain::CheckName;
+pub use explain::{CheckName, CheckReport, Compared, Explain, Origin, Outcome};
 pub use hops::{Hop, Hops};
 pub use http::{
     FetchId, FetchRequest, FetchStage, HttpResponse, TransportFailure, TransportKind,

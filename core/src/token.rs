@@ -21,7 +21,8 @@ pub(crate) const MAX_HEADER_BYTES: usize = 4096;
 /// Header parameters that are never accepted: they would let the token choose
 /// its own key (`jku`, `x5u`, `jwk`, `x5c`), change how it is processed
 /// (`crit`, `b64`) or compress it (`zip`).
-const FORBIDDEN_HEADER_PARAMETERS: [&str; 7] = ["jku", "x5u", "jwk", "x5c", "crit", "b64", "zip"];
+pub(crate) const FORBIDDEN_HEADER_PARAMETERS: [&str; 7] =
+    ["jku", "x5u", "jwk", "x5c", "crit", "b64", "zip"];
 
 /// Unpadded base64url (RFC 7515 section 2) with nothing tolerated: no `=`,
 /// no `+` or `/`, no whitespace, no non-zero trailing bits, no length 4k+1.
@@ -147,6 +148,34 @@ impl Parts<'_> {
             payload: decode_nonempty(self.payload)?,
             signature: decode(self.signature)?,
         })
+    }
+}
+
+/// Header and payload of a token decoded for an explanation, not judged:
+/// each `None` when it does not decode to a JSON object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Untrusted {
+    pub(crate) header: Option<Map<String, Value>>,
+    pub(crate) payload: Option<Map<String, Value>>,
+}
+
+/// Decodes header and payload for an explanation, with the very functions a
+/// verification decodes with; nothing when the token is over
+/// `max_token_bytes` (nothing that large is decoded) or not three parts.
+pub(crate) fn decode_untrusted(token: &str, max_token_bytes: usize) -> Untrusted {
+    let parts = (token.len() <= max_token_bytes)
+        .then(|| split_parts(token))
+        .flatten();
+    let Some(parts) = parts else {
+        return Untrusted::default();
+    };
+    let object = |encoded: &str| json_object(&decode_nonempty(encoded).ok()?).ok();
+    let header = (decoded_len(parts.header.len()) <= MAX_HEADER_BYTES)
+        .then(|| object(parts.header))
+        .flatten();
+    Untrusted {
+        header,
+        payload: object(parts.payload),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::claims::{self, Claims};
 use crate::config::{AuthConfig, ConfigError, Policy};
 use crate::error::AuthError;
 use crate::event::Event;
-use crate::explain::{CheckName, Trace};
+use crate::explain::{CheckName, Explain, Reached, Run, Trace};
 use crate::http::FetchId;
 use crate::jwk::{SigningKey, VerifyingKey};
 use crate::jwks::KeySet;
@@ -226,6 +226,32 @@ impl Verifier {
             self.record_rejection(&progress);
         }
         progress
+    }
+
+    /// Explains what [`verify`](Self::verify) and [`Check::finish`] do with
+    /// `token`: the same checks, run by the same code in the same order,
+    /// each reported with its outcome and the values it compared (see
+    /// [`Explain`]). It is driven like `verify`, fetching keys when the
+    /// token needs them (a [`Progress::Fetch`] to perform, a
+    /// [`Progress::Wait`]), and ends with the whole report: the signature
+    /// and claims are checked within this call. A diagnostic, it is not
+    /// counted in the [`Status`] verdicts.
+    pub fn explain(&mut self, token: &str, query: &mut Query, now: Now) -> Progress<Explain> {
+        let mut reached = Reached::default();
+        let progress = self.up_to_key(token, query, now, &mut reached);
+        let (config, policy) = (&self.config, &self.policy);
+        progress.map(|check| {
+            let key = check.as_ref().ok().map(|check| check.key.info().clone());
+            let verdict = check.and_then(|check| {
+                after_key(check.jws, &check.key, policy, check.wall, &mut reached)
+            });
+            let run = Run {
+                reached,
+                key,
+                verdict,
+            };
+            Explain::new(token, config, policy, now.wall, run)
+        })
     }
 
     /// The checks up to the key lookup, in table order (telling `trace` of

@@ -160,7 +160,7 @@ impl fmt::Display for CheckName {
 
 /// Told of each check as a verification reaches it, just before the check
 /// runs. Verification passes `()`, which does nothing (and compiles to
-/// nothing); an explanation records where it stopped.
+/// nothing); an explanation passes a [`Reached`].
 pub(crate) trait Trace {
     fn reach(&mut self, check: CheckName);
 }
@@ -168,6 +168,26 @@ pub(crate) trait Trace {
 impl Trace for () {
     #[inline(always)]
     fn reach(&mut self, _check: CheckName) {}
+}
+
+/// The last check a verification reached: every check before it passed,
+/// it passed or failed as the verification's result says, and those after
+/// it were not reached (a verification stops at its first failure).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Reached(Option<CheckName>);
+
+impl Reached {
+    /// The last check reached, `None` before any.
+    pub(crate) fn last(self) -> Option<CheckName> {
+        self.0
+    }
+}
+
+impl Trace for Reached {
+    fn reach(&mut self, check: CheckName) {
+        debug_assert!(self.0 < Some(check), "{check} reached out of order");
+        self.0 = Some(check);
+    }
 }
 
 #[cfg(test)]
@@ -187,5 +207,14 @@ mod tests {
             assert_eq!(json, check.as_str(), "serialized as its name");
             assert!((1..=68).contains(&check.rule().len()), "{check}");
         }
+    }
+
+    #[test]
+    fn reached_keeps_the_last_check() {
+        let mut reached = Reached::default();
+        assert_eq!(reached.last(), None);
+        reached.reach(CheckName::TokenPresent);
+        reached.reach(CheckName::Alg);
+        assert_eq!(reached.last(), Some(CheckName::Alg));
     }
 }
