@@ -261,6 +261,7 @@ fn each_check_fails_alone_with_the_error_verify_gives() {
         let verdict = w.verify(&token).expect_err("refused");
         let failed = report.first_failure().expect("a failing check");
         assert_eq!((failed.check, verdict.code()), (check, code), "{token}");
+        assert!(check.codes().contains(&code), "{check} names {code}");
         assert_eq!(report.verdict().unwrap_err(), &verdict, "{check}");
         for (other, outcome) in outcomes(&report) {
             let expected = match other.cmp(&check) {

@@ -115,6 +115,38 @@ impl CheckName {
         }
     }
 
+    /// The error codes a failure of this check gives (in the rules' table
+    /// order): one for most, the key-source codes for the key lookup.
+    pub fn codes(self) -> &'static [&'static str] {
+        match self {
+            CheckName::TokenPresent => &["missing_token"],
+            CheckName::TokenSize => &["token_too_large"],
+            CheckName::Shape | CheckName::Encoding | CheckName::Json | CheckName::HeaderMembers => {
+                &["malformed_token"]
+            }
+            CheckName::ForbiddenHeader => &["forbidden_header"],
+            CheckName::Alg => &["disallowed_alg"],
+            CheckName::Typ => &["invalid_type"],
+            CheckName::Kid => &["missing_kid"],
+            CheckName::KeyLookup => &[
+                "missing_kid",
+                "key_not_found",
+                "jwks_fetch_failed",
+                "jwks_error",
+                "issuer_mismatch",
+            ],
+            CheckName::Signature => &["invalid_signature"],
+            CheckName::ClaimsPresent | CheckName::RequiredClaims => &["missing_claim"],
+            CheckName::ClaimTypes => &["invalid_claim"],
+            CheckName::Exp => &["token_expired"],
+            CheckName::Nbf => &["token_not_yet_valid"],
+            CheckName::Iss => &["invalid_issuer"],
+            CheckName::Aud => &["invalid_audience"],
+            CheckName::Scopes => &["insufficient_scope"],
+            CheckName::Permissions => &["insufficient_permissions"],
+        }
+    }
+
     /// What the check requires, in a line of the rules (at most 68
     /// characters, so a text report fits 100 columns).
     pub fn rule(self) -> &'static str {
@@ -207,6 +239,30 @@ mod tests {
             assert_eq!(json, check.as_str(), "serialized as its name");
             assert!((1..=68).contains(&check.rule().len()), "{check}");
         }
+    }
+
+    #[test]
+    fn every_code_but_invalid_request_comes_from_a_check_in_table_order() {
+        let codes: Vec<&str> = CheckName::ALL
+            .iter()
+            .flat_map(|c| c.codes())
+            .copied()
+            .collect();
+        let mut expected: Vec<&str> = crate::ERROR_CODES
+            .iter()
+            .copied()
+            .filter(|code| *code != "invalid_request")
+            .collect();
+        let mut seen = codes.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        expected.sort_unstable();
+        assert_eq!(seen, expected, "every code a verification of a token gives");
+        let position = |code: &str| crate::ERROR_CODES.iter().position(|c| *c == code);
+        let table_order = |c: &CheckName| position(c.codes()[0]);
+        assert!(CheckName::ALL
+            .windows(2)
+            .all(|w| table_order(&w[0]) <= table_order(&w[1])));
     }
 
     #[test]
