@@ -9,17 +9,20 @@ use std::sync::{Mutex, PoisonError};
 
 use oidc_jwt_verifier_core::parts::{ParsedKeySet, ParsedToken, Parts};
 use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Claims, FetchNext, HttpResponse, Now, Progress, Query, UnixTime,
-    Verifier,
+    AuthConfig, AuthError, Claims, FetchNext, HttpResponse, Now, Progress, Query, TokenReader,
+    UnixTime, Verifier,
 };
 
-/// The signature backend our layers run on (the core's only one today).
-pub(crate) const BACKEND: &str = "openssl";
+/// The signature backend our layers run on: the one the core was built
+/// with (this crate's feature `openssl` or `aws-lc`).
+pub(crate) const BACKEND: &str = oidc_jwt_verifier_core::SIGNATURE_BACKEND;
 
-/// A core verifier behind a mutex: the lock held for the key lookup only,
-/// the signature and claims checked after it is released.
+/// A core verifier behind a mutex, as the drivers hold it: the token read
+/// before the lock is taken, the lock held for the key lookup only, the
+/// signature and claims checked after it is released.
 pub(crate) struct CachedCore {
     core: Mutex<Verifier>,
+    reader: TokenReader,
 }
 
 /// Why a verification with cached keys gave no claims.
@@ -45,6 +48,7 @@ impl CachedCore {
     pub(crate) fn new(config: AuthConfig) -> Result<Self, String> {
         let core = Verifier::new(config).map_err(|error| format!("configuration: {error}"))?;
         Ok(CachedCore {
+            reader: core.token_reader(),
             core: Mutex::new(core),
         })
     }
@@ -85,12 +89,13 @@ impl CachedCore {
 
     /// Verifies `token` with the cached keys at `now`.
     pub(crate) fn verify(&self, token: &str, now: Now) -> Result<Claims, CoreError> {
-        let progress = self.lock().verify(token, &mut Query::new(), now);
+        let token = self.reader.read(token).map_err(CoreError::Refused)?;
+        let progress = self.lock().choose_key(&token, &mut Query::new(), now);
         match progress {
-            Progress::Done { answer, .. } => answer
-                .map_err(CoreError::Refused)?
-                .finish()
-                .map_err(CoreError::Refused),
+            Progress::Done { answer, .. } => {
+                let key = answer.map_err(CoreError::Refused)?;
+                token.finish(key).map_err(CoreError::Refused)
+            }
             Progress::Fetch(_) | Progress::Wait { .. } => Err(CoreError::NeedsKeys),
         }
     }

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use oidc_jwt_verifier_async::AsyncJwtVerifier;
 use oidc_jwt_verifier_blocking::{AuthConfig, Clock, JwtVerifier, SystemClock, UnixTime};
-use oidc_jwt_verifier_conformance::{discovery_document, ScriptedServer};
+use oidc_jwt_verifier_testkit::{discovery_document, ScriptedServer};
 
 use crate::fixture::{Alg, Fixture, AUDIENCE, CACHE_TTL_S, ISSUER};
 use crate::layers::runtime;

@@ -5,7 +5,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use oidc_jwt_verifier_blocking::AuthConfig;
-use oidc_jwt_verifier_conformance::{FixedKey, SigningAlg, TestKey, TokenBuilder};
+use oidc_jwt_verifier_testkit::{FixedKey, SigningAlg, TestKey, TokenBuilder};
 use serde_json::{json, Value};
 
 /// The issuer every token names.

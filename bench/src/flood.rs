@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use oidc_jwt_verifier_async::AsyncJwtVerifier;
 use oidc_jwt_verifier_blocking::{AuthConfig, Clock, JwtVerifier, SystemClock, UnixTime};
-use oidc_jwt_verifier_conformance::issuer::b64url_decode;
-use oidc_jwt_verifier_conformance::ScriptedServer;
+use oidc_jwt_verifier_testkit::issuer::b64url_decode;
+use oidc_jwt_verifier_testkit::ScriptedServer;
 
 use crate::cold::Driver;
 use crate::fixture::{typical_token, unix_now, Alg, Fixture};

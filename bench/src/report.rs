@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
+use crate::adapter;
 use crate::allocs::Allocations;
 use crate::cold::{ColdStart, Phases};
 use crate::flood::{Flood, Latencies};
@@ -61,6 +62,7 @@ impl Report {
                 "cpu_model": machine.cpu_model,
                 "openssl": machine.openssl,
             })),
+            "backend": adapter::BACKEND,
             "mode": if self.quick { "quick" } else { "full" },
             "rounds": self.plan.as_ref().map(|plan| plan.rounds),
             "slice_ms": self.plan.as_ref().map(|plan| plan.slice.as_millis() as u64),
@@ -125,6 +127,10 @@ impl Report {
                 machine.cpus, machine.cpu_model, machine.openssl
             );
         }
+        out += &format!(
+            "signature backend of core, blocking and async: {}\n",
+            adapter::BACKEND
+        );
         if let Some(plan) = &self.plan {
             out += &throughput_text(&self.results, plan);
         }
@@ -425,6 +431,7 @@ mod tests {
     fn json_results_hold_one_object_per_figure() {
         let json = report().to_json();
         assert_eq!(json["mode"], "quick");
+        assert_eq!(json["backend"], adapter::BACKEND);
         assert_eq!(json["machine"]["cpus"], 2);
         let results = json["results"].as_array().expect("results");
         assert_eq!(results.len(), 2);

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
 use oidc_jwt_verifier_blocking::{Clock, SystemClock};
-use oidc_jwt_verifier_conformance::{FixedKey, TestKey};
+use oidc_jwt_verifier_testkit::{FixedKey, TestKey};
 use serde_json::{json, Value};
 
 use crate::adapter::CachedCore;

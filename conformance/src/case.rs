@@ -1,4 +1,4 @@
-//! The conformance case model (FORMAT.md, version 1): a configuration, a
+//! The conformance case model (`docs/case-format.md`, version 1): a configuration, a
 //! script of steps, and what each step must produce.
 //!
 //! Cases are parsed strictly ([`Case::from_json_bytes`]): an unknown key, a
@@ -15,9 +15,11 @@ use serde_json::{Map, Value};
 
 use oidc_jwt_verifier_core::{AuthConfig, ConfigError};
 
-use crate::server::{gzip_repeat, Encoding};
-
 pub use corpus::{load_corpus, CorpusError, LoadedCase, MAX_CASE_FILE_BYTES};
+/// What a `serve` step installs: the test kit's script entries, played by
+/// the kit's scripted server in the socket layers and read in memory
+/// ([`Response::wire_body`]) in the core layer.
+pub use oidc_jwt_verifier_testkit::server::{Body, Encoding, Reply, Response};
 
 /// The format version this model reads.
 pub const FORMAT_VERSION: u64 = 1;
@@ -176,138 +178,6 @@ pub struct Serve {
     pub reply: Reply,
 }
 
-/// How an endpoint answers.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    /// An HTTP response.
-    Respond(Response),
-    /// The connection is refused.
-    Refused,
-    /// The connection is accepted and never answered.
-    Timeout,
-}
-
-/// A scripted HTTP response.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Response {
-    /// The status code (200 to 599).
-    pub status: u16,
-    /// The headers as written (names unique case-insensitively).
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Body,
-    /// How the body is sent (`encoding`, an extension of FORMAT.md: gzip
-    /// adds `content-encoding: gzip`).
-    pub encoding: Encoding,
-}
-
-impl Response {
-    /// The body as it comes off the wire, at most `limit` bytes of it:
-    /// what a driver reading at most `limit` bytes receives.
-    pub fn wire_body(&self, limit: usize) -> Vec<u8> {
-        match (self.encoding, &self.body) {
-            (Encoding::Identity, body) => body.bytes_up_to(limit),
-            (Encoding::Gzip, Body::Repeat { text, times }) => {
-                gzip_repeat(text.as_bytes(), *times, limit)
-            }
-            (Encoding::Gzip, body) => gzip_repeat(&body.bytes_up_to(usize::MAX), 1, limit),
-        }
-    }
-
-    /// A header value by name, matched case-insensitively.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// The `content-type` a server sends: the one written, else
-    /// `application/json` for a `json` body.
-    pub fn content_type(&self) -> Option<&str> {
-        self.header("content-type").or(match self.body {
-            Body::Json(_) => Some("application/json"),
-            _ => None,
-        })
-    }
-
-    /// Whether this is a redirect a driver follows: 301, 302, 303, 307 or
-    /// 308 with a `Location` header (returned as the target).
-    pub fn redirect_location(&self) -> Option<&str> {
-        match self.status {
-            301 | 302 | 303 | 307 | 308 => self.header("location"),
-            _ => None,
-        }
-    }
-}
-
-/// A response body.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Body {
-    /// No body key: an empty body.
-    Empty,
-    /// `json`: the value, serialized.
-    Json(Value),
-    /// `body`: the string, sent as is.
-    Text(String),
-    /// `body_repeat`: `text` repeated `times` times, never built whole.
-    Repeat {
-        /// The repeated text.
-        text: String,
-        /// How many times.
-        times: u64,
-    },
-}
-
-impl Body {
-    /// The body's full length in bytes (saturating at `u64::MAX`).
-    pub fn len(&self) -> u64 {
-        match self {
-            Body::Empty => 0,
-            Body::Json(value) => byte_len(value.to_string().as_bytes()),
-            Body::Text(text) => byte_len(text.as_bytes()),
-            Body::Repeat { text, times } => byte_len(text.as_bytes()).saturating_mul(*times),
-        }
-    }
-
-    /// Whether the body is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The first `limit` bytes of the body (all of it when shorter): what a
-    /// driver reading at most `limit` bytes receives. A `body_repeat` body
-    /// is built only up to `limit`.
-    pub fn bytes_up_to(&self, limit: usize) -> Vec<u8> {
-        let mut bytes = match self {
-            Body::Empty => Vec::new(),
-            Body::Json(value) => value.to_string().into_bytes(),
-            Body::Text(text) => text.as_bytes().to_vec(),
-            Body::Repeat { text, times } => repeat_up_to(text.as_bytes(), *times, limit),
-        };
-        bytes.truncate(limit);
-        bytes
-    }
-}
-
-fn byte_len(bytes: &[u8]) -> u64 {
-    u64::try_from(bytes.len()).unwrap_or(u64::MAX)
-}
-
-/// `text` repeated `times` times, stopping once `limit` bytes are reached.
-fn repeat_up_to(text: &[u8], times: u64, limit: usize) -> Vec<u8> {
-    let total = byte_len(text).saturating_mul(times);
-    let size = usize::try_from(total).map_or(limit, |total| total.min(limit));
-    let mut bytes = Vec::with_capacity(size);
-    let mut written = 0u64;
-    while written < times && bytes.len() < size {
-        let room = size - bytes.len();
-        bytes.extend_from_slice(text.get(..room.min(text.len())).unwrap_or(text));
-        written += 1;
-    }
-    bytes
-}
-
 /// What a verification must produce.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VerifyExpect {
@@ -339,85 +209,4 @@ pub enum KeysExpect {
     Kids(Vec<Option<String>>),
     /// Failure with this error.
     Error(ErrorExpect),
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn body_repeat_is_built_only_up_to_the_limit() {
-        let body = Body::Repeat {
-            text: "abc".into(),
-            times: 1_000_000_000,
-        };
-        assert_eq!(body.len(), 3_000_000_000);
-        let limit = 512 * 1024; // 3 * 174762 + 2: cut inside a repetition
-        let bytes = body.bytes_up_to(limit);
-        assert_eq!(bytes.len(), limit);
-        assert!(bytes.starts_with(b"abcabc"));
-        assert!(bytes.ends_with(b"cab"));
-        assert!(bytes.capacity() <= limit);
-    }
-
-    #[test]
-    fn body_repeat_shorter_than_the_limit_is_whole() {
-        let body = Body::Repeat {
-            text: "xy".into(),
-            times: 3,
-        };
-        assert_eq!(body.bytes_up_to(100), b"xyxyxy");
-        let empty = Body::Repeat {
-            text: String::new(),
-            times: u64::MAX,
-        };
-        assert_eq!(empty.bytes_up_to(100), b"");
-        assert!(empty.is_empty());
-    }
-
-    #[test]
-    fn body_repeat_length_saturates() {
-        let body = Body::Repeat {
-            text: "xy".into(),
-            times: u64::MAX,
-        };
-        assert_eq!(body.len(), u64::MAX);
-        assert_eq!(body.bytes_up_to(5), b"xyxyx");
-    }
-
-    #[test]
-    fn other_bodies_are_truncated_to_the_limit() {
-        assert_eq!(Body::Text("hello".into()).bytes_up_to(3), b"hel");
-        assert_eq!(
-            Body::Json(serde_json::json!({"a": 1})).bytes_up_to(100),
-            br#"{"a":1}"#
-        );
-        assert_eq!(Body::Empty.bytes_up_to(10), b"");
-    }
-
-    #[test]
-    fn redirects_need_a_redirect_status_and_a_location() {
-        let response = |status, headers: &[(&str, &str)]| Response {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: Body::Empty,
-            encoding: Encoding::Identity,
-        };
-        assert_eq!(
-            response(302, &[("Location", "/next")]).redirect_location(),
-            Some("/next")
-        );
-        assert_eq!(response(302, &[]).redirect_location(), None);
-        assert_eq!(
-            response(304, &[("location", "/x")]).redirect_location(),
-            None
-        );
-        assert_eq!(
-            response(200, &[("location", "/x")]).redirect_location(),
-            None
-        );
-    }
 }

@@ -19,14 +19,14 @@ use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Clock, ManualClock, 
 use serde_json::{json, Map, Value};
 use tokio::runtime::Runtime;
 
-use crate::case::{Body, Reply, Response, Serve};
+use crate::case::{Reply, Response, Serve};
 use crate::issuer::{tamper, FixedKey, Issuer, IssuerError, Retire, TestKey, TokenBuilder};
 use crate::runner::asynchronous::{build_async, runtime};
 use crate::runner::blocking::build_blocking;
 use crate::runner::core::{finished, SansIo};
 use crate::runner::sockets::{serve_on, Driver, DriverSetup};
 use crate::runner::LayerName;
-use crate::server::{Encoding, ScriptedServer, ServerTls};
+use crate::server::{ScriptedServer, ServerTls};
 
 const ISSUER: &str = "https://id.demo.test/";
 const AUDIENCE: &str = "https://api.demo.test";
@@ -89,28 +89,32 @@ impl From<IssuerError> for DemoError {
     }
 }
 
-/// Runs the demo, writing its table to `out`; ends with the line
-/// `demo: N checks, all as expected` (or how many were not).
+/// The widest line the demo writes, in characters.
+pub const MAX_COLUMNS: usize = 100;
+
+/// Runs the demo, writing its table to `out` (no line wider than
+/// [`MAX_COLUMNS`]); ends with the line `demo: N checks, all as expected`
+/// (or how many were not).
 pub fn run(out: &mut dyn Write) -> Result<DemoSummary, DemoError> {
     let tokens = Tokens::new()?;
     let tls = ServerTls::generate().map_err(|error| DemoError::new("test CA", error))?;
     let runtime = runtime().map_err(|error| DemoError::new("Tokio runtime", error))?;
-    write_heading(out)?;
-    let mut summary = DemoSummary {
-        checks: 0,
-        unexpected: 0,
-    };
+    let mut layers = Vec::with_capacity(LayerName::ALL.len());
     for layer in LayerName::ALL {
         let clock = Arc::new(ManualClock::new(Instant::now(), seconds(T0)));
         let mut subject = start_subject(layer, &tls, &runtime, &clock)?;
-        for line in tokens.scenario(layer.as_str(), subject.as_mut(), &clock)? {
-            summary.checks += 1;
-            if !line.as_expected() {
-                summary.unexpected += 1;
-            }
-            writeln!(out, "{line}")?;
-        }
+        layers.push(tokens.scenario(layer.as_str(), subject.as_mut(), &clock)?);
     }
+    write_heading(out)?;
+    let lines: Vec<&Line> = layers.iter().flatten().collect();
+    for (index, row) in layers.first().into_iter().flatten().enumerate() {
+        let same_check: Vec<&Line> = layers.iter().filter_map(|lines| lines.get(index)).collect();
+        write_row(out, row, &same_check)?;
+    }
+    let summary = DemoSummary {
+        checks: lines.len(),
+        unexpected: lines.iter().filter(|line| !line.as_expected()).count(),
+    };
     let verdict = match summary.unexpected {
         0 => "all as expected".to_owned(),
         n => format!("{n} NOT as expected"),
@@ -119,22 +123,125 @@ pub fn run(out: &mut dyn Write) -> Result<DemoSummary, DemoError> {
     Ok(summary)
 }
 
+/// The columns of a row: what was tried, then the code, status and fetch
+/// count of the first layer, then each layer's mark.
+const TRIED: usize = 40;
+const CODE: usize = 20;
+const STATUS: usize = 7;
+const FETCHES: usize = 8;
+/// Where a row's details (the challenge or the claims) start.
+const DETAIL_INDENT: &str = "    ";
+
 /// What the demo runs on, and the table's column titles.
 fn write_heading(out: &mut dyn Write) -> io::Result<()> {
+    let about = [
+        format!(
+            "issuer {ISSUER} (TEST ONLY key {}), audience {AUDIENCE},",
+            FixedKey::Rsa2048A.kid()
+        ),
+        format!("required scope {REQUIRED_SCOPE}, realm \"{REALM}\"."),
+        "Each token goes through the core (its Sans-IO loop fed in memory) and both".to_owned(),
+        "drivers (HTTPS to a scripted server on 127.0.0.1 trusting its test CA), which".to_owned(),
+        "must answer alike: a mark per layer, then the answer, challenge or claims.".to_owned(),
+    ];
+    for line in about {
+        writeln!(out, "demo: {line}")?;
+    }
+    let layers: Vec<&str> = LayerName::ALL.into_iter().map(LayerName::as_str).collect();
     writeln!(
         out,
-        "demo: issuer {ISSUER} (TEST ONLY key {}), audience {AUDIENCE}, required scope {REQUIRED_SCOPE}, realm \"{REALM}\"",
-        FixedKey::Rsa2048A.kid()
-    )?;
-    writeln!(
-        out,
-        "demo: core = Sans-IO loop fed in memory; blocking, async = HTTPS to a scripted server on 127.0.0.1 (test CA)\n"
-    )?;
-    writeln!(
-        out,
-        "   {:<9}{:<40}{:<20}{:<7}{:<8}WWW-Authenticate / claims",
-        "layer", "tried", "code", "status", "fetches"
+        "\n{:<TRIED$}{:<CODE$}{:<STATUS$}{:<FETCHES$}{}",
+        "tried",
+        "code",
+        "status",
+        "fetches",
+        layers.join(" ")
     )
+}
+
+/// One check: its row (the first layer's answer and every layer's mark),
+/// the first layer's details, and any layer that answered otherwise.
+fn write_row(out: &mut dyn Write, first: &Line, layers: &[&Line]) -> io::Result<()> {
+    let marks: Vec<String> = layers
+        .iter()
+        .map(|line| {
+            let mark = if line.as_expected() { "ok" } else { "!!" };
+            format!("{mark:<width$}", width = line.layer.len())
+        })
+        .collect();
+    writeln!(
+        out,
+        "{:<TRIED$}{:<CODE$}{:<STATUS$}{:<FETCHES$}{}",
+        first.tried,
+        first.code().unwrap_or("ok"),
+        first.status(),
+        first.fetches,
+        marks.join(" ").trim_end()
+    )?;
+    write_wrapped(out, &first.detail())?;
+    for line in layers {
+        let answered_otherwise = (line.code(), line.status(), line.fetches, line.detail())
+            != (first.code(), first.status(), first.fetches, first.detail());
+        if answered_otherwise || !line.as_expected() {
+            write_wrapped(out, &line.discrepancy(first))?;
+        }
+    }
+    Ok(())
+}
+
+/// `text` indented under its row, broken between its parts (the claims,
+/// or the challenge's parameters) so that no line passes [`MAX_COLUMNS`]
+/// (a longer part stands alone).
+fn write_wrapped(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    for line in wrap(&parts(text), MAX_COLUMNS - DETAIL_INDENT.len()) {
+        writeln!(out, "{DETAIL_INDENT}{line}")?;
+    }
+    Ok(())
+}
+
+/// The parts of a detail that stay whole: spaces inside quotes do not
+/// separate (`scope="read:orders profile"` is one part).
+fn parts(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (at, c) in text.char_indices() {
+        match c {
+            '\\' if quoted => escaped = !escaped,
+            '"' if !escaped => quoted = !quoted,
+            ' ' if !quoted => {
+                parts.push(&text[start..at]);
+                start = at + 1;
+            }
+            _ => escaped = false,
+        }
+        if c != '\\' {
+            escaped = false;
+        }
+    }
+    parts.push(&text[start..]);
+    parts.retain(|part| !part.is_empty());
+    parts
+}
+
+/// `parts` joined by spaces into lines of at most `width` characters,
+/// unless one part alone is wider.
+fn wrap(parts: &[&str], width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for part in parts {
+        let wanted = line.chars().count() + usize::from(!line.is_empty()) + part.chars().count();
+        if !line.is_empty() && wanted > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(part);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// The layer's verifier, reading `clock`; the drivers with a scripted
@@ -175,12 +282,7 @@ fn publish(subject: &mut dyn Subject, reply: Reply) -> Result<(), DemoError> {
 }
 
 fn jwks_reply(issuer: &Issuer) -> Reply {
-    Reply::Respond(Response {
-        status: 200,
-        headers: Vec::new(),
-        body: Body::Json(issuer.jwks()),
-        encoding: Encoding::Identity,
-    })
+    Reply::Respond(Response::json(issuer.jwks()))
 }
 
 /// One layer under demonstration.
@@ -471,32 +573,45 @@ impl Line {
     }
 }
 
-impl fmt::Display for Line {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Line {
+    fn status(&self) -> u16 {
+        self.outcome
+            .as_ref()
+            .map_or_else(AuthError::status, |_| 200)
+    }
+
+    /// The challenge with the demo's realm (`-` for none), or the claims.
+    fn detail(&self) -> String {
+        match &self.outcome {
+            Ok(claims) => summary(claims),
+            Err(error) => error
+                .www_authenticate(Some(REALM))
+                .unwrap_or_else(|| "-".into()),
+        }
+    }
+
+    /// This layer's answer (its details only where they differ from
+    /// `first`'s), and what was expected when it differs.
+    fn discrepancy(&self, first: &Line) -> String {
         let mark = if self.as_expected() { "ok" } else { "!!" };
-        let (code, status, detail) = match &self.outcome {
-            Ok(claims) => ("ok", 200, summary(claims)),
-            Err(error) => (
-                error.code(),
-                error.status(),
-                error
-                    .www_authenticate(Some(REALM))
-                    .unwrap_or_else(|| "-".into()),
-            ),
-        };
-        write!(
-            f,
-            "{mark} {:<9}{:<40}{code:<20}{status:<7}{:<8}{detail}",
-            self.layer, self.tried, self.fetches
-        )?;
+        let code = self.code().unwrap_or("ok");
+        let mut text = format!(
+            "{mark} {}: {code} {}, {} fetches",
+            self.layer,
+            self.status(),
+            self.fetches
+        );
+        if self.detail() != first.detail() {
+            text.push_str(&format!(", {}", self.detail()));
+        }
         if !self.as_expected() {
             let wanted = self.expected.code.unwrap_or("ok");
-            match self.expected.fetches {
-                Some(fetches) => write!(f, "   (expected {wanted}, {fetches} fetches)")?,
-                None => write!(f, "   (expected {wanted})")?,
-            }
+            text.push_str(&match self.expected.fetches {
+                Some(fetches) => format!(" (expected {wanted}, {fetches} fetches)"),
+                None => format!(" (expected {wanted})"),
+            });
         }
-        Ok(())
+        text
     }
 }
 
@@ -510,4 +625,39 @@ fn summary(claims: &Claims) -> String {
     ["sub", "iss", "aud", "scope", "exp"]
         .map(|name| format!("{name}={}", shown(name)))
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_breaks_between_parts_within_the_width() {
+        let challenge = r#"Bearer realm="demo", error="insufficient_scope", error_description="Insufficient scope", scope="read:orders""#;
+        let lines = wrap(&parts(challenge), 60);
+        assert!(lines.len() > 1 && lines.iter().all(|line| line.chars().count() <= 60));
+        assert_eq!(lines.join(" "), challenge);
+        let long = "x".repeat(70);
+        let text = format!("a {long} b");
+        assert_eq!(wrap(&parts(&text), 60), ["a", long.as_str(), "b"]);
+        assert!(wrap(&parts(""), 60).is_empty());
+    }
+
+    #[test]
+    fn quoted_spaces_do_not_split_a_part() {
+        assert_eq!(
+            parts(r#"sub="alice" scope="read:orders profile" exp=1"#),
+            [r#"sub="alice""#, r#"scope="read:orders profile""#, "exp=1"]
+        );
+        assert_eq!(parts(r#"a="x\" y" b"#), [r#"a="x\" y""#, "b"]);
+    }
+
+    #[test]
+    fn the_columns_fit_the_width() {
+        let layers: usize = LayerName::ALL
+            .into_iter()
+            .map(|l| l.as_str().len() + 1)
+            .sum();
+        assert!(TRIED + CODE + STATUS + FETCHES + layers <= MAX_COLUMNS);
+    }
 }

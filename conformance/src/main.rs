@@ -1,4 +1,4 @@
-//! `conformance`: runs conformance corpora (FORMAT.md) through the
+//! `conformance`: runs conformance corpora (docs/case-format.md) through the
 //! verifier's layers.
 //!
 //! ```text

@@ -1,5 +1,5 @@
 //! The case parser: every malformed case is refused with a reason naming
-//! where it is; valid cases read with FORMAT.md's defaults.
+//! where it is; valid cases read with the defaults of docs/case-format.md.
 
 mod common;
 
@@ -357,7 +357,7 @@ fn valid_cases_read_with_the_format_defaults() {
     let Reply::Respond(full) = &full.reply else {
         panic!("a response")
     };
-    assert_eq!(full.header("retry-after"), Some("5"));
+    assert_eq!(full.header_value("retry-after"), Some("5"));
     assert_eq!(
         full.body,
         Body::Repeat {

@@ -92,6 +92,12 @@ fn the_demo_exits_zero_and_says_so() {
         lines.last().map(String::as_str),
         Some("demo: 33 checks, all as expected")
     );
+    let wide: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.chars().count() > 100)
+        .collect();
+    assert!(wide.is_empty(), "lines wider than 100 columns: {wide:#?}");
+    assert!(lines.len() > 33, "a row per check and its details");
     let extra = conformance(&["demo", "--fast"]);
     assert_eq!(extra.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&extra.stderr).contains("demo takes no arguments"));

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use oidc_jwt_verifier_conformance::case::{Case, Step};
 use oidc_jwt_verifier_conformance::runner::{LayerName, StartError};
-use oidc_jwt_verifier_conformance::{discovery_document, FixedKey, Issuer, TestKey};
+use oidc_jwt_verifier_testkit::{discovery_document, FixedKey, Issuer, SeededRng, TestKey};
 use serde_json::{json, Value};
 
 const ISSUER: &str = "https://id.example.test/";
@@ -29,22 +29,16 @@ const STEPS: usize = 8;
 /// connection or a fast local answer; nothing served here ever hangs.
 const STEP_BOUND: Duration = Duration::from_secs(60);
 
-/// xorshift64*: a fixed seed gives the same worlds on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
+/// The seeded generator of the kit: a fixed seed gives the same worlds on
+/// every run. These are the draws a world is made of.
+trait Draws {
     /// A value in `[min, max]`: either end half the time, else uniform.
+    fn seconds(&mut self, min: f64, max: f64) -> f64;
+    /// One of `items`, which are never empty here.
+    fn one_of<T: Copy>(&mut self, items: &[T]) -> T;
+}
+
+impl Draws for SeededRng {
     fn seconds(&mut self, min: f64, max: f64) -> f64 {
         match self.below(4) {
             0 => min,
@@ -53,12 +47,12 @@ impl Rng {
         }
     }
 
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize].clone()
+    fn one_of<T: Copy>(&mut self, items: &[T]) -> T {
+        *self.pick(items).expect("a choice")
     }
 }
 
-fn accepted_config(rng: &mut Rng) -> Value {
+fn accepted_config(rng: &mut SeededRng) -> Value {
     let mut config = json!({
         "issuer": ISSUER,
         "audience": AUDIENCE,
@@ -82,17 +76,17 @@ fn accepted_config(rng: &mut Rng) -> Value {
 /// A `serve` step for the key set URL: keys, throttling, errors, refusal
 /// or garbage (never a hanging connection: a timeout of up to an hour
 /// would be a legitimate wait).
-fn serve_step(rng: &mut Rng, jwks: &Value) -> Value {
+fn serve_step(rng: &mut SeededRng, jwks: &Value) -> Value {
     let answer = match rng.below(6) {
         0 | 1 => json!({"json": jwks}),
         2 => {
-            json!({"json": jwks, "headers": {"cache-control": rng.pick(&["max-age=0", "no-store", "max-age=18446744073709551616"])}})
+            json!({"json": jwks, "headers": {"cache-control": rng.one_of(&["max-age=0", "no-store", "max-age=18446744073709551616"])}})
         }
         3 => {
-            json!({"status": 503, "headers": {"retry-after": rng.pick(&["0", "5", "99999999999999999999"])}})
+            json!({"status": 503, "headers": {"retry-after": rng.one_of(&["0", "5", "99999999999999999999"])}})
         }
         4 => json!({"fail": "refused"}),
-        _ => json!({"status": rng.pick(&[200, 500]), "body": "<html>"}),
+        _ => json!({"status": rng.one_of(&[200, 500]), "body": "<html>"}),
     };
     let mut step = answer;
     step["url"] = json!(JWKS_URL);
@@ -101,7 +95,7 @@ fn serve_step(rng: &mut Rng, jwks: &Value) -> Value {
 
 /// A random case: the configuration, the endpoints, then random steps at
 /// times that jump by up to two years.
-fn random_case(rng: &mut Rng, index: usize, issuer: &Issuer, token: &str) -> Value {
+fn random_case(rng: &mut SeededRng, index: usize, issuer: &Issuer, token: &str) -> Value {
     let jwks = issuer.jwks();
     let mut steps = vec![
         json!({"serve": {"url": DISCOVERY_URL, "json": discovery_document(ISSUER, JWKS_URL)}}),
@@ -109,7 +103,7 @@ fn random_case(rng: &mut Rng, index: usize, issuer: &Issuer, token: &str) -> Val
     ];
     let mut at = T0;
     for _ in 0..STEPS {
-        at += rng.pick(&[
+        at += rng.one_of(&[
             0.0,
             0.0005,
             0.001,
@@ -174,7 +168,7 @@ fn no_accepted_configuration_makes_any_layer_panic_or_loop() {
         .claim("exp", json!(T0 + 100.0 * YEAR))
         .sign(issuer.signing_key())
         .expect("token");
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut rng = SeededRng::new(0x2545_f491_4f6c_dd1d);
     let cases: Vec<Case> = (0..WORLDS)
         .map(|index| {
             let json = random_case(&mut rng, index, &issuer, &token);

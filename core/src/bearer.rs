@@ -6,7 +6,7 @@ use crate::error::AuthError;
 const SCHEME: &str = "Bearer";
 
 /// Extracts the token from an `Authorization` header value (RFC 6750
-/// section 2.1), exactly as SPEC.md rows `missing_token` and
+/// section 2.1), exactly as docs/rules.md, rows `missing_token` and
 /// `invalid_request` say.
 ///
 /// The value must be `Bearer` (any ASCII case), one or more spaces (0x20

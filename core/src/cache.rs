@@ -1,5 +1,6 @@
-//! The cached key set and its time windows (SPEC.md "Fetching and caching",
-//! boundaries and rule 2): fresh, refresh-ahead, stale-if-error, cooldown.
+//! The cached key set and its time windows (docs/rules.md, "Fetching and
+//! caching", boundaries and rule 2): fresh, refresh-ahead, stale-if-error,
+//! cooldown.
 //!
 //! Every window is computed from the key set's age (`now - fetched`), with
 //! saturating arithmetic, so no configured duration can overflow an

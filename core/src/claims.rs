@@ -1,5 +1,5 @@
-//! Claim checks (the rules' rows `missing_claim` to `insufficient_permissions`)
-//! and the typed [`Claims`] a verification returns.
+//! Claim checks (docs/rules.md, rows `missing_claim` to
+//! `insufficient_permissions`) and the typed [`Claims`] a verification returns.
 
 use std::cmp::Ordering;
 
@@ -8,8 +8,71 @@ use serde_json::{Map, Number, Value};
 use crate::config::{AudienceClaim, Policy, RequiredClaim};
 use crate::error::{AuthError, ClaimName};
 use crate::explain::{CheckName, Trace};
+use crate::json::{self, JsonError, MAX_DEPTH};
 use crate::pointer::ClaimPath;
 use crate::time::UnixTime;
+
+/// A token payload read strictly but not judged yet (its claims are judged
+/// only after the signature verified): the registered claims set apart, as
+/// published, and every other claim in publication order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Payload {
+    exp: Option<Value>,
+    nbf: Option<Value>,
+    iat: Option<Value>,
+    iss: Option<Value>,
+    aud: Option<Value>,
+    sub: Option<Value>,
+    jti: Option<Value>,
+    extra: Map<String, Value>,
+}
+
+impl Payload {
+    /// Reads a decoded payload: one JSON object, no member repeated at any
+    /// depth, nested at most 32 levels (the rules' `malformed_token`). Each
+    /// claim is built once, where the returned [`Claims`] will hold it.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Payload, JsonError> {
+        let mut payload = Payload::default();
+        json::visit_object(bytes, MAX_DEPTH, |name, member| {
+            match payload.registered(name) {
+                Some(slot) => *slot = Some(member.value()?),
+                None => {
+                    payload.extra.insert(name.to_owned(), member.value()?);
+                }
+            }
+            Ok(())
+        })?;
+        Ok(payload)
+    }
+
+    /// The slot of a registered claim the claim checks type.
+    fn registered(&mut self, name: &str) -> Option<&mut Option<Value>> {
+        Some(match name {
+            "exp" => &mut self.exp,
+            "nbf" => &mut self.nbf,
+            "iat" => &mut self.iat,
+            "iss" => &mut self.iss,
+            "aud" => &mut self.aud,
+            "sub" => &mut self.sub,
+            "jti" => &mut self.jti,
+            _ => return None,
+        })
+    }
+
+    /// One top-level claim by name, registered or not.
+    fn claim(&self, name: &str) -> Option<&Value> {
+        match name {
+            "exp" => self.exp.as_ref(),
+            "nbf" => self.nbf.as_ref(),
+            "iat" => self.iat.as_ref(),
+            "iss" => self.iss.as_ref(),
+            "aud" => self.aud.as_ref(),
+            "sub" => self.sub.as_ref(),
+            "jti" => self.jti.as_ref(),
+            _ => self.extra.get(name),
+        }
+    }
+}
 
 /// A NumericDate claim (`exp`, `nbf`, `iat`) exactly as published: an
 /// integer stays an integer, a fraction a fraction.
@@ -178,27 +241,37 @@ impl Claims {
     /// Splits a payload whose required claims are present into typed claims
     /// and the rest; `invalid_claim` for a registered claim of the wrong
     /// type (`aud` only when present: `audience_claim` may not need it).
-    fn from_payload(mut payload: Map<String, Value>) -> Result<Self, AuthError> {
-        let expires_at = take_date(&mut payload, ClaimName::Exp)?;
-        let not_before = take_date(&mut payload, ClaimName::Nbf)?;
-        let issued_at = take_date(&mut payload, ClaimName::Iat)?;
-        let issuer = match payload.shift_remove("iss") {
+    fn from_payload(payload: Payload) -> Result<Self, AuthError> {
+        let Payload {
+            exp,
+            nbf,
+            iat,
+            iss,
+            aud,
+            sub,
+            jti,
+            mut extra,
+        } = payload;
+        let expires_at = date(exp, ClaimName::Exp)?;
+        let not_before = date(nbf, ClaimName::Nbf)?;
+        let issued_at = date(iat, ClaimName::Iat)?;
+        let issuer = match iss {
             Some(Value::String(issuer)) => issuer,
             _ => return Err(AuthError::InvalidClaim(ClaimName::Iss)),
         };
-        let audience = match payload.shift_remove("aud") {
+        let audience = match aud {
             None => None,
             Some(value) => Some(audience(value).ok_or(AuthError::InvalidClaim(ClaimName::Aud))?),
         };
         Ok(Claims {
             issuer,
-            subject: take_string(&mut payload, "sub"),
+            subject: string_or_extra(sub, "sub", &mut extra),
             audience,
             expires_at: expires_at.ok_or(AuthError::MissingClaim(ClaimName::Exp))?,
             not_before,
             issued_at,
-            jwt_id: take_string(&mut payload, "jti"),
-            extra: payload,
+            jwt_id: string_or_extra(jti, "jti", &mut extra),
+            extra,
         })
     }
 }
@@ -210,13 +283,9 @@ impl serde::Serialize for Claims {
     }
 }
 
-/// Removes a NumericDate claim; present but not a finite JSON number is
-/// `invalid_claim`.
-fn take_date(
-    payload: &mut Map<String, Value>,
-    claim: ClaimName,
-) -> Result<Option<NumericDate>, AuthError> {
-    match payload.shift_remove(claim.as_str()) {
+/// A NumericDate claim; present but not a finite JSON number is `invalid_claim`.
+fn date(value: Option<Value>, claim: ClaimName) -> Result<Option<NumericDate>, AuthError> {
+    match value {
         None => Ok(None),
         Some(Value::Number(number)) => NumericDate::from_number(number)
             .map(Some)
@@ -225,14 +294,18 @@ fn take_date(
     }
 }
 
-/// Removes the claim `name` when it is a string; any other value stays.
-fn take_string(payload: &mut Map<String, Value>, name: &str) -> Option<String> {
-    match payload.get(name) {
-        Some(Value::String(_)) => match payload.shift_remove(name) {
-            Some(Value::String(value)) => Some(value),
-            _ => None,
-        },
-        _ => None,
+/// The claim `name` when it is a string; any other value stays in `extra`.
+fn string_or_extra(
+    value: Option<Value>,
+    name: &str,
+    extra: &mut Map<String, Value>,
+) -> Option<String> {
+    match value? {
+        Value::String(value) => Some(value),
+        other => {
+            extra.insert(name.to_owned(), other);
+            None
+        }
     }
 }
 
@@ -275,18 +348,14 @@ fn string_values(value: &Value) -> Vec<String> {
 /// rules' table: `missing_claim`, `invalid_claim`, `token_expired`,
 /// `token_not_yet_valid`, `invalid_issuer`, `invalid_audience`,
 /// `insufficient_scope`, `insufficient_permissions`. `now` is wall-clock time.
-pub(crate) fn check(
-    policy: &Policy,
-    payload: Map<String, Value>,
-    now: UnixTime,
-) -> Result<Claims, AuthError> {
+pub(crate) fn check(policy: &Policy, payload: Payload, now: UnixTime) -> Result<Claims, AuthError> {
     check_traced(policy, payload, now, &mut ())
 }
 
-/// [`check`], telling `trace` of each check as it is reached.
+/// [`check`], telling `trace` of each check just before it runs.
 pub(crate) fn check_traced(
     policy: &Policy,
-    payload: Map<String, Value>,
+    payload: Payload,
     now: UnixTime,
     trace: &mut impl Trace,
 ) -> Result<Claims, AuthError> {
@@ -354,14 +423,14 @@ fn client_id_audience(claims: &Claims, claim: AudienceClaim) -> Result<Option<&s
 /// (`aud`, or `client_id`).
 fn check_registered_present(
     audience_claim: AudienceClaim,
-    payload: &Map<String, Value>,
+    payload: &Payload,
 ) -> Result<(), AuthError> {
     for claim in [
         ClaimName::Exp,
         ClaimName::Iss,
         audience_name(audience_claim),
     ] {
-        if !payload.contains_key(claim.as_str()) {
+        if payload.claim(claim.as_str()).is_none() {
             return Err(AuthError::MissingClaim(claim));
         }
     }
@@ -380,11 +449,12 @@ pub(crate) fn audience_name(audience_claim: AudienceClaim) -> ClaimName {
 /// that is absent or `null`.
 fn check_required_present(
     required_claims: &[RequiredClaim],
-    payload: &Map<String, Value>,
+    payload: &Payload,
 ) -> Result<(), AuthError> {
-    let absent = required_claims
-        .iter()
-        .find(|required| required.path.find_in(payload).is_none_or(Value::is_null));
+    let absent = required_claims.iter().find(|required| {
+        let found = required.path.find_in(|name| payload.claim(name));
+        found.is_none_or(Value::is_null)
+    });
     match absent {
         Some(required) => Err(AuthError::MissingRequiredClaim(required.name.clone())),
         None => Ok(()),
@@ -496,6 +566,8 @@ mod tests {
         payload: Map<String, Value>,
         now: f64,
     ) -> Result<Claims, AuthError> {
+        let bytes = serde_json::to_vec(&payload).unwrap();
+        let payload = Payload::parse(&bytes).unwrap();
         check(policy, payload, UnixTime::from_secs_f64(now))
     }
 

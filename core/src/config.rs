@@ -30,8 +30,8 @@ const MAX_FETCH_ATTEMPTS: u32 = 10;
 /// verifier adds to it (`required_claims`, `audience_claim`).
 ///
 /// Nothing is checked until a verifier is built from it; then every rule of
-/// SPEC.md "Configuration" is checked once, and a [`ConfigError`] names the
-/// offending field.
+/// docs/rules.md, "Configuration" is checked once, and a [`ConfigError`] names
+/// the offending field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthConfig {
     /// The exact `iss` value tokens must carry.
@@ -110,8 +110,8 @@ pub(crate) struct RequiredClaim {
     pub(crate) path: ClaimPath,
 }
 
-/// A configuration that cannot be used, naming the field (the FORMAT.md key)
-/// and saying why.
+/// A configuration that cannot be used, naming the field (its key in
+/// docs/case-format.md) and saying why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid configuration: {field}: {reason}")]
 pub struct ConfigError {
@@ -181,8 +181,8 @@ pub(crate) struct SourceSettings {
 }
 
 impl AuthConfig {
-    /// A configuration with the defaults of FORMAT.md's table, taking keys
-    /// from a JWK Set URL.
+    /// A configuration with the defaults of docs/case-format.md's configuration
+    /// table, taking keys from a JWK Set URL.
     pub fn with_jwks_url(
         issuer: impl Into<String>,
         audience: impl Into<String>,
@@ -194,8 +194,9 @@ impl AuthConfig {
         }
     }
 
-    /// A configuration with the defaults of FORMAT.md's table, taking keys
-    /// from the `jwks_uri` of an OpenID Connect discovery document.
+    /// A configuration with the defaults of docs/case-format.md's configuration
+    /// table, taking keys from the `jwks_uri` of an OpenID Connect discovery
+    /// document.
     pub fn with_discovery_url(
         issuer: impl Into<String>,
         audience: impl Into<String>,

@@ -1,5 +1,5 @@
 //! The OpenID Connect discovery document: the strict issuer cross-check and
-//! the `jwks_uri` it names (SPEC.md rule 1, row `issuer_mismatch`).
+//! the `jwks_uri` it names (docs/rules.md, rule 1, row `issuer_mismatch`).
 
 use serde_json::Value;
 

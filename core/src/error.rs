@@ -1,5 +1,5 @@
 //! `AuthError`: every way a verification can fail, with its stable code, HTTP
-//! status, fixed message and RFC 6750 challenge (SPEC.md "Error codes").
+//! status, fixed message and RFC 6750 challenge (docs/rules.md, "Errors").
 
 use std::fmt;
 use std::sync::Arc;
@@ -400,7 +400,7 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// The stable error code (SPEC.md), e.g. `"token_expired"`.
+    /// The stable error code (docs/rules.md), e.g. `"token_expired"`.
     pub fn code(&self) -> &'static str {
         match self {
             AuthError::MissingToken => "missing_token",

@@ -16,9 +16,12 @@
 //! not JSON. Through serde_json's own constructors that `Number` then means
 //! the same with or without `arbitrary_precision`.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+
 use serde_json::{Map, Number, Value};
 
-/// The deepest nesting accepted in token headers and payloads (SPEC.md
+/// The deepest nesting accepted in token headers and payloads (docs/rules.md,
 /// `malformed_token`): the outermost object is level 1.
 pub(crate) const MAX_DEPTH: usize = 32;
 
@@ -68,6 +71,115 @@ pub(crate) fn parse_object(
     Ok(object)
 }
 
+/// Reads `bytes` as one JSON object, member by member, refusing exactly what
+/// [`parse_object`] refuses (a duplicate name at any depth included), but
+/// handing each member to `visit` with its decoded name: the visitor reads
+/// the value as it needs it ([`Member::value`], [`Member::string`]) or
+/// leaves it, and a value left is checked and skipped without being built.
+/// Nothing is allocated for what is skipped or borrowed, unless a name or
+/// string has escapes or an object has more than 16 members.
+pub(crate) fn visit_object<'t>(
+    bytes: &'t [u8],
+    max_depth: usize,
+    mut visit: impl FnMut(&str, Member<'_, 't>) -> Result<(), JsonError>,
+) -> Result<(), JsonError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| JsonError::NotJson)?;
+    let mut parser = Parser {
+        text,
+        at: 0,
+        max_depth,
+    };
+    parser.skip_whitespace();
+    if parser.peek() != Some(b'{') {
+        // A value that is not an object (as `parse_object` says, whatever
+        // follows it), or not JSON at all.
+        parser.skip(1)?;
+        return Err(JsonError::NotObject);
+    }
+    parser.members(1, |parser, name| {
+        let mut read = false;
+        visit(
+            &name,
+            Member {
+                parser: &mut *parser,
+                read: &mut read,
+            },
+        )?;
+        if read {
+            Ok(())
+        } else {
+            parser.skip(2)
+        }
+    })?;
+    parser.skip_whitespace();
+    if parser.at != text.len() {
+        return Err(JsonError::NotJson);
+    }
+    Ok(())
+}
+
+/// The value of one member of the object [`visit_object`] reads.
+pub(crate) struct Member<'p, 't> {
+    parser: &'p mut Parser<'t>,
+    read: &'p mut bool,
+}
+
+impl<'t> Member<'_, 't> {
+    /// The value, built (its objects checked for duplicates at any depth).
+    pub(crate) fn value(self) -> Result<Value, JsonError> {
+        *self.read = true;
+        self.parser.value(2)
+    }
+
+    /// The value if it is a string (borrowed when it has no escapes), or
+    /// `None` for any other value, which is checked and skipped.
+    pub(crate) fn string(self) -> Result<Option<Cow<'t, str>>, JsonError> {
+        *self.read = true;
+        if self.parser.peek() == Some(b'"') {
+            self.parser.string_cow().map(Some)
+        } else {
+            self.parser.skip(2).map(|()| None)
+        }
+    }
+}
+
+/// The member names of one object seen so far, to refuse a repeated one:
+/// the first few in place, more in a set.
+struct SeenNames<'t> {
+    few: [Cow<'t, str>; FEW_NAMES],
+    len: usize,
+    many: HashSet<Cow<'t, str>>,
+}
+
+/// How many names [`SeenNames`] compares one by one before using a set.
+const FEW_NAMES: usize = 16;
+
+impl<'t> SeenNames<'t> {
+    fn new() -> Self {
+        SeenNames {
+            few: std::array::from_fn(|_| Cow::Borrowed("")),
+            len: 0,
+            many: HashSet::new(),
+        }
+    }
+
+    /// Records `name`; `false` when it was seen before.
+    fn insert(&mut self, name: Cow<'t, str>) -> bool {
+        if self.len < FEW_NAMES {
+            if self.few[..self.len].contains(&name) {
+                return false;
+            }
+            self.few[self.len] = name;
+            self.len += 1;
+            return true;
+        }
+        if self.many.is_empty() {
+            self.many.extend(self.few.iter_mut().map(std::mem::take));
+        }
+        self.many.insert(name)
+    }
+}
+
 /// The number serde_json's default build makes of the text of a JSON
 /// number: `u64` or `i64` when it is an integer in range (`-0` excepted),
 /// else the nearest finite `f64`.
@@ -95,7 +207,7 @@ struct Parser<'t> {
     max_depth: usize,
 }
 
-impl Parser<'_> {
+impl<'t> Parser<'t> {
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.at).copied()
     }
@@ -174,30 +286,75 @@ impl Parser<'_> {
     }
 
     fn object(&mut self, level: usize) -> Result<Map<String, Value>, JsonError> {
-        self.open(level)?;
         let mut object = Map::new();
+        self.members(level, |parser, name| {
+            let value = parser.value(level + 1)?;
+            object.insert(name.into_owned(), value);
+            Ok(())
+        })?;
+        Ok(object)
+    }
+
+    /// The members of an object opening at `level`, each name handed to
+    /// `member` with the cursor on its value (which `member` must consume);
+    /// a name repeated is refused before its value is read.
+    fn members(
+        &mut self,
+        level: usize,
+        mut member: impl FnMut(&mut Self, Cow<'t, str>) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        self.open(level)?;
         if self.eat(b'}') {
-            return Ok(object);
+            return Ok(());
         }
+        let mut seen = SeenNames::new();
         loop {
             if self.peek() != Some(b'"') {
                 return Err(JsonError::NotJson);
             }
-            let name = self.string()?;
-            if object.contains_key(&name) {
+            let name = self.string_cow()?;
+            if !seen.insert(name.clone()) {
                 return Err(JsonError::Duplicate);
             }
             self.skip_whitespace();
             self.expect(b':')?;
             self.skip_whitespace();
-            let value = self.value(level + 1)?;
-            object.insert(name, value);
+            member(self, name)?;
             self.skip_whitespace();
             if self.eat(b'}') {
-                return Ok(object);
+                return Ok(());
             }
             self.expect(b',')?;
             self.skip_whitespace();
+        }
+    }
+
+    /// Checks one value at nesting `level` as [`value`](Self::value) does,
+    /// without building it.
+    fn skip(&mut self, level: usize) -> Result<(), JsonError> {
+        match self.peek().ok_or(JsonError::NotJson)? {
+            b'{' => self.members(level, |parser, _| parser.skip(level + 1)),
+            b'[' => {
+                self.open(level)?;
+                if self.eat(b']') {
+                    return Ok(());
+                }
+                loop {
+                    self.skip(level + 1)?;
+                    self.skip_whitespace();
+                    if self.eat(b']') {
+                        return Ok(());
+                    }
+                    self.expect(b',')?;
+                    self.skip_whitespace();
+                }
+            }
+            b'"' => self.string_cow().map(drop),
+            b't' => self.literal("true", Value::Null).map(drop),
+            b'f' => self.literal("false", Value::Null).map(drop),
+            b'n' => self.literal("null", Value::Null).map(drop),
+            b'-' | b'0'..=b'9' => self.number().map(drop),
+            _ => Err(JsonError::NotJson),
         }
     }
 
@@ -221,22 +378,43 @@ impl Parser<'_> {
     /// A string, from its opening quote: no raw control characters, every
     /// escape of RFC 8259 section 7, surrogates only in valid pairs.
     fn string(&mut self) -> Result<String, JsonError> {
+        self.string_cow().map(Cow::into_owned)
+    }
+
+    /// [`string`](Self::string), borrowed from the document when it has no
+    /// escape.
+    fn string_cow(&mut self) -> Result<Cow<'t, str>, JsonError> {
         self.expect(b'"')?;
-        let mut out = String::new();
+        let start = self.at;
+        self.skip_plain();
+        let plain = self.slice(start)?;
+        match self.next()? {
+            b'"' => return Ok(Cow::Borrowed(plain)),
+            b'\\' => {}
+            _ => return Err(JsonError::NotJson),
+        }
+        let mut out = String::with_capacity(plain.len() + 16);
+        out.push_str(plain);
+        out.push(self.escape()?);
         loop {
             let run = self.at;
-            while let Some(byte) = self.peek() {
-                if byte == b'"' || byte == b'\\' || byte < 0x20 {
-                    break;
-                }
-                self.at += 1;
-            }
+            self.skip_plain();
             out.push_str(self.slice(run)?);
             match self.next()? {
-                b'"' => return Ok(out),
+                b'"' => return Ok(Cow::Owned(out)),
                 b'\\' => out.push(self.escape()?),
                 _ => return Err(JsonError::NotJson),
             }
+        }
+    }
+
+    /// Moves past the characters a string holds as they are.
+    fn skip_plain(&mut self) {
+        while let Some(byte) = self.peek() {
+            if byte == b'"' || byte == b'\\' || byte < 0x20 {
+                break;
+            }
+            self.at += 1;
         }
     }
 
@@ -314,7 +492,7 @@ impl Parser<'_> {
 
     /// The text from `start` to the cursor (both are char boundaries: a run
     /// only ever ends before an ASCII byte or at the end).
-    fn slice(&self, start: usize) -> Result<&str, JsonError> {
+    fn slice(&self, start: usize) -> Result<&'t str, JsonError> {
         self.text.get(start..self.at).ok_or(JsonError::NotJson)
     }
 
@@ -569,10 +747,116 @@ mod tests {
         }
     }
 
+    /// Every member of `text` read by `visit_object`, each value built or
+    /// skipped as `build` says: the object it built, or its refusal.
+    fn visited(text: &str, build: impl Fn(&str) -> bool) -> Result<Map<String, Value>, JsonError> {
+        let mut built = Map::new();
+        visit_object(text.as_bytes(), MAX_DEPTH, |name, member| {
+            if build(name) {
+                built.insert(name.to_owned(), member.value()?);
+            }
+            Ok(())
+        })?;
+        Ok(built)
+    }
+
+    #[test]
+    fn visiting_builds_what_is_asked_and_checks_the_rest() {
+        let text = r#"{"a":{"x":[1,{"y":"z"}]},"b":"c\u00e9","n\u0061me":-0.5e1,"s":"plain"}"#;
+        let all = visited(text, |_| true).unwrap();
+        assert_eq!(all, parse(text).unwrap());
+        let some = visited(text, |name| name == "name").unwrap();
+        assert_eq!(Value::Object(some), json!({"name": -5.0}));
+        for (bad, expected) in [
+            (r#"{"a":{"x":1,"x":2}}"#, JsonError::Duplicate),
+            (r#"{"a":[{"x":1,"\u0078":2}]}"#, JsonError::Duplicate),
+            (r#"{"a":1,"a":2}"#, JsonError::Duplicate),
+            (r#"{"a":1,"\u0061":2}"#, JsonError::Duplicate),
+            (r#"{"a":1e400}"#, JsonError::NotJson),
+            (r#"{"a":"\ud800"}"#, JsonError::NotJson),
+            (r#"{"a":[1,]}"#, JsonError::NotJson),
+            (r#"{"a":1} x"#, JsonError::NotJson),
+            ("[1]", JsonError::NotObject),
+            ("[1", JsonError::NotJson),
+            ("", JsonError::NotJson),
+        ] {
+            assert_eq!(visited(bad, |_| false), Err(expected), "{bad}");
+            assert_eq!(visited(bad, |_| true), Err(expected), "{bad}");
+            assert_eq!(parse(bad), Err(expected), "{bad}");
+        }
+        assert_eq!(
+            visited(&nested(MAX_DEPTH + 1), |_| false),
+            Err(JsonError::TooDeep)
+        );
+        assert!(visited(&nested(MAX_DEPTH), |_| false).is_ok());
+    }
+
+    #[test]
+    fn strings_are_borrowed_unless_they_have_escapes() {
+        let mut seen = Vec::new();
+        visit_object(
+            br#"{"a":"plain","b":"esc\n","c":7}"#,
+            MAX_DEPTH,
+            |name, member| {
+                let value = member.string()?;
+                seen.push((
+                    name.to_owned(),
+                    value.as_ref().map(|v| matches!(v, Cow::Borrowed(_))),
+                    value.map(Cow::into_owned),
+                ));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                ("a".to_owned(), Some(true), Some("plain".to_owned())),
+                ("b".to_owned(), Some(false), Some("esc\n".to_owned())),
+                ("c".to_owned(), None, None),
+            ]
+        );
+    }
+
+    /// Objects of more than 16 members still refuse a repeated name, once
+    /// the names are kept in a set.
+    #[test]
+    fn duplicates_are_found_in_large_objects() {
+        for members in [15, 16, 17, 40] {
+            let names: Vec<String> = (0..members).map(|i| format!("\"m{i}\":{i}")).collect();
+            let unique = format!("{{{}}}", names.join(","));
+            assert!(visited(&unique, |_| false).is_ok(), "{members}");
+            assert!(parse(&unique).is_ok(), "{members}");
+            for repeated in [0, members / 2, members - 1] {
+                let text = format!("{{{},\"m{repeated}\":0}}", names.join(","));
+                assert_eq!(
+                    visited(&text, |_| false),
+                    Err(JsonError::Duplicate),
+                    "{members} {repeated}"
+                );
+                assert_eq!(
+                    parse(&text),
+                    Err(JsonError::Duplicate),
+                    "{members} {repeated}"
+                );
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = parse_object(&bytes, MAX_DEPTH);
+            let _ = visit_object(&bytes, MAX_DEPTH, |_, _| Ok(()));
+        }
+
+        /// Visiting (building nothing, or everything) refuses exactly what
+        /// parsing refuses, and builds the same object.
+        #[test]
+        fn visiting_agrees_with_parsing(text in r#"[{}\[\]",:a-c0-9 .eE+\\-]{0,64}"#) {
+            let parsed = parse(&text);
+            prop_assert_eq!(visited(&text, |_| false).map(|_| ()), parsed.clone().map(|_| ()));
+            prop_assert_eq!(visited(&text, |_| true), parsed);
         }
 
         #[test]

@@ -1,36 +1,18 @@
-//! One JWK: the usability rules of SPEC.md "Keys" and a verifier built once.
-//!
-//! Every rule is checked here, before josekit sees the key: josekit checks
-//! neither the RSA exponent nor the modulus size in bits, nor the length of
-//! EC or OKP coordinates, and OpenSSL accepts Edwards points that are not
-//! canonical or of small order (their rules live in `edwards`). josekit is
-//! then handed a minimal JWK (`kty`, `crv` and the public parameters only)
-//! so that its own checks of `alg`, `use` and `key_ops` never disagree with
-//! ours.
+//! One JWK: which algorithms it fits (the rules' "Keys": `kty`, `crv`,
+//! `alg`, `use`, `key_ops`, private members) and its public parameters,
+//! decoded strictly and handed to the crypto boundary (`crypto`), which
+//! checks them and prepares the key once for the build's backend.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use josekit::jwk::Jwk;
-use josekit::jws::JwsVerifier;
-use openssl::bn::{BigNum, BigNumContext};
-use openssl::ec::{EcGroup, EcPoint};
-use openssl::nid::Nid;
 use serde_json::{Map, Value};
 
 use crate::alg::{Algorithm, Curve, KeyFamily};
-use crate::edwards::{self, EdwardsCurve, PointError};
+use crate::crypto::{PreparedKey, PublicKey};
 use crate::error::AuthError;
 
 /// Members that only a private (or symmetric) key carries.
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-/// The smallest RSA modulus accepted, in bits.
-const MIN_MODULUS_BITS: usize = 2048;
-/// The largest RSA modulus accepted, in bits.
-const MAX_MODULUS_BITS: usize = 16384;
-/// The longest RSA public exponent accepted, in bits: OpenSSL refuses longer
-/// ones for moduli over 3072 bits, which would make such a listed key fail
-/// every token as `invalid_signature` instead of being an unusable key.
-const MAX_EXPONENT_BITS: usize = 64;
 
 /// Public description of one usable signing key (returned by
 /// `get_signing_keys` / `get_signing_key`).
@@ -133,7 +115,8 @@ pub enum Unusable {
     OkpSmallOrder,
     /// The key fits none of the allowed algorithms.
     NoAllowedAlgorithm,
-    /// josekit refused to build a verifier from the checked key.
+    /// The signature backend refused the checked key (the rules accept
+    /// every key both backends can use, so this is never expected).
     VerifierRefused,
 }
 
@@ -175,93 +158,16 @@ impl std::fmt::Display for Unusable {
     }
 }
 
-/// The checked public parameters of a key (big-endian, leading zeros removed for RSA).
-enum Material {
-    Rsa {
-        modulus: Vec<u8>,
-        exponent: Vec<u8>,
-    },
-    Ec {
-        curve: Curve,
-        x: Vec<u8>,
-        y: Vec<u8>,
-    },
-    Okp {
-        curve: Curve,
-        x: Vec<u8>,
-    },
-}
-
-impl Material {
-    fn key_type(&self) -> KeyType {
-        match self {
-            Material::Rsa { .. } => KeyType::Rsa,
-            Material::Ec { .. } => KeyType::Ec,
-            Material::Okp { .. } => KeyType::Okp,
-        }
-    }
-
-    /// Whether the key's type and curve fit `alg` (SPEC.md: `kty` fits the token's `alg`).
-    fn fits_family(&self, alg: Algorithm) -> bool {
-        match (alg.key_family(), self) {
-            (KeyFamily::Rsa, Material::Rsa { .. }) => true,
-            (KeyFamily::Ec(wanted), Material::Ec { curve, .. }) => wanted == *curve,
-            (KeyFamily::Okp(None), Material::Okp { .. }) => true,
-            (KeyFamily::Okp(Some(wanted)), Material::Okp { curve, .. }) => wanted == *curve,
-            _ => false,
-        }
-    }
-
-    /// The exact length in bytes of a valid signature by this key.
-    fn signature_len(&self) -> usize {
-        match self {
-            Material::Rsa { modulus, .. } => modulus.len(),
-            Material::Ec { x, .. } => 2 * x.len(),
-            Material::Okp {
-                curve: Curve::Ed448,
-                ..
-            } => 114,
-            Material::Okp { .. } => 64,
-        }
-    }
-
-    /// The minimal JWK josekit builds its verifiers from.
-    fn to_josekit_jwk(&self) -> Result<Jwk, Unusable> {
-        let mut map = Map::new();
-        map.insert("kty".into(), self.key_type().name().into());
-        match self {
-            Material::Rsa { modulus, exponent } => {
-                map.insert("n".into(), URL_SAFE_NO_PAD.encode(modulus).into());
-                map.insert("e".into(), URL_SAFE_NO_PAD.encode(exponent).into());
-            }
-            Material::Ec { curve, x, y } => {
-                map.insert("crv".into(), curve.name().into());
-                map.insert("x".into(), URL_SAFE_NO_PAD.encode(x).into());
-                map.insert("y".into(), URL_SAFE_NO_PAD.encode(y).into());
-            }
-            Material::Okp { curve, x } => {
-                map.insert("crv".into(), curve.name().into());
-                map.insert("x".into(), URL_SAFE_NO_PAD.encode(x).into());
-            }
-        }
-        Jwk::from_map(map).map_err(|_| Unusable::VerifierRefused)
-    }
-}
-
-/// A usable key, parsed once per key set into ready josekit verifiers (one
-/// per allowed algorithm it fits).
+/// A usable key, parsed once per key set and prepared for every allowed
+/// algorithm it fits.
 #[derive(Debug)]
 pub(crate) struct VerifyingKey {
     info: SigningKey,
-    /// The exact signature length, in bytes, for every algorithm this key fits.
-    signature_len: usize,
-    /// ECDSA signatures are two halves (R, S), neither of which may be zero.
-    is_ecdsa: bool,
-    verifiers: Vec<(Algorithm, Box<dyn JwsVerifier>)>,
+    key: PreparedKey,
 }
 
 impl VerifyingKey {
-    /// Checks `jwk` against SPEC.md "Keys" and builds one verifier per
+    /// Checks `jwk` against the rules' "Keys" and prepares it for each
     /// algorithm of `allowed` that it fits.
     pub(crate) fn parse(jwk: &Map<String, Value>, allowed: &[Algorithm]) -> Result<Self, Unusable> {
         if PRIVATE_MEMBERS.iter().any(|name| jwk.contains_key(*name)) {
@@ -272,25 +178,21 @@ impl VerifyingKey {
         check_use(jwk)?;
         check_key_ops(jwk)?;
         let declared_alg = parse_declared_alg(jwk)?;
-        let material = match key_type {
-            KeyType::Rsa => parse_rsa(jwk)?,
+        let (curve, public) = match key_type {
+            KeyType::Rsa => (None, parse_rsa(jwk)?),
             KeyType::Ec => parse_ec(jwk)?,
             KeyType::Okp => parse_okp(jwk)?,
         };
         let algorithms: Vec<Algorithm> = Algorithm::ALL
             .into_iter()
             .filter(|alg| allowed.contains(alg))
-            .filter(|alg| material.fits_family(*alg))
+            .filter(|alg| fits_family(key_type, curve, *alg))
             .filter(|alg| declared_alg_fits(declared_alg, *alg, key_type))
             .collect();
         if algorithms.is_empty() {
             return Err(Unusable::NoAllowedAlgorithm);
         }
-        let josekit_jwk = material.to_josekit_jwk()?;
-        let verifiers = algorithms
-            .iter()
-            .map(|alg| Ok((*alg, build_verifier(*alg, &josekit_jwk)?)))
-            .collect::<Result<Vec<_>, Unusable>>()?;
+        let key = PreparedKey::new(&public, &algorithms)?;
         Ok(VerifyingKey {
             info: SigningKey {
                 kid,
@@ -298,9 +200,7 @@ impl VerifyingKey {
                 algorithms,
                 jwk: jwk.clone(),
             },
-            signature_len: material.signature_len(),
-            is_ecdsa: key_type == KeyType::Ec,
-            verifiers,
+            key,
         })
     }
 
@@ -316,7 +216,7 @@ impl VerifyingKey {
 
     /// Whether this key verifies `alg` (it fits it and `alg` was allowed).
     pub(crate) fn fits(&self, alg: Algorithm) -> bool {
-        self.verifiers.iter().any(|(fitting, _)| *fitting == alg)
+        self.info.algorithms.contains(&alg)
     }
 
     /// Verifies `signature` over `signing_input` with `alg`.
@@ -330,26 +230,24 @@ impl VerifyingKey {
         signing_input: &[u8],
         signature: &[u8],
     ) -> Result<(), AuthError> {
-        let verifier = self
-            .verifiers
-            .iter()
-            .find(|(fitting, _)| *fitting == alg)
-            .map(|(_, verifier)| verifier)
-            .ok_or(AuthError::InvalidSignature)?;
-        if signature.len() != self.signature_len || is_all_zero(signature) {
-            return Err(AuthError::InvalidSignature);
+        if self.key.verify(alg, signing_input, signature) {
+            Ok(())
+        } else {
+            Err(AuthError::InvalidSignature)
         }
-        if self.is_ecdsa && signature.chunks(self.signature_len / 2).any(is_all_zero) {
-            return Err(AuthError::InvalidSignature);
-        }
-        verifier
-            .verify(signing_input, signature)
-            .map_err(|_| AuthError::InvalidSignature)
     }
 }
 
-fn is_all_zero(bytes: &[u8]) -> bool {
-    bytes.iter().all(|byte| *byte == 0)
+/// Whether the key's type and curve fit `alg` (the rules: `kty` fits the
+/// token's `alg`, with the matching `crv`).
+fn fits_family(key_type: KeyType, curve: Option<Curve>, alg: Algorithm) -> bool {
+    match (alg.key_family(), key_type) {
+        (KeyFamily::Rsa, KeyType::Rsa) => true,
+        (KeyFamily::Ec(wanted), KeyType::Ec) => curve == Some(wanted),
+        (KeyFamily::Okp(None), KeyType::Okp) => true,
+        (KeyFamily::Okp(Some(wanted)), KeyType::Okp) => curve == Some(wanted),
+        _ => false,
+    }
 }
 
 /// Whether a JWK's own `alg` (if any) allows the token's `alg`. For OKP keys
@@ -366,30 +264,6 @@ fn declared_alg_fits(declared: Option<&str>, alg: Algorithm, key_type: KeyType) 
 
 fn is_eddsa_name(name: &str) -> bool {
     matches!(name, "EdDSA" | "Ed25519" | "Ed448")
-}
-
-fn build_verifier(alg: Algorithm, jwk: &Jwk) -> Result<Box<dyn JwsVerifier>, Unusable> {
-    use josekit::jws;
-    let built: Result<Box<dyn JwsVerifier>, _> = match alg {
-        Algorithm::RS256 => jws::RS256.verifier_from_jwk(jwk).map(boxed),
-        Algorithm::RS384 => jws::RS384.verifier_from_jwk(jwk).map(boxed),
-        Algorithm::RS512 => jws::RS512.verifier_from_jwk(jwk).map(boxed),
-        Algorithm::PS256 => jws::PS256.verifier_from_jwk(jwk).map(boxed),
-        Algorithm::PS384 => jws::PS384.verifier_from_jwk(jwk).map(boxed),
-        Algorithm::PS512 => jws::PS512.verifier_from_jwk(jwk).map(boxed),
-        Algorithm::ES256 => jws::ES256.verifier_from_jwk(jwk).map(boxed),
-        Algorithm::ES384 => jws::ES384.verifier_from_jwk(jwk).map(boxed),
-        Algorithm::ES512 => jws::ES512.verifier_from_jwk(jwk).map(boxed),
-        // The curve was checked against the name when the key was parsed.
-        Algorithm::EdDSA | Algorithm::Ed25519 | Algorithm::Ed448 => {
-            jws::EdDSA.verifier_from_jwk(jwk).map(boxed)
-        }
-    };
-    built.map_err(|_| Unusable::VerifierRefused)
-}
-
-fn boxed<V: JwsVerifier + 'static>(verifier: V) -> Box<dyn JwsVerifier> {
-    Box::new(verifier)
 }
 
 fn parse_key_type(jwk: &Map<String, Value>) -> Result<KeyType, Unusable> {
@@ -472,117 +346,37 @@ fn parse_curve(jwk: &Map<String, Value>, key_type: KeyType) -> Result<Curve, Unu
     }
 }
 
-fn strip_leading_zeros(mut bytes: Vec<u8>) -> Vec<u8> {
-    let zeros = bytes.iter().take_while(|byte| **byte == 0).count();
-    bytes.drain(..zeros);
-    bytes
+fn parse_rsa(jwk: &Map<String, Value>) -> Result<PublicKey, Unusable> {
+    PublicKey::rsa(&decode_member(jwk, "n")?, &decode_member(jwk, "e")?)
 }
 
-/// The length in bits of a big-endian number without leading zero bytes.
-fn bit_len(stripped: &[u8]) -> usize {
-    match stripped.first() {
-        None => 0,
-        Some(first) => stripped.len() * 8 - first.leading_zeros() as usize,
-    }
-}
-
-/// `a < b` for big-endian numbers without leading zero bytes.
-fn less_than(a: &[u8], b: &[u8]) -> bool {
-    (a.len(), a) < (b.len(), b)
-}
-
-fn is_odd(stripped: &[u8]) -> bool {
-    stripped.last().is_some_and(|last| last & 1 == 1)
-}
-
-fn parse_rsa(jwk: &Map<String, Value>) -> Result<Material, Unusable> {
-    let modulus = strip_leading_zeros(decode_member(jwk, "n")?);
-    let exponent = strip_leading_zeros(decode_member(jwk, "e")?);
-    let modulus_bits = bit_len(&modulus);
-    if !(MIN_MODULUS_BITS..=MAX_MODULUS_BITS).contains(&modulus_bits) || !is_odd(&modulus) {
-        return Err(Unusable::InvalidModulus);
-    }
-    let exponent_ok = is_odd(&exponent)
-        && bit_len(&exponent) >= 2
-        && bit_len(&exponent) <= MAX_EXPONENT_BITS
-        && less_than(&exponent, &modulus);
-    if !exponent_ok {
-        return Err(Unusable::InvalidExponent);
-    }
-    Ok(Material::Rsa { modulus, exponent })
-}
-
-fn parse_ec(jwk: &Map<String, Value>) -> Result<Material, Unusable> {
+fn parse_ec(jwk: &Map<String, Value>) -> Result<(Option<Curve>, PublicKey), Unusable> {
     let curve = parse_curve(jwk, KeyType::Ec)?;
     let x = decode_member(jwk, "x")?;
     let y = decode_member(jwk, "y")?;
-    let (field_len, nid) = match curve {
-        Curve::P256 => (32, Nid::X9_62_PRIME256V1),
-        Curve::P384 => (48, Nid::SECP384R1),
-        Curve::P521 => (66, Nid::SECP521R1),
-        Curve::Ed25519 | Curve::Ed448 => return Err(Unusable::UnsupportedCurve),
-    };
-    if x.len() != field_len || y.len() != field_len {
-        return Err(Unusable::InvalidCoordinateLength);
-    }
-    if !is_on_curve(nid, &x, &y).unwrap_or(false) {
-        return Err(Unusable::PointNotOnCurve);
-    }
-    Ok(Material::Ec { curve, x, y })
+    Ok((Some(curve), PublicKey::ec(curve, &x, &y)?))
 }
 
-/// Whether (x, y) is a point of the curve, both coordinates below the field prime.
-fn is_on_curve(nid: Nid, x: &[u8], y: &[u8]) -> Result<bool, openssl::error::ErrorStack> {
-    let group = EcGroup::from_curve_name(nid)?;
-    let mut ctx = BigNumContext::new()?;
-    let (mut prime, mut a, mut b) = (BigNum::new()?, BigNum::new()?, BigNum::new()?);
-    group.components_gfp(&mut prime, &mut a, &mut b, &mut ctx)?;
-    let x = BigNum::from_slice(x)?;
-    let y = BigNum::from_slice(y)?;
-    if x >= prime || y >= prime {
-        return Ok(false);
-    }
-    let mut point = EcPoint::new(&group)?;
-    point.set_affine_coordinates_gfp(&group, &x, &y, &mut ctx)?;
-    point.is_on_curve(&group, &mut ctx)
-}
-
-fn parse_okp(jwk: &Map<String, Value>) -> Result<Material, Unusable> {
+fn parse_okp(jwk: &Map<String, Value>) -> Result<(Option<Curve>, PublicKey), Unusable> {
     let curve = parse_curve(jwk, KeyType::Okp)?;
     let x = decode_member(jwk, "x")?;
-    let edwards = match curve {
-        Curve::Ed25519 => EdwardsCurve::Ed25519,
-        Curve::Ed448 => EdwardsCurve::Ed448,
-        Curve::P256 | Curve::P384 | Curve::P521 => return Err(Unusable::UnsupportedCurve),
-    };
-    edwards::check_public_key(edwards, &x).map_err(Unusable::from)?;
-    Ok(Material::Okp { curve, x })
+    Ok((Some(curve), PublicKey::okp(curve, &x)?))
 }
 
-impl From<PointError> for Unusable {
-    fn from(error: PointError) -> Unusable {
-        match error {
-            PointError::WrongLength => Unusable::InvalidCoordinateLength,
-            PointError::NotCanonical => Unusable::OkpNotCanonical,
-            PointError::NotOnCurve => Unusable::OkpNotOnCurve,
-            PointError::SmallOrder => Unusable::OkpSmallOrder,
-        }
-    }
-}
-
-/// Keys, JWKs and signatures for tests, made with OpenSSL and josekit signers.
 #[cfg(test)]
 pub(crate) mod test_keys {
     use std::sync::OnceLock;
 
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
-    use josekit::jws::{self, JwsSigner};
     use openssl::bn::{BigNum, BigNumContext};
     use openssl::ec::{EcGroup, EcKey};
+    use openssl::ecdsa::EcdsaSig;
+    use openssl::hash::MessageDigest;
     use openssl::nid::Nid;
     use openssl::pkey::{PKey, Private};
-    use openssl::rsa::Rsa;
+    use openssl::rsa::{Padding, Rsa};
+    use openssl::sign::{RsaPssSaltlen, Signer};
     use serde_json::{json, Map, Value};
 
     use crate::alg::{Algorithm, Curve};
@@ -684,24 +478,43 @@ pub(crate) mod test_keys {
         }
     }
 
-    /// Signs `input` with josekit's signer for `alg` (raw R||S for ECDSA).
+    /// Signs `input` as `alg` with OpenSSL (raw R||S for ECDSA), the way a
+    /// JWS signer does.
     pub(crate) fn sign(alg: Algorithm, key: &PKey<Private>, input: &[u8]) -> Vec<u8> {
-        let der = key.private_key_to_pkcs8().unwrap();
-        let signer: Box<dyn JwsSigner> = match alg {
-            Algorithm::RS256 => Box::new(jws::RS256.signer_from_der(&der).unwrap()),
-            Algorithm::RS384 => Box::new(jws::RS384.signer_from_der(&der).unwrap()),
-            Algorithm::RS512 => Box::new(jws::RS512.signer_from_der(&der).unwrap()),
-            Algorithm::PS256 => Box::new(jws::PS256.signer_from_der(&der).unwrap()),
-            Algorithm::PS384 => Box::new(jws::PS384.signer_from_der(&der).unwrap()),
-            Algorithm::PS512 => Box::new(jws::PS512.signer_from_der(&der).unwrap()),
-            Algorithm::ES256 => Box::new(jws::ES256.signer_from_der(&der).unwrap()),
-            Algorithm::ES384 => Box::new(jws::ES384.signer_from_der(&der).unwrap()),
-            Algorithm::ES512 => Box::new(jws::ES512.signer_from_der(&der).unwrap()),
+        let (digest, pss, ecdsa_half) = match alg {
+            Algorithm::RS256 => (MessageDigest::sha256(), false, None),
+            Algorithm::RS384 => (MessageDigest::sha384(), false, None),
+            Algorithm::RS512 => (MessageDigest::sha512(), false, None),
+            Algorithm::PS256 => (MessageDigest::sha256(), true, None),
+            Algorithm::PS384 => (MessageDigest::sha384(), true, None),
+            Algorithm::PS512 => (MessageDigest::sha512(), true, None),
+            Algorithm::ES256 => (MessageDigest::sha256(), false, Some(32)),
+            Algorithm::ES384 => (MessageDigest::sha384(), false, Some(48)),
+            Algorithm::ES512 => (MessageDigest::sha512(), false, Some(66)),
             Algorithm::EdDSA | Algorithm::Ed25519 | Algorithm::Ed448 => {
-                Box::new(jws::EdDSA.signer_from_der(&der).unwrap())
+                let mut signer = Signer::new_without_digest(key).unwrap();
+                return signer.sign_oneshot_to_vec(input).unwrap();
             }
         };
-        signer.sign(input).unwrap()
+        let mut signer = Signer::new(digest, key).unwrap();
+        if pss {
+            signer.set_rsa_padding(Padding::PKCS1_PSS).unwrap();
+            signer.set_rsa_mgf1_md(digest).unwrap();
+            signer
+                .set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)
+                .unwrap();
+        }
+        signer.update(input).unwrap();
+        let signature = signer.sign_to_vec().unwrap();
+        match ecdsa_half {
+            None => signature,
+            Some(half) => {
+                let der = EcdsaSig::from_der(&signature).unwrap();
+                let mut raw = der.r().to_vec_padded(half).unwrap();
+                raw.extend(der.s().to_vec_padded(half).unwrap());
+                raw
+            }
+        }
     }
 
     /// `jwk` with `members` added (or replaced).
@@ -775,9 +588,10 @@ pub(crate) mod test_keys {
 
 #[cfg(test)]
 mod tests {
-    use openssl::bn::BigNum;
+    use openssl::bn::{BigNum, BigNumContext};
     use openssl::ec::EcGroup;
     use openssl::hash::{hash, MessageDigest};
+    use openssl::nid::Nid;
     use openssl::pkey::{PKey, Private};
     use openssl::rsa::{Padding, Rsa};
     use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
@@ -785,7 +599,7 @@ mod tests {
 
     use super::test_keys::{self, b64, for_alg, sign, with};
     use super::*;
-    use crate::edwards::oracle;
+    use crate::crypto::edwards::{oracle, EdwardsCurve, PointError};
 
     const INPUT: &[u8] = b"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9";
 
@@ -996,7 +810,7 @@ mod tests {
         );
         let largest = odd_number_of_bits(16384);
         let parsed = parse_one(&rsa_with(&largest, &e), Algorithm::RS256).unwrap();
-        assert_eq!(parsed.signature_len, 2048);
+        assert_eq!(parsed.key.signature_len(), 2048);
         let mut even = odd_number_of_bits(2048);
         if let Some(last) = even.last_mut() {
             *last &= 0xFE;

@@ -18,7 +18,7 @@ use crate::http::MAX_BODY_BYTES;
 use crate::json::{self, JsonError};
 use crate::jwk::{SigningKey, Unusable, VerifyingKey};
 
-/// The most entries a `keys` array may hold (SPEC.md "Keys").
+/// The most entries a `keys` array may hold (docs/rules.md, "Keys").
 pub(crate) const MAX_KEYS: usize = 100;
 
 /// The deepest nesting read in one JWK: serde_json's own recursion limit
@@ -221,7 +221,7 @@ mod tests {
 
     use super::*;
     use crate::alg::Curve;
-    use crate::edwards::{oracle, EdwardsCurve};
+    use crate::crypto::edwards::{oracle, EdwardsCurve};
     use crate::jwk::test_keys::{self, sign, with};
 
     const INPUT: &[u8] = b"header.payload";

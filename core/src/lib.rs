@@ -16,7 +16,8 @@
 //! | Error codes, statuses, `WWW-Authenticate`; 503 causes | `error` |
 //! | `Authorization` header | `bearer` |
 //! | Token length, compact parsing, header policy | `token` (strict JSON in `json`) |
-//! | Keys: usability, validity, signatures | `jwk` (Edwards points: `edwards`); the set, its limits and key selection in `jwks` |
+//! | Keys: which algorithms a JWK fits | `jwk`; the set, its limits and key selection in `jwks` |
+//! | Keys: parameters, signatures, the signature backend | `crypto` (RSA in `crypto::key`, NIST points in `crypto::weierstrass`, Edwards points in `crypto::edwards`, RSA encodings in `crypto::emsa`) |
 //! | Claims, scopes, permissions | `claims` (nested claims by JSON Pointer in `pointer`) |
 //! | Configuration | `config` (as JSON in `config/json.rs`) |
 //! | The RFC 9068 access token profile | `profile` |
@@ -25,7 +26,7 @@
 //! | Reading an answer: statuses, retries (rule 6), the parse | `answer` |
 //! | Redirects (rule 9) | `hops`, `url` (RFC 3986 resolution) |
 //! | Bodies (rule 10): limit, `Content-Encoding` | `body` |
-//! | The driving protocol | `progress`, `timer`, `event`, `status` |
+//! | The driving protocol | `progress`, `timer`, `event`, `status`; the lock-free halves of a verification in `check` |
 //! | The explain report (the same checks, reported one by one) | `explain` |
 //!
 //! # The driver loop
@@ -115,7 +116,11 @@
 //! for the verifier's calls: perform requests, [`FetchRequest::read`] their
 //! outcome and [`Check::finish`] with it released; a caller told to
 //! [`Progress::Wait`] waits (releasing the lock) until the refresh under
-//! way ends, which is single flight (rule 7).
+//! way ends, which is single flight (rule 7). Better still, as both
+//! drivers do, hold it for the key lookup alone: read the token with a
+//! [`TokenReader`] ([`Verifier::token_reader`]) before taking the lock, ask
+//! [`Verifier::choose_key`] with it, and [`Token::finish`] after releasing
+//! it, so that no thread ever waits for another's parsing or signature.
 #![forbid(unsafe_code)]
 // Unit tests may read a clock or start a thread; the state machine never does.
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
@@ -127,10 +132,11 @@ mod bearer;
 mod body;
 mod build;
 mod cache;
+mod check;
 mod claims;
 mod config;
+mod crypto;
 mod discovery;
-mod edwards;
 mod error;
 mod event;
 mod explain;
@@ -158,8 +164,10 @@ pub use answer::FetchAnswer;
 pub use bearer::token_from_authorization;
 pub use build::{root_certificates_from_pem, BuildError};
 pub use cache::FreshnessSource;
+pub use check::{Check, ChosenKey, Token, TokenReader};
 pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
+pub use crypto::SIGNATURE_BACKEND;
 pub use error::{AuthError, ClaimName, ErrorResponse, SourceError, SourceProblem, ERROR_CODES};
 #[cfg(feature = "tracing")]
 pub use event::TRACING_TARGET;
@@ -176,7 +184,7 @@ pub use progress::{FetchNext, Progress};
 pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use timer::{Timer, TimerReason};
-pub use verifier::{Check, Query, UnexpectedFetch, Verifier};
+pub use verifier::{Query, UnexpectedFetch, Verifier};
 
 /// The HTTP types of the driver interface ([`HttpResponse::headers`],
 /// [`FetchRequest::headers`]): the `http` crate, as ureq 3 and hyper 1 use it.

@@ -2,7 +2,7 @@
 //! member by RFC 6901 JSON Pointer when the configured text starts with `/`
 //! (`scope_claim`, `permissions_claim`, `required_claims`).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A configured claim: `scope`, or `/realm_access/roles`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,13 +31,17 @@ impl ClaimPath {
             .map(ClaimPath::Pointer)
     }
 
-    /// The value at this path in a token's payload.
-    pub(crate) fn find_in<'v>(&self, payload: &'v Map<String, Value>) -> Option<&'v Value> {
+    /// The value at this path in a token's payload, given `claim`, which
+    /// looks a top-level claim up by name.
+    pub(crate) fn find_in<'v>(
+        &self,
+        claim: impl FnOnce(&str) -> Option<&'v Value>,
+    ) -> Option<&'v Value> {
         match self {
-            ClaimPath::Name(name) => payload.get(name),
+            ClaimPath::Name(name) => claim(name),
             ClaimPath::Pointer(tokens) => {
                 let (first, rest) = tokens.split_first()?;
-                walk(payload.get(first)?, rest)
+                walk(claim(first)?, rest)
             }
         }
     }
@@ -105,7 +109,8 @@ mod tests {
     /// Both lookups, which must agree.
     fn find(path: &str, payload: &Value) -> Option<Value> {
         let path = ClaimPath::parse(path).unwrap();
-        let borrowed = path.find_in(payload.as_object().unwrap()).cloned();
+        let object = payload.as_object().unwrap();
+        let borrowed = path.find_in(|name| object.get(name)).cloned();
         let owned = path.find(|name| payload.get(name).cloned());
         assert_eq!(borrowed, owned);
         owned

@@ -160,9 +160,8 @@ mod tests {
             "https://id.example.test/jwks",
         );
         let (policy, _) = config.validate().unwrap();
-        let Value::Object(payload) = payload else {
-            unreachable!()
-        };
+        let bytes = serde_json::to_vec(&payload).unwrap();
+        let payload = crate::claims::Payload::parse(&bytes).unwrap();
         crate::claims::check(&policy, payload, UnixTime::from_secs_f64(1_767_225_600.0)).unwrap()
     }
 

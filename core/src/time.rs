@@ -31,7 +31,7 @@ impl UnixTime {
 }
 
 /// The two readings every input carries: wall-clock time for claims and a
-/// monotonic instant for the key cache (SPEC.md "Fetching and caching").
+/// monotonic instant for the key cache (docs/rules.md, "Fetching and caching").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Now {
     /// Wall-clock Unix time, compared with `exp` and `nbf`.

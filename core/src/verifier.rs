@@ -4,24 +4,21 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::de::DeserializeOwned;
-
 use crate::answer::FetchAnswer;
 use crate::bearer::token_from_authorization;
-use crate::claims::{self, Claims};
-use crate::config::{AuthConfig, ConfigError, Policy};
+use crate::check::{Check, ChosenKey, Token, TokenReader};
+use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
 use crate::event::Event;
 use crate::explain::{CheckName, Explain, Reached, Run, Trace};
 use crate::http::FetchId;
-use crate::jwk::{SigningKey, VerifyingKey};
+use crate::jwk::SigningKey;
 use crate::jwks::KeySet;
 use crate::progress::{FetchNext, Progress};
 use crate::source::KeySource;
-use crate::status::{Status, VerdictCounters};
-use crate::time::{Now, UnixTime};
+use crate::status::Status;
+use crate::time::Now;
 use crate::timer::Timer;
-use crate::token::{self, Jws};
 
 /// Verifies JWT access tokens against keys it asks its driver to fetch.
 ///
@@ -71,67 +68,8 @@ use crate::token::{self, Jws};
 #[derive(Debug)]
 pub struct Verifier {
     config: AuthConfig,
-    policy: Arc<Policy>,
+    reader: TokenReader,
     source: KeySource,
-    verdicts: Arc<VerdictCounters>,
-}
-
-/// A token whose key has been chosen: what remains is the signature and the
-/// claims, which need no state of the verifier (no lock need be held).
-/// Finishing it counts its verdict in the [`Status`].
-#[derive(Debug)]
-#[must_use = "a Check verifies nothing until it is finished"]
-pub struct Check<'t> {
-    jws: Jws<'t>,
-    key: Arc<VerifyingKey>,
-    policy: Arc<Policy>,
-    wall: UnixTime,
-    verdicts: Arc<VerdictCounters>,
-}
-
-impl Check<'_> {
-    /// Verifies the signature, then the claims against the wall-clock time
-    /// given to [`Verifier::verify`].
-    pub fn finish(self) -> Result<Claims, AuthError> {
-        self.finish_with(Ok)
-    }
-
-    /// Like [`finish`](Self::finish), then deserializes the verified payload
-    /// into the caller's type (`invalid_claim` naming `payload` if it does not
-    /// fit).
-    pub fn finish_as<T: DeserializeOwned>(self) -> Result<T, AuthError> {
-        self.finish_with(|claims| claims.deserialize())
-    }
-
-    fn finish_with<T>(
-        self,
-        then: impl FnOnce(Claims) -> Result<T, AuthError>,
-    ) -> Result<T, AuthError> {
-        let Check {
-            jws,
-            key,
-            policy,
-            wall,
-            verdicts,
-        } = self;
-        let verdict = after_key(jws, &key, &policy, wall, &mut ()).and_then(then);
-        verdicts.record(&verdict);
-        verdict
-    }
-}
-
-/// The checks after the key lookup: the signature, then the claims at `wall`,
-/// telling `trace` of each.
-fn after_key(
-    jws: Jws<'_>,
-    key: &VerifyingKey,
-    policy: &Policy,
-    wall: UnixTime,
-    trace: &mut impl Trace,
-) -> Result<Claims, AuthError> {
-    trace.reach(CheckName::Signature);
-    key.verify(jws.header.alg, jws.signing_input.as_bytes(), &jws.signature)?;
-    claims::check_traced(policy, jws.payload, wall, trace)
 }
 
 /// One operation in progress, kept across the rounds of its [`Progress`]:
@@ -195,9 +133,8 @@ impl Verifier {
         let (policy, settings) = config.validate()?;
         Ok(Verifier {
             config,
-            policy: Arc::new(policy),
+            reader: TokenReader::new(Arc::new(policy), Arc::default()),
             source: KeySource::new(settings),
-            verdicts: Arc::default(),
         })
     }
 
@@ -212,95 +149,27 @@ impl Verifier {
         self.source.http_timeout()
     }
 
+    /// A reader of tokens for this verifier, to run the checks before the
+    /// key lookup with no lock held (see [`choose_key`](Self::choose_key)).
+    pub fn token_reader(&self) -> TokenReader {
+        self.reader.clone()
+    }
+
     /// Checks `token` up to its key: the checks of the rules in table
     /// order, fetching keys only for a token that passed the checks before
     /// the key lookup. Finish a `Done` [`Check`] with [`Check::finish`].
+    ///
+    /// Threads sharing the verifier behind a lock can hold it for less:
+    /// read the token with a [`TokenReader`] first, and ask only
+    /// [`choose_key`](Self::choose_key) here.
     pub fn verify<'t>(
         &mut self,
         token: &'t str,
         query: &mut Query,
         now: Now,
     ) -> Progress<Result<Check<'t>, AuthError>> {
-        let progress = self.up_to_key(token, query, now, &mut ());
-        if let Progress::Done { answer: Err(_), .. } = &progress {
-            self.record_rejection(&progress);
-        }
-        progress
-    }
-
-    /// Explains what [`verify`](Self::verify) and [`Check::finish`] do with
-    /// `token`: the same checks, run by the same code in the same order,
-    /// each reported with its outcome and the values it compared (see
-    /// [`Explain`]). It is driven like `verify`, fetching keys when the
-    /// token needs them (a [`Progress::Fetch`] to perform, a
-    /// [`Progress::Wait`]), and ends with the whole report: the signature
-    /// and claims are checked within this call. A diagnostic, it is not
-    /// counted in the [`Status`] verdicts.
-    pub fn explain(&mut self, token: &str, query: &mut Query, now: Now) -> Progress<Explain> {
-        let mut reached = Reached::default();
-        let progress = self.up_to_key(token, query, now, &mut reached);
-        let (config, policy) = (&self.config, &self.policy);
-        progress.map(|check| {
-            let key = check.as_ref().ok().map(|check| check.key.info().clone());
-            let verdict = check.and_then(|check| {
-                after_key(check.jws, &check.key, policy, check.wall, &mut reached)
-            });
-            let run = Run {
-                reached,
-                key,
-                verdict,
-            };
-            Explain::new(token, config, policy, now.wall, run)
-        })
-    }
-
-    /// The checks up to the key lookup, in table order (telling `trace` of
-    /// each), fetching keys only for a token that passed the checks before
-    /// the key lookup.
-    fn up_to_key<'t>(
-        &mut self,
-        token: &'t str,
-        query: &mut Query,
-        now: Now,
-        trace: &mut impl Trace,
-    ) -> Progress<Result<Check<'t>, AuthError>> {
-        let now = self.source.observe(now);
-        let may_refresh = query.first_round(self.source.refreshes_ended());
-        let progress = match token::parse_traced(token, &self.policy, trace) {
-            Ok(jws) => match self.own_refresh(query, may_refresh) {
-                Some(until) => Progress::Wait { until },
-                None => {
-                    trace.reach(CheckName::KeyLookup);
-                    self.check(jws, may_refresh, now)
-                }
-            },
-            Err(error) => Progress::done(Err(error)),
-        };
-        query.note(&progress);
-        progress
-    }
-
-    /// Looks the key of a parsed token up: the [`Check`] that finishes it,
-    /// or the refresh to perform or wait for first.
-    fn check<'t>(
-        &mut self,
-        jws: Jws<'t>,
-        may_refresh: bool,
-        now: Now,
-    ) -> Progress<Result<Check<'t>, AuthError>> {
-        let header = &jws.header;
-        let (kid, alg) = (header.kid.as_deref(), header.alg);
-        let lookup = self.source.lookup(kid, alg, may_refresh, now.monotonic);
-        let (policy, verdicts) = (&self.policy, &self.verdicts);
-        lookup.map(|found| {
-            found.map(|key| Check {
-                jws,
-                key,
-                policy: Arc::clone(policy),
-                wall: now.wall,
-                verdicts: Arc::clone(verdicts),
-            })
-        })
+        let read = self.reader.read_uncounted(token);
+        self.verify_read(read, query, now)
     }
 
     /// The lost-request deadline of the refresh `query` was handed and that
@@ -320,21 +189,105 @@ impl Verifier {
         query: &mut Query,
         now: Now,
     ) -> Progress<Result<Check<'t>, AuthError>> {
-        match token_from_authorization(header) {
-            Ok(token) => self.verify(token, query, now),
+        let read =
+            token_from_authorization(header).and_then(|token| self.reader.read_uncounted(token));
+        self.verify_read(read, query, now)
+    }
+
+    fn verify_read<'t>(
+        &mut self,
+        read: Result<Token<'t>, AuthError>,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        match read {
+            Ok(token) => self
+                .choose_key(&token, query, now)
+                .map(|chosen| chosen.map(|key| Check::new(token, key))),
             Err(error) => {
                 self.source.observe(now);
-                let progress = Progress::done(Err(error));
-                self.record_rejection(&progress);
-                progress
+                let refused = Err(error);
+                self.reader.verdicts().record(&refused);
+                Progress::done(refused)
             }
         }
     }
 
-    fn record_rejection(&self, progress: &Progress<Result<Check<'_>, AuthError>>) {
-        if let Progress::Done { answer, .. } = progress {
-            self.verdicts.record(answer);
+    /// Looks up the key of a token read with [`token_reader`](Self::token_reader),
+    /// fetching keys when the rules say so: the only step of a verification
+    /// that needs the verifier. [`Token::finish`] with the chosen key, with
+    /// no lock held, checks the signature and then the claims at `now`.
+    pub fn choose_key(
+        &mut self,
+        token: &Token<'_>,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<ChosenKey, AuthError>> {
+        let progress = self.choose_key_traced(token, query, now, &mut ());
+        if let Progress::Done {
+            answer: refused @ Err(_),
+            ..
+        } = &progress
+        {
+            self.reader.verdicts().record(refused);
         }
+        progress
+    }
+
+    /// [`choose_key`](Self::choose_key) without counting a refusal, telling
+    /// `trace` when the lookup is reached (not while the operation waits
+    /// for its own refresh).
+    fn choose_key_traced(
+        &mut self,
+        token: &Token<'_>,
+        query: &mut Query,
+        now: Now,
+        trace: &mut impl Trace,
+    ) -> Progress<Result<ChosenKey, AuthError>> {
+        let now = self.source.observe(now);
+        let may_refresh = query.first_round(self.source.refreshes_ended());
+        if let Some(until) = self.own_refresh(query, may_refresh) {
+            return Progress::Wait { until };
+        }
+        trace.reach(CheckName::KeyLookup);
+        let progress = self
+            .source
+            .lookup(token.kid(), token.alg(), may_refresh, now.monotonic)
+            .map(|found| found.map(|key| ChosenKey::new(key, &self.reader, now.wall)));
+        query.note(&progress);
+        progress
+    }
+
+    /// Explains what [`verify`](Self::verify) and [`Check::finish`] do with
+    /// `token`: the same checks, run by the same code in the same order,
+    /// each reported with its outcome and the values it compared (see
+    /// [`Explain`]). It is driven like `verify`, fetching keys when the
+    /// token needs them (a [`Progress::Fetch`] to perform, a
+    /// [`Progress::Wait`]), and ends with the whole report: the signature
+    /// and claims are checked within this call. A diagnostic, it is not
+    /// counted in the [`Status`] verdicts.
+    pub fn explain(&mut self, token: &str, query: &mut Query, now: Now) -> Progress<Explain> {
+        let mut reached = Reached::default();
+        let progress = match self.reader.read_traced(token, &mut reached) {
+            Ok(read) => self
+                .choose_key_traced(&read, query, now, &mut reached)
+                .map(|chosen| chosen.map(|key| (read, key))),
+            Err(error) => {
+                self.source.observe(now);
+                Progress::done(Err(error))
+            }
+        };
+        let (config, policy) = (&self.config, self.reader.policy());
+        progress.map(|chosen| {
+            let key = chosen.as_ref().ok().map(|(_, key)| key.info().clone());
+            let verdict = chosen.and_then(|(read, key)| read.check_traced(&key, &mut reached));
+            let run = Run {
+                reached,
+                key,
+                verdict,
+            };
+            Explain::new(token, config, policy, now.wall, run)
+        })
     }
 
     /// The usable signing keys (usable for some allowed algorithm).
@@ -451,7 +404,7 @@ impl Verifier {
     /// timers due at `now`).
     pub fn status(&mut self, now: Now) -> Status {
         let now = self.source.observe(now);
-        self.source.status(now.monotonic, &self.verdicts)
+        self.source.status(now.monotonic, self.reader.verdicts())
     }
 
     /// Whether a request is in flight.

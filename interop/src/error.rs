@@ -31,9 +31,12 @@ pub enum HarnessError {
         #[source]
         source: std::io::Error,
     },
-    /// OpenSSL could not generate a test key or certificate.
-    #[error("generating test keys or certificates: {0}")]
-    Crypto(#[from] openssl::error::ErrorStack),
+    /// The test kit could not generate a test key.
+    #[error("generating a test key: {0}")]
+    Key(#[from] oidc_jwt_verifier_testkit::IssuerError),
+    /// The test kit could not generate a certificate.
+    #[error("generating a test certificate: {0}")]
+    Certificate(#[from] oidc_jwt_verifier_testkit::CaError),
     /// The provider process ended before it answered.
     #[error("the provider exited before it was ready ({status}); its output:\n{log}")]
     ProviderExited {
@@ -74,7 +77,8 @@ impl HarnessError {
             HarnessError::NodeUnavailable(_) => "node_unavailable",
             HarnessError::NpmFailed { .. } => "npm_failed",
             HarnessError::Io { .. } => "io",
-            HarnessError::Crypto(_) => "crypto",
+            HarnessError::Key(_) => "key",
+            HarnessError::Certificate(_) => "certificate",
             HarnessError::ProviderExited { .. } => "provider_exited",
             HarnessError::ProviderNotReady { .. } => "provider_not_ready",
             HarnessError::Http { .. } => "http",

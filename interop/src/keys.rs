@@ -1,23 +1,36 @@
 //! [`ProviderKeys`]: the private keys one generation of the provider signs
-//! with (and the one it would decrypt with), generated fresh by OpenSSL.
+//! with (and the one it would decrypt with), generated fresh by the test
+//! kit, and the process's test CA that issues their `x5c` chains and the
+//! provider's HTTPS certificate.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use openssl::ec::{EcGroup, EcKey};
-use openssl::nid::Nid;
-use openssl::pkey::{PKey, Private};
-use openssl::rsa::Rsa;
+use oidc_jwt_verifier_testkit::{KeyKind, TestCa, TestKey};
 use serde_json::{json, Value};
 
-use crate::pki::TestCa;
 use crate::HarnessError;
+
+/// The CA of this process, made at first use.
+static SHARED_CA: Mutex<Option<Arc<TestCa>>> = Mutex::new(None);
 
 /// The key generations of this process, in order, made at first use.
 static GENERATIONS: Mutex<Vec<Arc<ProviderKeys>>> = Mutex::new(Vec::new());
 
+/// The CA every provider of this process uses (TEST ONLY), generated at
+/// first use.
+pub(crate) fn shared_ca() -> Result<Arc<TestCa>, HarnessError> {
+    let mut shared = SHARED_CA.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(ca) = shared.as_ref() {
+        return Ok(Arc::clone(ca));
+    }
+    let ca = Arc::new(TestCa::generate()?);
+    *shared = Some(Arc::clone(&ca));
+    Ok(ca)
+}
+
 /// One key as the provider's configuration receives it.
 struct ProviderKey {
-    key: PKey<Private>,
+    key: TestKey,
     usage: Option<&'static str>,
     x5c: Option<Vec<String>>,
 }
@@ -35,16 +48,14 @@ pub(crate) struct ProviderKeys {
 
 impl ProviderKeys {
     /// Generation `n` (from 0) of this process, with `x5c` chains issued by
-    /// [`TestCa::shared`]. Each is generated once and then shared by every
+    /// [`shared_ca`]. Each is generated once and then shared by every
     /// provider of the process: RSA key generation takes about a second on a
     /// loaded machine, and providers on different ports do not care that
     /// they hold the same keys.
     pub(crate) fn generation(n: usize) -> Result<Arc<ProviderKeys>, HarnessError> {
-        let mut generations = GENERATIONS
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut generations = GENERATIONS.lock().unwrap_or_else(PoisonError::into_inner);
         if generations.len() <= n {
-            let ca = TestCa::shared()?;
+            let ca = shared_ca()?;
             while generations.len() <= n {
                 generations.push(Arc::new(ProviderKeys::generate(&ca)?));
             }
@@ -54,28 +65,26 @@ impl ProviderKeys {
 
     /// Generates a new set, with `x5c` chains issued by `ca`.
     fn generate(ca: &TestCa) -> Result<Self, HarnessError> {
-        let rsa = PKey::from_rsa(Rsa::generate(2048)?)?;
-        let ec = PKey::from_ec_key(EcKey::generate(
-            EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?.as_ref(),
-        )?)?;
+        let rsa = TestKey::generate(KeyKind::RSA_2048)?;
+        let ec = TestKey::generate(KeyKind::P256)?;
         let keys = vec![
             ProviderKey {
-                x5c: Some(ca.x5c_chain("interop RSA signing key (TEST ONLY)", &rsa)?),
+                x5c: Some(ca.x5c_chain("interop RSA signing key (TEST ONLY)", rsa.openssl_key())?),
                 key: rsa,
                 usage: Some("sig"),
             },
             ProviderKey {
-                x5c: Some(ca.x5c_chain("interop EC signing key (TEST ONLY)", &ec)?),
+                x5c: Some(ca.x5c_chain("interop EC signing key (TEST ONLY)", ec.openssl_key())?),
                 key: ec,
                 usage: None,
             },
             ProviderKey {
-                key: PKey::generate_ed25519()?,
+                key: TestKey::generate(KeyKind::Ed25519)?,
                 usage: None,
                 x5c: None,
             },
             ProviderKey {
-                key: PKey::from_rsa(Rsa::generate(2048)?)?,
+                key: TestKey::generate(KeyKind::RSA_2048)?,
                 usage: Some("enc"),
                 x5c: None,
             },
@@ -88,8 +97,7 @@ impl ProviderKeys {
     pub(crate) fn to_config(&self) -> Result<Value, HarnessError> {
         let mut entries = Vec::with_capacity(self.keys.len());
         for key in &self.keys {
-            let pem = String::from_utf8_lossy(&key.key.private_key_to_pem_pkcs8()?).into_owned();
-            let mut entry = json!({ "pem": pem });
+            let mut entry = json!({ "pem": key.key.private_pem()? });
             if let Some(usage) = key.usage {
                 entry["use"] = json!(usage);
             }

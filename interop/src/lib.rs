@@ -14,7 +14,8 @@
 //! for Node.js and npm (failing with a clear message when they are
 //! missing: the interop test never skips), runs `npm ci` in `provider/`
 //! when `node_modules` is missing or differs from the lockfile, generates a
-//! test CA, an HTTPS certificate for 127.0.0.1 and the signing keys, and
+//! test CA, an HTTPS certificate for 127.0.0.1 and the signing keys (with
+//! the test kit, `oidc-jwt-verifier-testkit`), and
 //! starts `node provider/provider.mjs` on a free port. The scenarios are in
 //! `tests/oidc_provider.rs`; run them alone with
 //! `cargo test -p oidc-jwt-verifier-interop`.
@@ -23,7 +24,6 @@
 mod error;
 mod install;
 mod keys;
-mod pki;
 mod provider;
 
 pub use error::HarnessError;

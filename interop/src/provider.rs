@@ -15,9 +15,9 @@ use tempfile::TempDir;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::Agent;
 
-use crate::keys::ProviderKeys;
-use crate::pki::ServerIdentity;
-use crate::pki::TestCa;
+use oidc_jwt_verifier_testkit::ServerIdentity;
+
+use crate::keys::{shared_ca, ProviderKeys};
 use crate::{install, HarnessError};
 
 /// The audience of every access token the provider issues: one API, one
@@ -88,8 +88,8 @@ impl OpenIdProvider {
     /// until it serves its discovery document.
     pub fn start() -> Result<Self, HarnessError> {
         let node_project = install::ensure_installed()?;
-        let ca = TestCa::shared()?;
-        let ca_pem = ca.ca_pem()?;
+        let ca = shared_ca()?;
+        let ca_pem = ca.ca_pem().to_owned();
         let identity = ca.server_identity()?;
         let keys = ProviderKeys::generation(0)?;
         let agent = agent_trusting(&ca_pem)?;

@@ -7,8 +7,8 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use oidc_jwt_verifier_core::{
-    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query, SigningKey,
-    Status, Verifier,
+    AuthError, ChosenKey, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query,
+    SigningKey, Status, Token, TokenReader, Verifier,
 };
 use tokio::sync::Notify;
 
@@ -17,6 +17,8 @@ use crate::http::{self, HttpClient};
 /// One verifier's state, shared by every caller and refresh task.
 pub(crate) struct Engine {
     shared: Arc<Shared>,
+    /// Tokens are read (and finished) with no lock held.
+    reader: TokenReader,
 }
 
 struct Shared {
@@ -36,6 +38,7 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     pub(crate) fn new(core: Verifier, clock: Arc<dyn Clock>, client: HttpClient) -> Self {
         Engine {
+            reader: core.token_reader(),
             shared: Arc::new(Shared {
                 core: Mutex::new(core),
                 refresh_ended: Notify::new(),
@@ -43,6 +46,18 @@ impl Engine {
                 client,
             }),
         }
+    }
+
+    pub(crate) fn reader(&self) -> &TokenReader {
+        &self.reader
+    }
+
+    /// The key of a read token: the one step of a verification under the lock.
+    pub(crate) async fn choose_key(&self, token: &Token<'_>) -> Result<ChosenKey, AuthError> {
+        self.run(Query::new(), |core, query, now| {
+            core.choose_key(token, query, now)
+        })
+        .await
     }
 
     pub(crate) async fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
@@ -99,8 +114,9 @@ impl Engine {
     /// Asks `operation` until it answers, doing what each [`Progress`] says:
     /// a background refresh on a task of its own; a refresh this caller
     /// owns also on a task of its own (so dropping this future never
-    /// abandons it), which the next ask then says to wait for; a wait for
-    /// another caller's.
+    /// abandons it), performed before asking again as the core requires:
+    /// this caller waits for it to end, as the blocking driver's caller
+    /// does by performing it; a wait for another caller's.
     pub(crate) async fn run<T>(
         &self,
         mut query: Query,
@@ -122,7 +138,12 @@ impl Engine {
                     }
                     return answer;
                 }
-                Progress::Fetch(request) => Refresh::spawn(&self.shared, request, now),
+                Progress::Fetch(request) => {
+                    Refresh::spawn(&self.shared, request, now);
+                    // Every way a refresh ends (done, panicked, its task
+                    // dropped) drops it, which notifies.
+                    ended.await;
+                }
                 Progress::Wait { until } => {
                     let left = until.saturating_duration_since(now.monotonic);
                     let _ = tokio::time::timeout(left, ended).await;

@@ -1,7 +1,7 @@
 //! The two public handles: [`AsyncJwtVerifier`] (tokens and keys) and
 //! [`AsyncJwksClient`] (keys alone).
 
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Query, SigningKey, Status};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, SigningKey, Status};
 use serde::de::DeserializeOwned;
 
 use crate::builder::Builder;
@@ -41,12 +41,9 @@ impl AsyncJwtVerifier {
 
     /// Verifies a bare token and returns its claims.
     pub async fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify(token, query, now)
-            })
-            .await?
-            .finish()
+        let token = self.engine.reader().read(token)?;
+        let key = self.engine.choose_key(&token).await?;
+        token.finish(key)
     }
 
     /// Verifies a bare token and deserializes its payload into `T`
@@ -55,12 +52,9 @@ impl AsyncJwtVerifier {
         &self,
         token: &str,
     ) -> Result<T, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify(token, query, now)
-            })
-            .await?
-            .finish_as()
+        let token = self.engine.reader().read(token)?;
+        let key = self.engine.choose_key(&token).await?;
+        token.finish_as(key)
     }
 
     /// Verifies the token of an `Authorization` header value (`None` when the
@@ -69,21 +63,18 @@ impl AsyncJwtVerifier {
         &self,
         value: Option<&str>,
     ) -> Result<Claims, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify_authorization(value, query, now)
-            })
-            .await?
-            .finish()
+        let token = self.engine.reader().read_authorization(value)?;
+        let key = self.engine.choose_key(&token).await?;
+        token.finish(key)
     }
 
     /// The usable signing keys, fetched first when nothing fresh is cached or
-    /// `refresh` is set (SPEC.md rule 8).
+    /// `refresh` is set (docs/rules.md, rule 8).
     pub async fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh).await
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub async fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh).await
     }
@@ -139,12 +130,12 @@ impl AsyncJwksClient {
         Builder::new(config)
     }
 
-    /// The usable signing keys (SPEC.md rule 8).
+    /// The usable signing keys (docs/rules.md, rule 8).
     pub async fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh).await
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub async fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh).await
     }

@@ -6,8 +6,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use oidc_jwt_verifier_core::{
-    AuthError, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query, SigningKey,
-    Status, Verifier,
+    AuthError, ChosenKey, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query,
+    SigningKey, Status, Token, TokenReader, Verifier,
 };
 
 use crate::http::{self, Client};
@@ -15,6 +15,8 @@ use crate::http::{self, Client};
 /// One verifier's state, shared by every caller and background refresh.
 pub(crate) struct Engine {
     shared: Arc<Shared>,
+    /// Tokens are read (and finished) with no lock held.
+    reader: TokenReader,
 }
 
 struct Shared {
@@ -34,6 +36,7 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     pub(crate) fn new(core: Verifier, clock: Arc<dyn Clock>, client: Client) -> Self {
         Engine {
+            reader: core.token_reader(),
             shared: Arc::new(Shared {
                 core: Mutex::new(core),
                 refresh_ended: Condvar::new(),
@@ -41,6 +44,17 @@ impl Engine {
                 client,
             }),
         }
+    }
+
+    pub(crate) fn reader(&self) -> &TokenReader {
+        &self.reader
+    }
+
+    /// The key of a read token: the one step of a verification under the lock.
+    pub(crate) fn choose_key(&self, token: &Token<'_>) -> Result<ChosenKey, AuthError> {
+        self.run(Query::new(), |core, query, now| {
+            core.choose_key(token, query, now)
+        })
     }
 
     pub(crate) fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {

@@ -1,7 +1,7 @@
 //! The two public handles: [`JwtVerifier`] (tokens and keys) and
 //! [`JwksClient`] (keys alone).
 
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Query, SigningKey, Status};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, SigningKey, Status};
 use serde::de::DeserializeOwned;
 
 use crate::builder::Builder;
@@ -39,40 +39,34 @@ impl JwtVerifier {
 
     /// Verifies a bare token and returns its claims.
     pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify(token, query, now)
-            })?
-            .finish()
+        let token = self.engine.reader().read(token)?;
+        let key = self.engine.choose_key(&token)?;
+        token.finish(key)
     }
 
     /// Verifies a bare token and deserializes its payload into `T`
     /// (`invalid_claim` naming `payload` when it does not fit).
     pub fn verify_access_token_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify(token, query, now)
-            })?
-            .finish_as()
+        let token = self.engine.reader().read(token)?;
+        let key = self.engine.choose_key(&token)?;
+        token.finish_as(key)
     }
 
     /// Verifies the token of an `Authorization` header value (`None` when the
     /// request has no such header).
     pub fn verify_authorization_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
-        self.engine
-            .run(Query::new(), |core, query, now| {
-                core.verify_authorization(value, query, now)
-            })?
-            .finish()
+        let token = self.engine.reader().read_authorization(value)?;
+        let key = self.engine.choose_key(&token)?;
+        token.finish(key)
     }
 
     /// The usable signing keys, fetched first when nothing fresh is cached or
-    /// `refresh` is set (SPEC.md rule 8).
+    /// `refresh` is set (docs/rules.md, rule 8).
     pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh)
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh)
     }
@@ -128,12 +122,12 @@ impl JwksClient {
         Builder::new(config)
     }
 
-    /// The usable signing keys (SPEC.md rule 8).
+    /// The usable signing keys (docs/rules.md, rule 8).
     pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
         self.engine.signing_keys(refresh)
     }
 
-    /// The one usable signing key with this `kid` (SPEC.md rule 8).
+    /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
         self.engine.signing_key(kid, refresh)
     }

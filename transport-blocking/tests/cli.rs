@@ -1,4 +1,4 @@
-//! `jwtverify`, the binary, run as a user runs it: against the conformance
+//! `jwtverify`, the binary, run as a user runs it: against the test kit's
 //! test issuer on loopback (discovery, a JWKS URL) and against a JWK Set
 //! file, with tokens as arguments and on standard input; one test per exit
 //! status, and the explain report as text and as JSON.
@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use oidc_jwt_verifier_conformance::{
+use oidc_jwt_verifier_testkit::{
     tamper, FixedKey, Issuer, Reply, ScriptedServer, TestKey, TokenBuilder,
 };
 use serde_json::{json, Value};
@@ -476,7 +476,7 @@ fn explain_an_accepted_token_as_text_and_json() {
         (Some("accepted"), Some(true))
     );
     let checks = explain["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 21);
+    assert_eq!(checks.len(), 24);
     assert!(
         checks.iter().all(|check| check["outcome"] == "pass"),
         "{explain}"
@@ -563,7 +563,7 @@ fn explain_a_bad_signature_shows_the_claims_untrusted() {
         (check.as_str(), code.as_str()),
         ("signature", "invalid_signature")
     );
-    let exp = &out["explain"]["checks"][15];
+    let exp = &out["explain"]["checks"][18];
     assert_eq!(
         (exp["check"].as_str(), exp["outcome"].as_str()),
         (Some("exp"), Some("not_reached"))
@@ -602,7 +602,7 @@ fn explain_a_missing_scope_through_discovery() {
         ("scopes", "insufficient_scope")
     );
     assert_eq!(out["error"]["missing_scopes"], json!(["write"]));
-    let key = &out["explain"]["checks"][10]["values"][2];
+    let key = &out["explain"]["checks"][13]["values"][2];
     assert_eq!(
         (key["name"].as_str(), key["origin"].as_str()),
         (Some("key"), Some("key"))

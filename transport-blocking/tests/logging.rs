@@ -1,9 +1,7 @@
 //! What the blocking driver logs (through `tracing`, target
-//! `oidc_jwt_verifier`) and the causes its errors carry, against loopback
-//! servers. One process: the capturing subscriber is global, so each test
-//! reads only the events of its own server's URL.
-
-mod support;
+//! `oidc_jwt_verifier`) and the causes its errors carry, against the test
+//! kit's scripted loopback server. One process: the capturing subscriber is
+//! global, so each test reads only the events of its own server's URL.
 
 use std::error::Error;
 use std::sync::Arc;
@@ -12,9 +10,43 @@ use std::time::Instant;
 use oidc_jwt_verifier_blocking::{
     AuthConfig, JwtVerifier, KeysState, ManualClock, TransportKind, TRACING_TARGET,
 };
-use support::logs::{capture, logged, logged_for};
-use support::{Issuer, Reply, Server, TestCa, AUDIENCE, ISSUER, T0};
+use oidc_jwt_verifier_testkit::logs::{self, logged, logged_for};
+use oidc_jwt_verifier_testkit::{
+    jwks_of, FixedKey, Response, ScriptedServer, TestCa, TestKey, TokenBuilder,
+};
+use serde_json::json;
 use tracing::Level;
+
+const ISSUER: &str = "https://issuer.test/";
+const AUDIENCE: &str = "api://tests";
+const T0: f64 = 1_700_000_000.0;
+const JWKS: &str = "http://keys.test/jwks";
+
+fn capture() {
+    logs::capture().expect("the kit's subscriber is the global one");
+}
+
+/// The fixed TEST ONLY key published as `a`, and a token it signed.
+fn key_and_token() -> (TestKey, String) {
+    let key = TestKey::fixed(FixedKey::Rsa2048A)
+        .expect("a fixed key")
+        .with_kid("a");
+    let token = TokenBuilder::for_key(&key)
+        .claim("iss", json!(ISSUER))
+        .claim("aud", json!(AUDIENCE))
+        .claim("exp", json!(T0 as i64 + 86_400))
+        .sign(&key)
+        .expect("a signed token");
+    (key, token)
+}
+
+/// A server publishing `key` at [`JWKS`], and its loopback URL.
+fn publishing(key: &TestKey) -> (ScriptedServer, String) {
+    let server = ScriptedServer::start().expect("a scripted server");
+    server.serve_json(JWKS, jwks_of(&[key])).expect("served");
+    let url = server.map_url(JWKS).expect("mapped");
+    (server, url)
+}
 
 fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(Instant::now(), T0))
@@ -45,14 +77,10 @@ fn chain(error: &dyn Error) -> String {
 #[test]
 fn a_refresh_is_logged_at_debug_with_its_kids_and_freshness() {
     capture();
-    let issuer = Arc::new(Issuer::new(&["a"]));
-    let jwks = issuer.jwks(&["a"]);
-    let server = Server::http(move |_| Reply::json(jwks.clone()));
-    let url = server.url("/jwks");
+    let (key, token) = key_and_token();
+    let (_server, url) = publishing(&key);
     let verifier = verifier(&url, &clock());
-    verifier
-        .verify_access_token(&issuer.token("a"))
-        .expect("valid");
+    verifier.verify_access_token(&token).expect("valid");
     let logs = logged_for(&url);
     assert_eq!(logs.len(), 1, "{logs:?}");
     let refreshed = &logs[0];
@@ -70,15 +98,12 @@ fn a_refresh_is_logged_at_debug_with_its_kids_and_freshness() {
 #[test]
 fn an_outage_is_logged_as_warnings_with_the_cause_and_the_stale_window() {
     capture();
-    let issuer = Arc::new(Issuer::new(&["a"]));
-    let jwks = issuer.jwks(&["a"]);
-    let server = Server::http(move |_| Reply::json(jwks.clone()));
-    let url = server.url("/jwks");
+    let (key, token) = key_and_token();
+    let (server, url) = publishing(&key);
     let clock = clock();
     let verifier = verifier(&url, &clock);
-    let token = issuer.token("a");
     verifier.verify_access_token(&token).expect("valid");
-    server.set_handler(|_| Reply::status(500));
+    server.serve(JWKS, Response::empty(500)).expect("served");
     clock.set(T0 + 301.0);
     verifier
         .verify_access_token(&token)
@@ -107,18 +132,21 @@ fn an_outage_is_logged_as_warnings_with_the_cause_and_the_stale_window() {
 #[test]
 fn a_tls_trust_failure_reaches_source_and_the_log() {
     capture();
-    let trusted = TestCa::new();
-    let server = Server::https(&TestCa::new(), |_| Reply::json("{}"));
-    let url = server.url("/jwks");
-    let issuer = Issuer::new(&["a"]);
+    let trusted = TestCa::generate().expect("a test CA");
+    // The server's certificate comes from a CA of its own.
+    let server = ScriptedServer::start().expect("a scripted server");
+    let https = "https://keys.test/jwks";
+    server.serve_json(https, json!({})).expect("served");
+    let url = server.map_url(https).expect("mapped");
+    let (_, token) = key_and_token();
     let config = AuthConfig::with_jwks_url(ISSUER, AUDIENCE, url.clone());
     let verifier = JwtVerifier::builder(config)
         .clock(clock())
-        .root_certificate_pem(trusted.ca_pem())
+        .root_certificate_pem(trusted.ca_pem().as_bytes())
         .build()
         .expect("valid");
     let error = verifier
-        .verify_access_token(&issuer.token("a"))
+        .verify_access_token(&token)
         .expect_err("the server's CA is not trusted");
     assert_eq!(
         (error.code(), error.message()),

@@ -5,8 +5,6 @@
 //!
 //! It lives in the blocking crate and reads both crates' sources.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,7 +12,15 @@ use std::time::Instant;
 
 use oidc_jwt_verifier_async::AsyncJwtVerifier;
 use oidc_jwt_verifier_blocking::{AuthConfig, JwtVerifier, KeysState, ManualClock, Status};
-use support::{Issuer, Reply, Server, AUDIENCE, ISSUER, T0};
+use oidc_jwt_verifier_testkit::{
+    jwks_of, FixedKey, Response, ScriptedServer, TestKey, TokenBuilder,
+};
+use serde_json::json;
+
+const ISSUER: &str = "https://issuer.test/";
+const AUDIENCE: &str = "api://tests";
+const T0: f64 = 1_700_000_000.0;
+const JWKS: &str = "http://keys.test/jwks";
 
 fn drivers() -> (PathBuf, PathBuf) {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -196,33 +202,60 @@ impl Scripted for OnRuntime {
     }
 }
 
+/// The two keys of the script: `a` is published, `b` never is.
+struct Keys {
+    a: TestKey,
+    b: TestKey,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        let fixed = |key, kid| TestKey::fixed(key).expect("a fixed key").with_kid(kid);
+        Keys {
+            a: fixed(FixedKey::Rsa2048A, "a"),
+            b: fixed(FixedKey::Rsa2048B, "b"),
+        }
+    }
+}
+
+fn token(key: &TestKey) -> String {
+    TokenBuilder::for_key(key)
+        .claim("iss", json!(ISSUER))
+        .claim("aud", json!(AUDIENCE))
+        .claim("exp", json!(T0 as i64 + 86_400))
+        .sign(key)
+        .expect("a signed token")
+}
+
 /// Fetch, a malformed token, an unknown kid inside the cooldown, an outage
 /// served from stale keys: the status after it.
 fn play(
     driver: &dyn Scripted,
     clock: &ManualClock,
-    server: &Server,
-    issuer: &Arc<Issuer>,
+    server: &ScriptedServer,
+    keys: &Keys,
 ) -> Status {
-    let jwks = issuer.jwks(&["a"]);
-    server.set_handler(move |_| Reply::json(jwks.clone()));
-    let token = issuer.token("a");
-    assert_eq!(driver.verify(&token), Ok(()));
+    server
+        .serve_json(JWKS, jwks_of(&[&keys.a]))
+        .expect("served");
+    let token_a = token(&keys.a);
+    assert_eq!(driver.verify(&token_a), Ok(()));
     assert_eq!(driver.verify("not-a-token"), Err("malformed_token"));
     clock.set(T0 + 10.0);
-    assert_eq!(driver.verify(&issuer.token("b")), Err("key_not_found"));
-    server.set_handler(|_| Reply::status(503));
+    assert_eq!(driver.verify(&token(&keys.b)), Err("key_not_found"));
+    server.serve(JWKS, Response::empty(503)).expect("served");
     clock.set(T0 + 301.0);
-    assert_eq!(driver.verify(&token), Ok(()));
+    assert_eq!(driver.verify(&token_a), Ok(()));
     assert_eq!(driver.kids(), Ok(1));
     driver.status()
 }
 
 #[test]
 fn the_same_script_gives_the_same_status_in_both_drivers() {
-    let issuer = Arc::new(Issuer::new(&["a", "b"]));
-    let server = Server::http(|_| Reply::status(404));
-    let mut config = AuthConfig::with_jwks_url(ISSUER, AUDIENCE, server.url("/jwks"));
+    let keys = Keys::new();
+    let server = ScriptedServer::start().expect("a scripted server");
+    let url = server.map_url(JWKS).expect("mapped");
+    let mut config = AuthConfig::with_jwks_url(ISSUER, AUDIENCE, url);
     config.allow_insecure_http = true;
     config.fetch_attempts = 1;
     let clock = || Arc::new(ManualClock::new(Instant::now(), T0));
@@ -232,7 +265,7 @@ fn the_same_script_gives_the_same_status_in_both_drivers() {
         .clock(blocking_clock.clone())
         .build()
         .expect("valid");
-    let blocking = play(&blocking, &blocking_clock, &server, &issuer);
+    let blocking = play(&blocking, &blocking_clock, &server, &keys);
 
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let async_clock = clock();
@@ -247,7 +280,7 @@ fn the_same_script_gives_the_same_status_in_both_drivers() {
         &OnRuntime(asynchronous, runtime),
         &async_clock,
         &server,
-        &issuer,
+        &keys,
     );
 
     assert_eq!(blocking, asynchronous);

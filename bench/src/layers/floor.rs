@@ -34,7 +34,7 @@ impl Floor {
             .token
             .rsplit_once('.')
             .ok_or("the fixture token has no signature")?;
-        let raw = oidc_jwt_verifier_conformance::issuer::b64url_decode(signature_b64)
+        let raw = oidc_jwt_verifier_testkit::issuer::b64url_decode(signature_b64)
             .ok_or("the fixture signature is not base64url")?;
         let signature = match fixture.alg {
             Alg::Es256 => {

@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use oidc_jwt_verifier_async::AsyncJwtVerifier;
 use oidc_jwt_verifier_blocking::{Claims, Clock, JwtVerifier, SystemClock};
-use oidc_jwt_verifier_conformance::ScriptedServer;
+use oidc_jwt_verifier_testkit::ScriptedServer;
 use tokio::runtime::Runtime;
 
 use crate::adapter::CachedCore;

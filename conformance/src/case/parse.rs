@@ -225,12 +225,12 @@ fn response(object: &Object<'_>) -> Result<Response, String> {
         status: u16::try_from(status)
             .map_err(|_| format!("{}.status: out of range", object.path))?,
         headers,
-        body: body(object)?,
         encoding,
+        ..Response::with_body(body(object)?)
     })
 }
 
-/// `encoding` (an extension of FORMAT.md): `"gzip"` sends the body
+/// `encoding` (an extension of the case format): `"gzip"` sends the body
 /// gzip-compressed with `content-encoding: gzip`, which the case then may
 /// not set itself.
 fn encoding(object: &Object<'_>, headers: &[(String, String)]) -> Result<Encoding, String> {

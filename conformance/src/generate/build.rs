@@ -16,8 +16,8 @@ pub(crate) struct CaseSpec {
     steps: Vec<Value>,
 }
 
-/// FORMAT.md's defaults, written out in every case so that a case reads
-/// whole without the table.
+/// The defaults of docs/case-format.md, written out in every case so that a
+/// case reads whole without the table.
 fn default_config() -> Map<String, Value> {
     let config = json!({
         "issuer": ISSUER,

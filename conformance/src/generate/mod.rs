@@ -1,8 +1,8 @@
 //! The conformance corpus generator: writes the checked-in cases of
-//! `conformance/corpus/` (FORMAT.md, version 1), one file per case, in
-//! folders by topic.
+//! `conformance/corpus/` (docs/case-format.md, version 1), one file per case,
+//! in folders by topic.
 //!
-//! Every expectation here is derived from SPEC.md, never from what an
+//! Every expectation here is derived from docs/rules.md, never from what an
 //! implementation answers: the error table and the `WWW-Authenticate` rule
 //! are written out in `spec`, and each case's description says which
 //! rule it proves.
@@ -31,17 +31,17 @@
 //! 1. Pick the topic module under `cases/` (or add one and list it in
 //!    `cases::all`). Each module returns its `CaseSpec`s.
 //! 2. Build the case: `CaseSpec::new("topic/what-it-proves", "One or two
-//!    sentences: the SPEC.md rule and why this case proves it.")`, then
-//!    `.set(..)` configuration keys that differ from FORMAT.md's defaults,
-//!    then steps: `.serve(url, Reply::..)`, `.verify(at, &token, Expect::..)`,
-//!    `.verify_header(..)`, `.healthcheck(..)`, `.signing_keys(..)`,
-//!    `.fetches(&[(url, n)])`.
-//! 3. Derive the expectation from SPEC.md: `Expect::error(Code::..)`
-//!    computes the status and exact challenge from the table. Where SPEC.md
-//!    is ambiguous, do not pin the behaviour.
-//! 4. Run the generator (without `--force` only the new file is written),
-//!    check the case through every layer
-//!    (`conformance run conformance/corpus`), and commit the new file.
+//!    sentences: the rule of docs/rules.md and why this case proves it.")`,
+//!    then `.set(..)` configuration keys that differ from the defaults of
+//!    docs/case-format.md, then steps: `.serve(url, Reply::..)`, `.verify(at,
+//!    &token, Expect::..)`, `.verify_header(..)`, `.healthcheck(..)`,
+//!    `.signing_keys(..)`, `.fetches(&[(url, n)])`.
+//! 3. Derive the expectation from docs/rules.md: `Expect::error(Code::..)`
+//!    computes the status and exact challenge from the table. Where the rules
+//!    are ambiguous, do not pin the behaviour.
+//! 4. Run the generator (without `--force` only the new file is written), check
+//!    the case through every layer (`conformance run conformance/corpus`), and
+//!    commit the new file.
 //!
 //! Request counts follow the corpus rule: a refused connection (or an
 //! unserved URL) is not a received request; a timed-out one is; a

@@ -1,10 +1,10 @@
-//! SPEC.md's error table and `WWW-Authenticate` rule, written out here so
+//! The error table and the challenge rule of docs/rules.md, written out here so
 //! that every expectation in the corpus is derived from the specification,
 //! never from what an implementation answers.
 
 use serde_json::{json, Value};
 
-/// An error code of SPEC.md, "Error codes".
+/// An error code of docs/rules.md, "Errors".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Code {
     /// `missing_token`, 401.
@@ -52,7 +52,7 @@ pub(crate) enum Code {
 }
 
 impl Code {
-    /// Every code, in the order of SPEC.md's table.
+    /// Every code, in the order of the error table of docs/rules.md.
     #[cfg(test)]
     pub(crate) const ALL: [Code; 21] = [
         Code::MissingToken,
@@ -154,9 +154,10 @@ impl ExpectedError {
         }
     }
 
-    /// `insufficient_scope` or `insufficient_permissions` whose challenge
-    /// lists `required`: every required value, present or not, in
-    /// configuration order (SPEC.md revision 2026-12-01).
+    /// `insufficient_scope` or `insufficient_permissions` whose challenge lists
+    /// `required`: every required value, present or not, in configuration order
+    /// (as the rules were revised: the list is no longer only the missing
+    /// ones).
     pub(crate) fn required(code: Code, required: &[&str]) -> Self {
         Self {
             required: required.iter().map(|item| (*item).to_owned()).collect(),
@@ -177,8 +178,8 @@ impl ExpectedError {
         }
     }
 
-    /// The exact `WWW-Authenticate` value with no realm (SPEC.md,
-    /// "`WWW-Authenticate`"); `None` for the 503 errors.
+    /// The exact `WWW-Authenticate` value with no realm (docs/rules.md,
+    /// "The challenge"); `None` for the 503 errors.
     pub(crate) fn www_authenticate(&self) -> Option<String> {
         let error = match self.code.status() {
             _ if self.code == Code::MissingToken => return Some("Bearer".to_owned()),
@@ -214,7 +215,7 @@ impl ExpectedError {
     }
 
     /// The `expect` object of a `signing_keys` step: code and status only
-    /// (FORMAT.md gives that step no challenge).
+    /// (docs/case-format.md gives that step no challenge).
     pub(crate) fn to_keys_json(&self) -> Value {
         json!({ "error": self.code.name(), "status": self.code.status() })
     }

@@ -195,7 +195,7 @@ fn every_spec_error_code_is_expected_somewhere_with_its_status() {
             let row = Code::ALL
                 .into_iter()
                 .find(|known| known.name() == code)
-                .unwrap_or_else(|| panic!("{name}: {code} is not a SPEC.md code"));
+                .unwrap_or_else(|| panic!("{name}: {code} is not a code of docs/rules.md"));
             assert_eq!(expect["status"], row.status(), "{name}: status of {code}");
             seen.insert(row);
         }

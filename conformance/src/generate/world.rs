@@ -26,7 +26,7 @@ pub(crate) const IAT: u64 = T0 - 30;
 pub(crate) const EXP: u64 = T0 + 86_400;
 
 /// A 2047-bit RSA key (TEST ONLY), one bit short of the smallest usable
-/// modulus, for SPEC.md's "counted in bits (not bytes rounded up)".
+/// modulus, for the rules' "counted in bits (not bytes rounded up)".
 const RSA_2047_PEM: &str = include_str!("keys/rsa2047.pem");
 
 /// The key id of the 2047-bit key.
@@ -78,10 +78,7 @@ pub(crate) fn jwks(keys: Vec<Value>) -> Value {
     json!({ "keys": keys })
 }
 
-/// A JWK Set of these keys' public JWKs.
-pub(crate) fn jwks_of(keys: &[&TestKey]) -> Value {
-    jwks(keys.iter().map(|key| key.public_jwk()).collect())
-}
+pub(crate) use crate::issuer::jwks_of;
 
 /// `key`'s public JWK with `edits` applied: `Some(value)` sets a member,
 /// `None` removes it.

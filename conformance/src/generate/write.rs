@@ -1,7 +1,8 @@
-//! Case files as text: pretty JSON with the members of an object in a
-//! reading order (`format`, `name`, `description`, `config`, `steps`; a
-//! step's `at` before its action and `expect`; configuration keys in
-//! FORMAT.md's table order), so that files diff well and read top-down.
+//! Case files as text: pretty JSON with the members of an object in a reading
+//! order (`format`, `name`, `description`, `config`, `steps`; a step's `at`
+//! before its action and `expect`; configuration keys in the order of the
+//! configuration table of docs/case-format.md), so that files diff well and
+//! read top-down.
 
 use serde_json::Value;
 
@@ -15,7 +16,8 @@ const MEMBER_ORDER: &[&str] = &[
     "config_error",
     "config",
     "steps",
-    // configuration, FORMAT.md's table order
+    // configuration, the order of the configuration table of
+    // docs/case-format.md
     "issuer",
     "audience",
     "jwks_url",

@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderName, HeaderValue};
 use oidc_jwt_verifier_core::{FetchRequest, Hop, HttpResponse, TransportFailure, TransportKind};
 
-use crate::case::{Reply, Response, Serve};
-use crate::server::Encoding;
+use crate::case::{Encoding, Reply, Response, Serve};
 
 /// Scripted endpoints and the requests they received.
 #[derive(Debug, Default)]

@@ -199,7 +199,8 @@ pub fn run_corpus(layers: &[Box<dyn Layer>], cases: &[LoadedCase]) -> Vec<CaseOu
                 Ok(case) => run_case(layer.as_ref(), case).err(),
                 Err(invalid) => Some(Failure {
                     step: invalid.step,
-                    expected: "a case the runner can express (FORMAT.md version 1)".into(),
+                    expected: "a case the runner can express (docs/case-format.md version 1)"
+                        .into(),
                     actual: format!("invalid case: {}", invalid.reason),
                 }),
             };

@@ -23,8 +23,8 @@ use serde_json::Value;
 
 use super::step_time::StepTimes;
 use super::{key_ids, verified, LayerError, Rejection, StartError, Verified, World};
-use crate::case::{self, Case, Serve, VerifyInput};
-use crate::server::{self, ScriptedServer, ServerTls};
+use crate::case::{Body, Case, Reply, Response, Serve, VerifyInput};
+use crate::server::{ScriptedServer, ServerTls};
 
 /// The driver operations a case needs, each returning once done.
 pub(crate) trait Driver {
@@ -168,11 +168,8 @@ impl<D: Driver> World for SocketWorld<D> {
 /// Plays one `serve` step on `server`.
 pub(crate) fn serve_on(server: &ScriptedServer, serve: &Serve) -> Result<(), LayerError> {
     let reply = match &serve.reply {
-        case::Reply::Refused => server::Reply::Refused,
-        case::Reply::Timeout => server::Reply::Timeout,
-        case::Reply::Respond(response) => {
-            server::Reply::Respond(served_response(server, &serve.url, response)?)
-        }
+        Reply::Respond(response) => Reply::Respond(served_response(server, &serve.url, response)?),
+        failure => failure.clone(),
     };
     server
         .serve(&serve.url, reply)
@@ -184,36 +181,23 @@ pub(crate) fn serve_on(server: &ScriptedServer, serve: &Serve) -> Result<(), Lay
 fn served_response(
     server: &ScriptedServer,
     url: &str,
-    response: &case::Response,
-) -> Result<server::Response, LayerError> {
-    let mut headers = response.headers.clone();
+    response: &Response,
+) -> Result<Response, LayerError> {
+    let mut served = response.clone();
     if let Some(location) = response.redirect_location() {
         let sent = redirect_location(server, url, location)?;
-        for (_, value) in headers
+        for (_, value) in served
+            .headers
             .iter_mut()
             .filter(|(name, _)| name.eq_ignore_ascii_case("location"))
         {
             value.clone_from(&sent);
         }
     }
-    let body = match &response.body {
-        case::Body::Empty => server::Body::Empty,
-        case::Body::Json(value) => {
-            register_jwks_uri(server, value);
-            server::Body::Json(value.clone())
-        }
-        case::Body::Text(text) => server::Body::Text(text.clone()),
-        case::Body::Repeat { text, times } => server::Body::Repeat {
-            text: text.clone(),
-            times: *times,
-        },
-    };
-    Ok(server::Response {
-        status: response.status,
-        headers,
-        body,
-        encoding: response.encoding,
-    })
+    if let Body::Json(value) = &response.body {
+        register_jwks_uri(server, value);
+    }
+    Ok(served)
 }
 
 /// A `Location` no driver ever follows: not an `http(s)` URL.

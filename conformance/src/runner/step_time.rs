@@ -1,6 +1,6 @@
-//! The two clock readings of a step, both derived from its `at` (FORMAT.md
-//! "verify"): the wall clock reads `at`, the monotonic clock reads its
-//! origin plus the time since the case's first `at`.
+//! The two clock readings of a step, both derived from its `at`
+//! (docs/case-format.md, "verify"): the wall clock reads `at`, the monotonic
+//! clock reads its origin plus the time since the case's first `at`.
 
 use std::time::{Duration, Instant};
 

@@ -6,6 +6,9 @@ use std::fmt;
 
 /// One check of a verification, in the order of the rules' error table
 /// (the key lookup, where the 503s arise, between `kid` and `signature`).
+/// The `malformed_token` checks are named part by part, in the order the
+/// one pass over the token meets them: the header is decoded and read
+/// before the payload is decoded, and the signature's encoding comes last.
 ///
 /// A verification runs them in this order and stops at the first that
 /// fails: an [`Explain`](crate::Explain) report shows each one passed,
@@ -20,11 +23,19 @@ pub enum CheckName {
     TokenSize,
     /// `malformed_token`: three dot-separated parts.
     Shape,
-    /// `malformed_token`: strict unpadded base64url parts, a header of at
-    /// most 4 KiB decoded.
-    Encoding,
-    /// `malformed_token`: header and payload are strict JSON objects.
-    Json,
+    /// `malformed_token`: the header is strict unpadded base64url, not
+    /// empty, of at most 4 KiB decoded.
+    HeaderBase64,
+    /// `malformed_token`: the header is a strict JSON object.
+    HeaderJson,
+    /// `malformed_token`: the payload is strict unpadded base64url, not
+    /// empty.
+    PayloadBase64,
+    /// `malformed_token`: the payload is a strict JSON object.
+    PayloadJson,
+    /// `malformed_token`: the signature is strict unpadded base64url (it
+    /// may be empty, and then fails to verify).
+    SignatureBase64,
     /// `malformed_token`: `kid` and `typ`, when present, are strings.
     HeaderMembers,
     /// `forbidden_header`: no key-choosing or processing-changing member.
@@ -64,12 +75,15 @@ pub enum CheckName {
 
 impl CheckName {
     /// Every check, in the order a verification runs them.
-    pub const ALL: [CheckName; 21] = [
+    pub const ALL: [CheckName; 24] = [
         CheckName::TokenPresent,
         CheckName::TokenSize,
         CheckName::Shape,
-        CheckName::Encoding,
-        CheckName::Json,
+        CheckName::HeaderBase64,
+        CheckName::HeaderJson,
+        CheckName::PayloadBase64,
+        CheckName::PayloadJson,
+        CheckName::SignatureBase64,
         CheckName::HeaderMembers,
         CheckName::ForbiddenHeader,
         CheckName::Alg,
@@ -94,8 +108,11 @@ impl CheckName {
             CheckName::TokenPresent => "token_present",
             CheckName::TokenSize => "token_size",
             CheckName::Shape => "shape",
-            CheckName::Encoding => "encoding",
-            CheckName::Json => "json",
+            CheckName::HeaderBase64 => "header_base64",
+            CheckName::HeaderJson => "header_json",
+            CheckName::PayloadBase64 => "payload_base64",
+            CheckName::PayloadJson => "payload_json",
+            CheckName::SignatureBase64 => "signature_base64",
             CheckName::HeaderMembers => "header_members",
             CheckName::ForbiddenHeader => "forbidden_header",
             CheckName::Alg => "alg",
@@ -121,9 +138,13 @@ impl CheckName {
         match self {
             CheckName::TokenPresent => &["missing_token"],
             CheckName::TokenSize => &["token_too_large"],
-            CheckName::Shape | CheckName::Encoding | CheckName::Json | CheckName::HeaderMembers => {
-                &["malformed_token"]
-            }
+            CheckName::Shape
+            | CheckName::HeaderBase64
+            | CheckName::HeaderJson
+            | CheckName::PayloadBase64
+            | CheckName::PayloadJson
+            | CheckName::SignatureBase64
+            | CheckName::HeaderMembers => &["malformed_token"],
             CheckName::ForbiddenHeader => &["forbidden_header"],
             CheckName::Alg => &["disallowed_alg"],
             CheckName::Typ => &["invalid_type"],
@@ -154,10 +175,13 @@ impl CheckName {
             CheckName::TokenPresent => "the token is not empty or whitespace only",
             CheckName::TokenSize => "at most max_token_bytes long, checked before any decoding",
             CheckName::Shape => "three dot-separated parts (a JWE has five)",
-            CheckName::Encoding => {
-                "strict unpadded base64url parts; a header of at most 4096 bytes"
+            CheckName::HeaderBase64 => {
+                "the header is strict base64url, not empty, at most 4 KiB decoded"
             }
-            CheckName::Json => "header and payload are strict JSON objects (no repeats, depth 32)",
+            CheckName::HeaderJson => "the header is a strict JSON object (no repeats, depth 32)",
+            CheckName::PayloadBase64 => "the payload is strict base64url, not empty",
+            CheckName::PayloadJson => "the payload is a strict JSON object (no repeats, depth 32)",
+            CheckName::SignatureBase64 => "the signature is strict base64url (it may be empty)",
             CheckName::HeaderMembers => "kid and typ, when present, are strings",
             CheckName::ForbiddenHeader => {
                 "no jku, x5u, jwk, x5c, crit, b64, zip; no cty naming a nested JWT"

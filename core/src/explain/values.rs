@@ -23,8 +23,15 @@ pub(super) fn compared(check: CheckName, context: &Context<'_>) -> Vec<Compared>
             shown.configured("max_token_bytes", json!(context.config.max_token_bytes));
         }
         CheckName::Shape => shown.measured("parts", json!(context.token.split('.').count())),
-        CheckName::Encoding => shown.rules("max_header_bytes", json!(MAX_HEADER_BYTES)),
-        CheckName::Json => shown.rules("max_depth", json!(MAX_DEPTH)),
+        CheckName::HeaderBase64 => {
+            shown.part_length(0);
+            shown.rules("max_header_bytes", json!(MAX_HEADER_BYTES));
+        }
+        CheckName::PayloadBase64 => shown.part_length(1),
+        CheckName::SignatureBase64 => shown.part_length(2),
+        CheckName::HeaderJson | CheckName::PayloadJson => {
+            shown.rules("max_depth", json!(MAX_DEPTH));
+        }
         CheckName::HeaderMembers => shown.header(&["kid", "typ"]),
         CheckName::ForbiddenHeader => shown.forbidden_members(),
         CheckName::Alg => {
@@ -111,6 +118,15 @@ impl Shown<'_, '_> {
         self.measured("length", json!(self.context.token.len()));
     }
 
+    /// The encoded length of part `index` (header, payload, signature),
+    /// when the token has three parts.
+    fn part_length(&mut self, index: usize) {
+        let parts: Vec<&str> = self.context.token.split('.').collect();
+        if let [_, _, _] = parts.as_slice() {
+            self.measured("encoded_length", json!(parts[index].len()));
+        }
+    }
+
     /// Header members by name (nothing when the header did not decode).
     fn header(&mut self, names: &[&str]) {
         let Some(header) = self.context.header else {
@@ -167,7 +183,7 @@ impl Shown<'_, '_> {
             return;
         };
         for claim in required {
-            let value = claim.path.find_in(payload).cloned();
+            let value = claim.path.find_in(|name| payload.get(name)).cloned();
             self.push(&claim.name, value, Origin::Token);
         }
     }
@@ -199,7 +215,11 @@ impl Shown<'_, '_> {
     ) {
         self.configured(path_key, json!(path_text));
         if let Some(payload) = self.context.payload {
-            self.push(path_text, path.find_in(payload).cloned(), Origin::Token);
+            self.push(
+                path_text,
+                path.find_in(|name| payload.get(name)).cloned(),
+                Origin::Token,
+            );
         }
         self.configured(required_key, json!(required));
     }

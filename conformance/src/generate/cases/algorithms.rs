@@ -1,5 +1,5 @@
 //! `algs/`: every algorithm's valid path, and signatures that must not
-//! verify (SPEC.md row `invalid_signature`, "Keys").
+//! verify (docs/rules.md, row `invalid_signature`, "Keys").
 
 use openssl::hash::MessageDigest;
 use openssl::rsa::Padding;

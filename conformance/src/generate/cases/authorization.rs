@@ -1,5 +1,5 @@
 //! `authorization/`: the `Authorization` header entry point and empty
-//! tokens (SPEC.md rows `missing_token` and `invalid_request`).
+//! tokens (docs/rules.md, rows `missing_token` and `invalid_request`).
 
 use super::with_usual_keys;
 use crate::generate::build::{CaseSpec, Expect};

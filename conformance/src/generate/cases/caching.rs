@@ -1,5 +1,5 @@
 //! `cache/`: freshness, Cache-Control, unknown-kid refetch and cooldown,
-//! refresh-ahead (SPEC.md "Fetching and caching", rules 1 to 4).
+//! refresh-ahead (docs/rules.md, "Fetching and caching", rules 1 to 4).
 
 use serde_json::json;
 

@@ -1,5 +1,5 @@
 //! `claims/`: required claims, claim types, time windows with leeway,
-//! issuer and audience, and the order of the checks (SPEC.md rows
+//! issuer and audience, and the order of the checks (docs/rules.md, rows
 //! `missing_claim` to `invalid_audience`).
 
 use serde_json::{json, Value};

@@ -1,5 +1,5 @@
-//! `config/`: configurations refused when the verifier is built, naming
-//! the field (SPEC.md "Configuration"), and the boundary values accepted.
+//! `config/`: configurations refused when the verifier is built, naming the
+//! field (docs/rules.md, "Configuration"), and the boundary values accepted.
 
 use serde_json::{json, Value};
 
@@ -397,7 +397,7 @@ fn accepted_cases() -> Result<Vec<CaseSpec>, GenerateError> {
         ),
         accepted(
             "every-algorithm",
-            "Every algorithm name of SPEC.md in allowed_algs is accepted.",
+            "Every algorithm name of the rules in allowed_algs is accepted.",
             &[(
                 "allowed_algs",
                 json!([

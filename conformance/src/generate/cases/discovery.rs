@@ -1,4 +1,4 @@
-//! `discovery/`: OpenID Connect discovery mode (SPEC.md rule 1, rows
+//! `discovery/`: OpenID Connect discovery mode (docs/rules.md, rule 1, rows
 //! `jwks_error` and `issuer_mismatch`).
 
 use serde_json::{json, Value};

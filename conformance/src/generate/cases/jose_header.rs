@@ -1,4 +1,4 @@
-//! `header/`: the JOSE header policy (SPEC.md rows `forbidden_header`,
+//! `header/`: the JOSE header policy (docs/rules.md, rows `forbidden_header`,
 //! `disallowed_alg`, `invalid_type`, `missing_kid`).
 
 use openssl::hash::MessageDigest;

@@ -1,4 +1,4 @@
-//! `keys/`: which JWKs are usable (SPEC.md "Keys") and what a key set
+//! `keys/`: which JWKs are usable (docs/rules.md, "Keys") and what a key set
 //! must look like (`jwks_error`, `key_not_found`).
 
 use openssl::hash::{hash, MessageDigest};
@@ -14,9 +14,9 @@ use crate::generate::world::{
 use crate::issuer::small_order::{forgery, small_order_keys, with_stray_bit, SmallOrderKey};
 use crate::issuer::{b64url, b64url_decode, FixedKey, IssuerError, KeyKind, TestKey};
 
-/// SPEC.md: the body limit of a key set, 512 KiB.
+/// docs/rules.md: the body limit of a key set, 512 KiB.
 const MAX_BODY_BYTES: usize = 512 * 1024;
-/// SPEC.md: at most this many keys in a set.
+/// docs/rules.md: at most this many keys in a set.
 const MAX_KEYS: usize = 100;
 
 /// RSA 4096 keys (TEST ONLY) with public exponents of 64 bits (2^63 + 29)
@@ -497,7 +497,7 @@ fn forged_token(seed: &TestKey, kid: &str) -> Result<String, GenerateError> {
         .with_signature(&forged.signature))
 }
 
-/// SPEC.md "Keys": an OKP point must be canonically encoded and not of
+/// docs/rules.md, "Keys": an OKP point must be canonically encoded and not of
 /// small order. Each small-order encoding alone in a set, all of them
 /// beside a good key of the curve, and the forgery they allow refused.
 fn small_order_cases() -> Result<Vec<CaseSpec>, GenerateError> {
@@ -769,7 +769,7 @@ fn set_cases() -> Result<Vec<CaseSpec>, GenerateError> {
         ),
         accepted(
             "keys/set/unknown-jwk-members-ignored",
-            "JWK members SPEC.md does not name (x5t, a private-use member) do not make a key unusable.",
+            "JWK members the rules do not name (x5t, a private-use member) do not make a key unusable.",
             vec![jwk_edited(&rsa_key, &[("x5t", Some(json!("dGh1bWJwcmludA"))), ("ext-note", Some(json!("rotated 2025")))])],
             &rsa_token,
             &["RS256"],

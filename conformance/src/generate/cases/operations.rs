@@ -1,4 +1,4 @@
-//! `ops/`: `healthcheck(refresh)` and `signing_keys(refresh)` (SPEC.md
+//! `ops/`: `healthcheck(refresh)` and `signing_keys(refresh)` (docs/rules.md,
 //! rule 8).
 
 use serde_json::json;

@@ -1,6 +1,6 @@
 //! `outage/` and `fetch/`: failed refreshes, the stale window, backoff,
 //! Retry-After, attempts per refresh, unusable answers, body limits and
-//! redirects (SPEC.md "Fetching and caching", rules 4 to 6 and 9).
+//! redirects (docs/rules.md, "Fetching and caching", rules 4 to 6 and 9).
 
 use serde_json::json;
 
@@ -92,6 +92,18 @@ fn stale_cases(world: &World) -> Vec<CaseSpec> {
         )
         .set("http_timeout_s", json!(0.3));
     let timeout = world.step(timeout, T0 + 300, Expect::claims(alice()), 3);
+    let recovery = world
+        .cached_then(
+            "outage/recovery-after-stale-serving",
+            "Rule 4/5 with stale_if_error_s 600, fetch_attempts 1: the endpoint answers 500, stale keys serve at +300 s, and at +901 s, past the stale window, the refresh fails (jwks_fetch_failed). The endpoint is back: at +910 s, past the backoff, the verification starts a refresh and is answered by it (every layer waits for the refresh a verification starts, not only the first one past freshness).",
+            server_error(),
+        )
+        .set("stale_if_error_s", json!(600))
+        .set("fetch_attempts", json!(1));
+    let recovery = world.step(recovery, T0 + 300, Expect::claims(alice()), 2);
+    let recovery = world.step(recovery, T0 + 901, Expect::error(Code::JwksFetchFailed), 3);
+    let recovery = recovery.serve(JWKS_URL, world.good());
+    let recovery = world.step(recovery, T0 + 910, Expect::claims(alice()), 4);
     let nothing = CaseSpec::new(
         "outage/nothing-cached-unreachable",
         "Nothing cached and the key source refuses connections: jwks_fetch_failed, 503 with no challenge; refused connections are not received requests.",
@@ -115,7 +127,9 @@ fn stale_cases(world: &World) -> Vec<CaseSpec> {
     let recovered = world.step(recovered, T0 + 360, Expect::error(Code::JwksFetchFailed), 2);
     let recovered = recovered.serve(JWKS_URL, world.good());
     let recovered = world.step(recovered, T0 + 400, Expect::claims(alice()), 3);
-    vec![window, zero, timeout, nothing, unserved, recovered]
+    vec![
+        window, zero, timeout, recovery, nothing, unserved, recovered,
+    ]
 }
 
 fn backoff_cases(world: &World) -> Vec<CaseSpec> {
@@ -285,10 +299,12 @@ fn retry_after_cases(world: &World) -> Vec<CaseSpec> {
 }
 
 fn attempt_cases(world: &World) -> Vec<CaseSpec> {
+    // The default 3 s timeout: an answering URL's count must not depend on
+    // the machine answering within a short one (under load a TLS handshake
+    // can outlast 0.3 s, and the request is then never written).
     let attempts = |name: &str, description: &str, count: u64, reply: Reply| {
         CaseSpec::new(name, description)
             .set("fetch_attempts", json!(count))
-            .set("http_timeout_s", json!(0.3))
             .serve(JWKS_URL, reply)
     };
     let server = attempts(
@@ -298,12 +314,14 @@ fn attempt_cases(world: &World) -> Vec<CaseSpec> {
         server_error(),
     );
     let server = world.step(server, T0, Expect::error(Code::JwksFetchFailed), 3);
+    // Each attempt waits out the timeout: a short one keeps the case quick.
     let timeout = attempts(
         "fetch/attempts/timeout-retried-at-once",
         "A timeout (http_timeout_s 0.3) is retried at once: fetch_attempts 2 makes two accepted requests, then jwks_fetch_failed.",
         2,
         Reply::timeout(),
-    );
+    )
+    .set("http_timeout_s", json!(0.3));
     let timeout = world.step(timeout, T0, Expect::error(Code::JwksFetchFailed), 2);
     let client = attempts(
         "fetch/attempts/4xx-not-retried",

@@ -1,7 +1,7 @@
-//! `claims/scope/` and `claims/permissions/`: required scopes and
-//! permissions, and the 403 challenge listing every required one (SPEC.md
-//! rows `insufficient_scope`, `insufficient_permissions`, and its
-//! revision 2026-12-01), including claims named by JSON Pointer.
+//! `claims/scope/` and `claims/permissions/`: required scopes and permissions,
+//! and the 403 challenge listing every required one (docs/rules.md, rows
+//! `insufficient_scope`, `insufficient_permissions`, and its revision
+//! 2026-12-01), including claims named by JSON Pointer.
 
 use serde_json::{json, Value};
 

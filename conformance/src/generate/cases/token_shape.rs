@@ -1,5 +1,5 @@
 //! `token/`: size, compact serialization, base64url and JSON rules
-//! (SPEC.md rows `token_too_large` and `malformed_token`).
+//! (docs/rules.md, rows `token_too_large` and `malformed_token`).
 
 use serde_json::{json, Map, Value};
 
@@ -12,11 +12,12 @@ use crate::generate::world::{
 };
 use crate::issuer::{b64url, tamper, TestKey, TokenBuilder};
 
-/// SPEC.md: JSON nested deeper than this is malformed (outermost object = 1).
+/// docs/rules.md: JSON nested deeper than this is malformed (outermost object =
+/// 1).
 const MAX_DEPTH: usize = 32;
-/// SPEC.md: a decoded header over this many bytes is malformed.
+/// docs/rules.md: a decoded header over this many bytes is malformed.
 const MAX_HEADER_BYTES: usize = 4096;
-/// FORMAT.md's default `max_token_bytes`.
+/// The default `max_token_bytes` of docs/case-format.md.
 const DEFAULT_MAX_TOKEN_BYTES: usize = 16384;
 
 pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
@@ -521,7 +522,7 @@ fn header_member_cases(key: &TestKey) -> Result<Vec<CaseSpec>, GenerateError> {
         )?,
         one_verify(
             "token/header/unknown-member-ignored",
-            "A header member SPEC.md does not name (`x-trace`) is not an error (RFC 7515: unknown non-critical parameters are ignored).",
+            "A header member the rules do not name (`x-trace`) is not an error (RFC 7515: unknown non-critical parameters are ignored).",
             &with_header("x-trace", json!("abc123"))?,
             Expect::claims(alice()),
         )?,

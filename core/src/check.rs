@@ -1,0 +1,333 @@
+//! The halves of a verification that need no state of the [`Verifier`], so
+//! no lock: reading a token before its key is looked up ([`TokenReader`]),
+//! and checking its signature and claims after ([`Token::finish`]). Only
+//! the key lookup between them ([`Verifier::choose_key`]) needs the
+//! verifier, so threads sharing one verifier behind a lock hold it for
+//! nanoseconds, never for parsing or a signature.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use crate::alg::Algorithm;
+use crate::bearer::token_from_authorization;
+use crate::claims::{self, Claims};
+use crate::config::Policy;
+use crate::error::AuthError;
+use crate::explain::{CheckName, Trace};
+use crate::jwk::{SigningKey, VerifyingKey};
+use crate::status::VerdictCounters;
+use crate::time::UnixTime;
+use crate::token::{self, Jws};
+#[cfg(doc)]
+use crate::Verifier;
+
+/// Reads tokens exactly as its [`Verifier`] does (compact parsing and the
+/// header policy: the checks up to `missing_kid`), without the verifier:
+/// make one with [`Verifier::token_reader`] and share it (it is cheap to
+/// clone, `Send` and `Sync`). A refusal counts in the verifier's
+/// [`Status`](crate::Status).
+#[derive(Debug, Clone)]
+pub struct TokenReader {
+    policy: Arc<Policy>,
+    verdicts: Arc<VerdictCounters>,
+}
+
+impl TokenReader {
+    pub(crate) fn new(policy: Arc<Policy>, verdicts: Arc<VerdictCounters>) -> Self {
+        TokenReader { policy, verdicts }
+    }
+
+    /// Reads a bare token.
+    pub fn read<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
+        let read = self.read_uncounted(token);
+        if read.is_err() {
+            self.verdicts.record(&read);
+        }
+        read
+    }
+
+    /// Reads the token of an `Authorization` header value (`None` when the
+    /// request has none).
+    pub fn read_authorization<'t>(&self, header: Option<&'t str>) -> Result<Token<'t>, AuthError> {
+        let read = token_from_authorization(header).and_then(|token| self.read_uncounted(token));
+        if read.is_err() {
+            self.verdicts.record(&read);
+        }
+        read
+    }
+
+    /// [`read`](Self::read) without counting a refusal (the caller does).
+    pub(crate) fn read_uncounted<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
+        self.read_traced(token, &mut ())
+    }
+
+    /// [`read_uncounted`](Self::read_uncounted), telling `trace` of each
+    /// check as it is reached (for an explanation).
+    pub(crate) fn read_traced<'t>(
+        &self,
+        token: &'t str,
+        trace: &mut impl Trace,
+    ) -> Result<Token<'t>, AuthError> {
+        token::parse_traced(token, &self.policy, trace).map(|jws| Token { jws })
+    }
+
+    pub(crate) fn verdicts(&self) -> &Arc<VerdictCounters> {
+        &self.verdicts
+    }
+
+    pub(crate) fn policy(&self) -> &Arc<Policy> {
+        &self.policy
+    }
+}
+
+/// A token that passed every check before the key lookup; its signature and
+/// claims are not checked yet. Finish it with the key
+/// [`Verifier::choose_key`] chose for it.
+#[derive(Debug)]
+#[must_use = "a Token verifies nothing until it is finished"]
+pub struct Token<'t> {
+    jws: Jws<'t>,
+}
+
+impl Token<'_> {
+    /// The header's `kid`, if any.
+    pub fn kid(&self) -> Option<&str> {
+        self.jws.header.kid.as_deref()
+    }
+
+    /// The header's `alg` (one of `allowed_algs`).
+    pub fn alg(&self) -> Algorithm {
+        self.jws.header.alg
+    }
+
+    /// Verifies the signature with `key`, then the claims against the
+    /// wall-clock time given to [`Verifier::choose_key`]. A key chosen for
+    /// another token (another `kid`, or an algorithm it does not fit) is
+    /// `key_not_found`. The verdict counts in the verifier's status.
+    pub fn finish(self, key: ChosenKey) -> Result<Claims, AuthError> {
+        self.finish_with(key, Ok)
+    }
+
+    /// Like [`finish`](Self::finish), then deserializes the verified payload
+    /// into the caller's type (`invalid_claim` naming `payload` if it does not
+    /// fit).
+    pub fn finish_as<T: DeserializeOwned>(self, key: ChosenKey) -> Result<T, AuthError> {
+        self.finish_with(key, |claims| claims.deserialize())
+    }
+
+    fn finish_with<T>(
+        self,
+        chosen: ChosenKey,
+        then: impl FnOnce(Claims) -> Result<T, AuthError>,
+    ) -> Result<T, AuthError> {
+        let verdict = self.check(&chosen).and_then(then);
+        chosen.verdicts.record(&verdict);
+        verdict
+    }
+
+    fn check(self, chosen: &ChosenKey) -> Result<Claims, AuthError> {
+        self.check_traced(chosen, &mut ())
+    }
+
+    /// The checks after the key lookup, telling `trace` of each as it is
+    /// reached: that the key fits the token (still the key lookup's), the
+    /// signature, then the claims. Counts nothing (for an explanation; a
+    /// verification counts in [`finish`](Self::finish)).
+    pub(crate) fn check_traced(
+        self,
+        chosen: &ChosenKey,
+        trace: &mut impl Trace,
+    ) -> Result<Claims, AuthError> {
+        let jws = self.jws;
+        let (alg, key) = (jws.header.alg, &chosen.key);
+        let kid_fits = jws.header.kid.is_none() || jws.header.kid.as_deref() == key.kid();
+        if !kid_fits || !key.fits(alg) {
+            return Err(AuthError::KeyNotFound);
+        }
+        trace.reach(CheckName::Signature);
+        let signing_input = jws.signing_input.as_bytes();
+        jws.with_signature(|signature| key.verify(alg, signing_input, signature))
+            .unwrap_or(Err(AuthError::InvalidSignature))?;
+        claims::check_traced(&chosen.policy, jws.payload, chosen.wall, trace)
+    }
+}
+
+/// The key [`Verifier::choose_key`] chose for a token, with the policy and
+/// the wall-clock time its claims are judged by. It holds no lock and no
+/// borrow of the verifier.
+#[derive(Debug, Clone)]
+pub struct ChosenKey {
+    key: Arc<VerifyingKey>,
+    policy: Arc<Policy>,
+    wall: UnixTime,
+    verdicts: Arc<VerdictCounters>,
+}
+
+impl ChosenKey {
+    pub(crate) fn new(key: Arc<VerifyingKey>, reader: &TokenReader, wall: UnixTime) -> Self {
+        ChosenKey {
+            key,
+            policy: Arc::clone(reader.policy()),
+            wall,
+            verdicts: Arc::clone(reader.verdicts()),
+        }
+    }
+
+    /// What the chosen key is (`kid`, type, algorithms), for a report.
+    pub(crate) fn info(&self) -> &SigningKey {
+        self.key.info()
+    }
+}
+
+/// A token whose key has been chosen: what remains is the signature and the
+/// claims, which need no state of the verifier (no lock need be held).
+/// Finishing it counts its verdict in the [`Status`](crate::Status).
+#[derive(Debug)]
+#[must_use = "a Check verifies nothing until it is finished"]
+pub struct Check<'t> {
+    token: Token<'t>,
+    key: ChosenKey,
+}
+
+impl<'t> Check<'t> {
+    pub(crate) fn new(token: Token<'t>, key: ChosenKey) -> Self {
+        Check { token, key }
+    }
+
+    /// Verifies the signature, then the claims against the wall-clock time
+    /// given to [`Verifier::verify`].
+    pub fn finish(self) -> Result<Claims, AuthError> {
+        self.token.finish(self.key)
+    }
+
+    /// Like [`finish`](Self::finish), then deserializes the verified payload
+    /// into the caller's type (`invalid_claim` naming `payload` if it does not
+    /// fit).
+    pub fn finish_as<T: DeserializeOwned>(self) -> Result<T, AuthError> {
+        self.token.finish_as(self.key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use serde_json::json;
+
+    use super::*;
+    use crate::alg::Curve;
+    use crate::jwk::test_keys::{self, sign, with};
+    use crate::{AuthConfig, FetchNext, HttpResponse, Now, Progress, Query, Verifier};
+
+    const ISSUER: &str = "https://id.example.test/";
+    const AUDIENCE: &str = "api://default";
+    const NOW: f64 = 1_767_225_600.0;
+
+    fn now() -> Now {
+        Now {
+            wall: UnixTime::from_secs_f64(NOW),
+            monotonic: Instant::now(),
+        }
+    }
+
+    /// A verifier with `jwks` cached, as a driver would have fetched it.
+    fn verifier_with(jwks: serde_json::Value) -> Verifier {
+        let mut config =
+            AuthConfig::with_jwks_url(ISSUER, AUDIENCE, "https://id.example.test/jwks");
+        config.allowed_algs = vec!["ES256".into()];
+        let mut verifier = Verifier::new(config).unwrap();
+        let Progress::Fetch(request) = verifier.healthcheck(&mut Query::new(), now()) else {
+            panic!("no fetch");
+        };
+        let body = jwks.to_string().into_bytes();
+        let answer = request.read(Ok(HttpResponse {
+            status: 200,
+            body,
+            ..HttpResponse::default()
+        }));
+        assert!(matches!(
+            verifier.handle_answer(answer, now()),
+            Ok(FetchNext::Ended)
+        ));
+        verifier
+    }
+
+    fn token(key: &test_keys::TestKey, kid: &str) -> String {
+        let header = json!({"alg": "ES256", "kid": kid});
+        let claims = json!({"iss": ISSUER, "aud": AUDIENCE, "exp": NOW + 60.0, "sub": "alice"});
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = sign(Algorithm::ES256, &key.private, input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    fn chosen(verifier: &mut Verifier, token: &Token<'_>) -> Result<ChosenKey, AuthError> {
+        match verifier.choose_key(token, &mut Query::new(), now()) {
+            Progress::Done { answer, .. } => answer,
+            other => panic!("keys are cached: {other:?}"),
+        }
+    }
+
+    /// Read with no verifier, key chosen with it, finished with none: the
+    /// same answer as `verify`, each verdict counted once.
+    #[test]
+    fn reading_choosing_and_finishing_apart_is_verifying() {
+        let (one, two) = (test_keys::ec(Curve::P256), test_keys::ec(Curve::P256));
+        let mut verifier = verifier_with(json!({"keys": [
+            with(&one.jwk, json!({"kid": "one"})),
+            with(&two.jwk, json!({"kid": "two"})),
+        ]}));
+        let reader = verifier.token_reader();
+        let (token_one, token_two) = (token(&one, "one"), token(&two, "two"));
+
+        let read = reader.read(&token_one).unwrap();
+        assert_eq!((read.kid(), read.alg()), (Some("one"), Algorithm::ES256));
+        let key = chosen(&mut verifier, &read).unwrap();
+        assert_eq!(read.finish(key).unwrap().subject.as_deref(), Some("alice"));
+
+        // A key chosen for one token does not finish another.
+        let key_for_two = chosen(&mut verifier, &reader.read(&token_two).unwrap()).unwrap();
+        let read = reader.read(&token_one).unwrap();
+        assert_eq!(
+            read.finish(key_for_two.clone()).unwrap_err(),
+            AuthError::KeyNotFound
+        );
+        let read = reader.read(&token_two).unwrap();
+        assert!(read.finish(key_for_two).is_ok());
+
+        assert_eq!(
+            reader.read("not.a.token").unwrap_err(),
+            AuthError::MalformedToken
+        );
+        assert_eq!(
+            reader.read_authorization(None).unwrap_err(),
+            AuthError::MissingToken
+        );
+        let token_three = token(&one, "three");
+        let unknown = reader.read(&token_three).unwrap();
+        assert_eq!(
+            chosen(&mut verifier, &unknown).unwrap_err(),
+            AuthError::KeyNotFound
+        );
+
+        let counters = verifier.status(now()).counters;
+        assert_eq!(counters.accepted, 2);
+        assert_eq!(counters.rejected.get("key_not_found"), Some(&2));
+        assert_eq!(counters.rejected.get("malformed_token"), Some(&1));
+        assert_eq!(counters.rejected.get("missing_token"), Some(&1));
+    }
+
+    #[test]
+    fn tokens_and_chosen_keys_cross_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<TokenReader>();
+        assert_send_sync::<Token<'_>>();
+        assert_send_sync::<ChosenKey>();
+    }
+}
