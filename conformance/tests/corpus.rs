@@ -46,19 +46,35 @@ fn the_demo_runs_and_every_line_behaves_as_expected() {
         Some("demo: 33 checks, all as expected"),
         "{text}"
     );
-    for layer in ["core", "blocking", "async"] {
-        let scope_line = text
-            .lines()
-            .find(|line| line.starts_with(&format!("ok {layer:<9}missing required scope")))
-            .unwrap_or_else(|| panic!("no scope line for {layer}:\n{text}"));
-        assert!(
-            scope_line.contains("403")
-                && scope_line.ends_with(r#"error="insufficient_scope", error_description="Insufficient scope", scope="read:orders""#),
-            "{scope_line}"
-        );
-    }
+    // One row per check, a mark per layer, then the challenge on the
+    // indented lines below it.
+    let lines: Vec<&str> = text.lines().collect();
+    let row = lines
+        .iter()
+        .position(|line| line.starts_with("missing required scope"))
+        .unwrap_or_else(|| panic!("no scope row:\n{text}"));
+    let cells: Vec<&str> = lines[row].split_whitespace().collect();
     assert_eq!(
-        text.lines().filter(|line| line.starts_with("!! ")).count(),
-        0
+        cells[cells.len() - 6..],
+        ["insufficient_scope", "403", "1", "ok", "ok", "ok"],
+        "{text}"
+    );
+    let challenge: Vec<&str> = lines[row + 1..]
+        .iter()
+        .take_while(|line| line.starts_with("    "))
+        .map(|line| line.trim())
+        .collect();
+    assert_eq!(
+        challenge.join(" "),
+        r#"Bearer realm="demo", error="insufficient_scope", error_description="Insufficient scope", scope="read:orders""#,
+        "{text}"
+    );
+    assert!(
+        text.lines().all(|line| line.chars().count() <= 100),
+        "the table fits 100 columns:\n{text}"
+    );
+    assert!(
+        !text.split_whitespace().any(|cell| cell == "!!"),
+        "no layer answered otherwise:\n{text}"
     );
 }
