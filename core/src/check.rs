@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::alg::Algorithm;
@@ -16,6 +17,8 @@ use crate::config::Policy;
 use crate::error::AuthError;
 use crate::explain::{CheckName, Trace};
 use crate::jwk::{SigningKey, VerifyingKey};
+use crate::request::token_from_headers;
+use crate::requirements::{Requirements, NO_REQUIREMENTS};
 use crate::status::VerdictCounters;
 use crate::time::UnixTime;
 use crate::token::{self, Jws};
@@ -57,6 +60,16 @@ impl TokenReader {
         read
     }
 
+    /// Reads the token a request carries in its header fields, found
+    /// through the configured `token_sources` (the rules, "Token sources").
+    pub fn read_headers<'t>(&self, headers: &'t HeaderMap) -> Result<Token<'t>, AuthError> {
+        let read = self.read_headers_uncounted(headers);
+        if read.is_err() {
+            self.verdicts.record(&read);
+        }
+        read
+    }
+
     /// [`read`](Self::read) without counting a refusal (the caller does).
     pub(crate) fn read_uncounted<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
         self.read_traced(token, &mut ())
@@ -69,7 +82,19 @@ impl TokenReader {
         token: &'t str,
         trace: &mut impl Trace,
     ) -> Result<Token<'t>, AuthError> {
-        token::parse_traced(token, &self.policy, trace).map(|jws| Token { jws })
+        token::parse_traced(token, &self.policy, trace).map(|jws| Token {
+            jws,
+            route: &NO_REQUIREMENTS,
+        })
+    }
+
+    /// [`read_headers`](Self::read_headers) without counting a refusal.
+    pub(crate) fn read_headers_uncounted<'t>(
+        &self,
+        headers: &'t HeaderMap,
+    ) -> Result<Token<'t>, AuthError> {
+        token_from_headers(&self.policy.token_sources, headers)
+            .and_then(|token| self.read_uncounted(token))
     }
 
     pub(crate) fn verdicts(&self) -> &Arc<VerdictCounters> {
@@ -88,9 +113,24 @@ impl TokenReader {
 #[must_use = "a Token verifies nothing until it is finished"]
 pub struct Token<'t> {
     jws: Jws<'t>,
+    /// A route's own scopes and permissions, judged with the configured ones.
+    route: &'t Requirements,
 }
 
-impl Token<'_> {
+impl<'t> Token<'t> {
+    /// The token, with `route`'s scopes and permissions required on top of
+    /// the configured ones when it is finished (judged by the same claim
+    /// check, so a 403 challenge lists them all).
+    pub fn for_route<'r>(self, route: &'r Requirements) -> Token<'r>
+    where
+        't: 'r,
+    {
+        Token {
+            jws: self.jws,
+            route,
+        }
+    }
+
     /// The header's `kid`, if any.
     pub fn kid(&self) -> Option<&str> {
         self.jws.header.kid.as_deref()
@@ -110,8 +150,8 @@ impl Token<'_> {
     }
 
     /// Like [`finish`](Self::finish), then deserializes the verified payload
-    /// into the caller's type (`invalid_claim` naming `payload` if it does not
-    /// fit).
+    /// into the caller's type (`claims_type_mismatch`, 500, if it does not
+    /// fit: see [`Claims::deserialize`]).
     pub fn finish_as<T: DeserializeOwned>(self, key: ChosenKey) -> Result<T, AuthError> {
         self.finish_with(key, |claims| claims.deserialize())
     }
@@ -149,7 +189,7 @@ impl Token<'_> {
         let signing_input = jws.signing_input.as_bytes();
         jws.with_signature(|signature| key.verify(alg, signing_input, signature))
             .unwrap_or(Err(AuthError::InvalidSignature))?;
-        claims::check_traced(&chosen.policy, jws.payload, chosen.wall, trace)
+        claims::check_traced(&chosen.policy, jws.payload, chosen.wall, self.route, trace)
     }
 }
 
@@ -202,8 +242,8 @@ impl<'t> Check<'t> {
     }
 
     /// Like [`finish`](Self::finish), then deserializes the verified payload
-    /// into the caller's type (`invalid_claim` naming `payload` if it does not
-    /// fit).
+    /// into the caller's type (`claims_type_mismatch`, 500, if it does not
+    /// fit: see [`Claims::deserialize`]).
     pub fn finish_as<T: DeserializeOwned>(self) -> Result<T, AuthError> {
         self.token.finish_as(self.key)
     }

@@ -22,6 +22,7 @@ use crate::claims::Claims;
 use crate::config::{AuthConfig, Policy};
 use crate::error::AuthError;
 use crate::jwk::SigningKey;
+use crate::requirements::Requirements;
 use crate::time::UnixTime;
 use crate::token::{self, Untrusted};
 
@@ -154,6 +155,8 @@ pub(crate) struct Context<'a> {
     pub(crate) payload: Option<&'a Map<String, Value>>,
     pub(crate) config: &'a AuthConfig,
     pub(crate) policy: &'a Policy,
+    /// The route's own requirements, judged with the configured ones.
+    pub(crate) route: &'a Requirements,
     pub(crate) wall: UnixTime,
     pub(crate) key: Option<&'a SigningKey>,
     /// Whether the signature verified: token values are trusted then.
@@ -162,11 +165,13 @@ pub(crate) struct Context<'a> {
 
 impl Explain {
     /// The report of `run`, a verification of `token` under `config`
-    /// (validated into `policy`) at wall-clock time `wall`.
+    /// (validated into `policy`), with `route`'s requirements, at
+    /// wall-clock time `wall`.
     pub(crate) fn new(
         token: &str,
         config: &AuthConfig,
         policy: &Policy,
+        route: &Requirements,
         wall: UnixTime,
         run: Run,
     ) -> Explain {
@@ -181,6 +186,7 @@ impl Explain {
             payload: payload.as_ref(),
             config,
             policy,
+            route,
             wall,
             key: run.key.as_ref(),
             trusted: signature_verified,

@@ -15,6 +15,9 @@
 //! | --- | --- |
 //! | Error codes, statuses, `WWW-Authenticate`; 503 causes | `error` |
 //! | `Authorization` header | `bearer` |
+//! | Token sources: `Authorization`, a named header, a cookie | `request` (RFC 6265 cookies in `cookie`) |
+//! | Per-route scopes and permissions | `requirements` (judged in `claims`) |
+//! | Several issuers: routing by the unverified `iss` | [`IssuerRouter`] (`issuers`) |
 //! | Token length, compact parsing, header policy | `token` (strict JSON in `json`) |
 //! | Keys: which algorithms a JWK fits | `jwk`; the set, its limits and key selection in `jwks` |
 //! | Keys: parameters, signatures, the signature backend | `crypto` (RSA in `crypto::key`, NIST points in `crypto::weierstrass`, Edwards points in `crypto::edwards`, RSA encodings in `crypto::emsa`) |
@@ -135,6 +138,7 @@ mod cache;
 mod check;
 mod claims;
 mod config;
+mod cookie;
 mod crypto;
 mod discovery;
 mod error;
@@ -142,6 +146,7 @@ mod event;
 mod explain;
 mod hops;
 mod http;
+mod issuers;
 mod json;
 mod jwk;
 mod jwks;
@@ -151,6 +156,8 @@ mod pointer;
 pub mod preset;
 mod profile;
 mod progress;
+mod request;
+mod requirements;
 mod source;
 mod status;
 mod time;
@@ -168,7 +175,9 @@ pub use check::{Check, ChosenKey, Token, TokenReader};
 pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
 pub use crypto::SIGNATURE_BACKEND;
-pub use error::{AuthError, ClaimName, ErrorResponse, SourceError, SourceProblem, ERROR_CODES};
+pub use error::{
+    AuthError, ClaimName, ClaimsTypeError, ErrorResponse, SourceError, SourceProblem, ERROR_CODES,
+};
 #[cfg(feature = "tracing")]
 pub use event::TRACING_TARGET;
 pub use event::{Event, MAX_QUEUED_EVENTS};
@@ -178,9 +187,12 @@ pub use http::{
     FetchId, FetchRequest, FetchStage, HttpResponse, TransportFailure, TransportKind,
     MAX_BODY_BYTES, MAX_ENCODED_BODY_BYTES, MAX_REDIRECTS, USER_AGENT,
 };
+pub use issuers::IssuerRouter;
 pub use jwk::{SigningKey, Unusable};
 pub use profile::AccessTokenClaims;
 pub use progress::{FetchNext, Progress};
+pub use request::TokenSource;
+pub use requirements::Requirements;
 pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use timer::{Timer, TimerReason};

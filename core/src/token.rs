@@ -129,17 +129,58 @@ pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, Auth
 /// The one pass reads the parts in turn, so the `malformed_token` checks
 /// are reached part by part: the header decoded, then read as JSON, the
 /// payload decoded, then read, then the signature's encoding.
-pub(crate) fn parse_traced<'a>(
+pub(crate) fn parse_traced<'a, T: Trace>(
     token: &'a str,
     policy: &Policy,
-    trace: &mut impl Trace,
+    trace: &mut T,
 ) -> Result<Jws<'a>, AuthError> {
+    read(
+        token,
+        policy.max_token_bytes,
+        trace,
+        |header, payload, signing_input, signature, trace| {
+            Ok(Jws {
+                header: judge_header(header, policy, trace)?,
+                payload,
+                signing_input,
+                signature,
+            })
+        },
+    )
+}
+
+/// The payload of a token past the checks every policy shares, in table
+/// order: `missing_token`, `token_too_large` (over `max_token_bytes`),
+/// `malformed_token`, `forbidden_header`. What a verifier for several
+/// issuers reads the unverified `iss` from before it knows whose policy
+/// applies; nothing in it is trusted.
+pub(crate) fn parse_shared(token: &str, max_token_bytes: usize) -> Result<Payload, AuthError> {
+    read(
+        token,
+        max_token_bytes,
+        &mut (),
+        |header, payload, _, _, trace| {
+            shared_header_checks(header, trace)?;
+            Ok(payload)
+        },
+    )
+}
+
+/// The form checks (`missing_token`, `token_too_large`, `malformed_token`),
+/// then `judge` on the header's members, the payload, the signing input
+/// and the (checked) signature part, telling `trace` of each check.
+fn read<'a, T: Trace, R>(
+    token: &'a str,
+    max_token_bytes: usize,
+    trace: &mut T,
+    judge: impl FnOnce(HeaderMembers<'_>, Payload, &'a str, &'a str, &mut T) -> Result<R, AuthError>,
+) -> Result<R, AuthError> {
     trace.reach(CheckName::TokenPresent);
     if token.chars().all(char::is_whitespace) {
         return Err(AuthError::MissingToken);
     }
     trace.reach(CheckName::TokenSize);
-    if token.len() > policy.max_token_bytes {
+    if token.len() > max_token_bytes {
         return Err(AuthError::TokenTooLarge);
     }
     trace.reach(CheckName::Shape);
@@ -157,23 +198,25 @@ pub(crate) fn parse_traced<'a>(
         let payload = read_payload(payload_b64, trace)?;
         trace.reach(CheckName::SignatureBase64);
         check_base64url(signature_b64)?;
-        Ok(Jws {
-            header: judge_header(header, policy, trace)?,
-            payload,
-            signing_input,
-            signature: signature_b64,
-        })
+        judge(header, payload, signing_input, signature_b64, trace)
     })
 }
 
-/// The header policy, in the rules' order once the token is well-formed:
-/// `kid` and `typ` strings (`malformed_token`), `forbidden_header`,
-/// `disallowed_alg`, `invalid_type`, `missing_kid`.
-fn judge_header(
-    header: HeaderMembers<'_>,
-    policy: &Policy,
+/// The header checks every policy shares: `kid` and `typ` strings
+/// (`malformed_token`), then `forbidden_header`. Returns `alg`, `kid` and
+/// `typ` as read.
+#[allow(clippy::type_complexity)]
+fn shared_header_checks<'h>(
+    header: HeaderMembers<'h>,
     trace: &mut impl Trace,
-) -> Result<Header, AuthError> {
+) -> Result<
+    (
+        Option<Option<Cow<'h, str>>>,
+        Option<Cow<'h, str>>,
+        Option<Cow<'h, str>>,
+    ),
+    AuthError,
+> {
     trace.reach(CheckName::HeaderMembers);
     let kid = optional_string(header.kid)?;
     let typ = optional_string(header.typ)?;
@@ -185,9 +228,20 @@ fn judge_header(
     if header.forbidden || nested_jwt {
         return Err(AuthError::ForbiddenHeader);
     }
+    Ok((header.alg, kid, typ))
+}
+
+/// The header policy, in the rules' order once the token is well-formed:
+/// the checks every policy shares, then `disallowed_alg`, `invalid_type`,
+/// `missing_kid`.
+fn judge_header(
+    header: HeaderMembers<'_>,
+    policy: &Policy,
+    trace: &mut impl Trace,
+) -> Result<Header, AuthError> {
+    let (alg, kid, typ) = shared_header_checks(header, trace)?;
     trace.reach(CheckName::Alg);
-    let alg = header
-        .alg
+    let alg = alg
         .flatten()
         .and_then(|alg| Algorithm::from_name(&alg))
         .filter(|alg| policy.allowed_algs.contains(alg))

@@ -4,9 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use http::HeaderMap;
+
 use crate::answer::FetchAnswer;
 use crate::bearer::token_from_authorization;
 use crate::check::{Check, ChosenKey, Token, TokenReader};
+use crate::claims::{self, Claims};
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
 use crate::event::Event;
@@ -15,6 +18,8 @@ use crate::http::FetchId;
 use crate::jwk::SigningKey;
 use crate::jwks::KeySet;
 use crate::progress::{FetchNext, Progress};
+use crate::request::token_from_headers;
+use crate::requirements::{Requirements, NO_REQUIREMENTS};
 use crate::source::KeySource;
 use crate::status::Status;
 use crate::time::Now;
@@ -194,6 +199,42 @@ impl Verifier {
         self.verify_read(read, query, now)
     }
 
+    /// [`verify`](Self::verify) with a route's own [`Requirements`] judged
+    /// on top of the configured scopes and permissions.
+    pub fn verify_for<'t>(
+        &mut self,
+        token: &'t str,
+        route: &'t Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        let read = self.reader.read_uncounted(token);
+        self.verify_read(read.map(|token| token.for_route(route)), query, now)
+    }
+
+    /// [`verify_for`](Self::verify_for) for the token a request carries in
+    /// its header fields, found through the configured `token_sources` (the
+    /// rules, "Token sources").
+    pub fn verify_headers<'t>(
+        &mut self,
+        headers: &'t HeaderMap,
+        route: &'t Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        let read = self.reader.read_headers_uncounted(headers);
+        self.verify_read(read.map(|token| token.for_route(route)), query, now)
+    }
+
+    /// Judges a route's [`Requirements`], with the configured ones, on
+    /// claims this verifier returned (for a route whose requirements are
+    /// checked after the request was verified): `insufficient_scope` or
+    /// `insufficient_permissions` exactly as a verification with them
+    /// would answer. Needs no key and counts nothing.
+    pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
+        claims::check_granted(self.reader.policy(), claims, route)
+    }
+
     fn verify_read<'t>(
         &mut self,
         read: Result<Token<'t>, AuthError>,
@@ -267,8 +308,22 @@ impl Verifier {
     /// and claims are checked within this call. A diagnostic, it is not
     /// counted in the [`Status`] verdicts.
     pub fn explain(&mut self, token: &str, query: &mut Query, now: Now) -> Progress<Explain> {
+        self.explain_for(token, &NO_REQUIREMENTS, query, now)
+    }
+
+    /// [`explain`](Self::explain) with a route's own [`Requirements`]
+    /// judged on top of the configured ones, as [`verify_for`](Self::verify_for)
+    /// judges them.
+    pub fn explain_for(
+        &mut self,
+        token: &str,
+        route: &Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Explain> {
         let mut reached = Reached::default();
-        let progress = match self.reader.read_traced(token, &mut reached) {
+        let read = self.reader.read_traced(token, &mut reached);
+        let progress = match read.map(|read| read.for_route(route)) {
             Ok(read) => self
                 .choose_key_traced(&read, query, now, &mut reached)
                 .map(|chosen| chosen.map(|key| (read, key))),
@@ -286,8 +341,28 @@ impl Verifier {
                 key,
                 verdict,
             };
-            Explain::new(token, config, policy, now.wall, run)
+            Explain::new(token, config, policy, route, now.wall, run)
         })
+    }
+
+    /// [`explain_for`](Self::explain_for) the token a request carries in its
+    /// header fields, found through the configured `token_sources` as
+    /// [`verify_headers`](Self::verify_headers) finds it; `Err` when the
+    /// request carries none to explain (`missing_token`, `invalid_request`).
+    pub fn explain_headers(
+        &mut self,
+        headers: &HeaderMap,
+        route: &Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Explain, AuthError>> {
+        match token_from_headers(&self.reader.policy().token_sources, headers) {
+            Ok(token) => self.explain_for(token, route, query, now).map(Ok),
+            Err(error) => {
+                self.source.observe(now);
+                Progress::done(Err(error))
+            }
+        }
     }
 
     /// The usable signing keys (usable for some allowed algorithm).

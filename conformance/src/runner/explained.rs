@@ -12,8 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use oidc_jwt_verifier_core::http_types::HeaderMap;
 use oidc_jwt_verifier_core::{
-    token_from_authorization, AuthError, Claims, Explain, Now, Outcome, Query, Verifier,
+    token_from_authorization, AuthError, Claims, Explain, Now, Outcome, Query, Requirements,
+    Verifier,
 };
 
 use super::core::{finished, SansIo};
@@ -76,22 +78,28 @@ impl ExplainedWorld {
             .ok_or_else(|| LayerError("an operation before any time was set".into()))
     }
 
-    /// The explanation of `input`, or, for a header that holds no token,
-    /// the same refusal through the header entry point (explain takes a
-    /// token; the header's own checks come before any of its checks).
+    /// The explanation of `input`, or, for a header or a request that
+    /// holds no token, the refusal its own checks give (they come before
+    /// any check of a token).
     fn explain(
         &mut self,
         input: &VerifyInput,
         now: Now,
     ) -> Result<Result<Explain, AuthError>, LayerError> {
+        let mut query = Query::new();
         let token = match input {
             VerifyInput::Token(token) => token.as_str(),
             VerifyInput::Header(header) => match token_from_authorization(header.as_deref()) {
                 Ok(token) => token,
                 Err(error) => return Ok(Err(error)),
             },
+            VerifyInput::Request(request) => {
+                let (headers, route) = (request.header_map(), request.requirements());
+                return self.explaining.run(now, |verifier, now| {
+                    verifier.explain_headers(&headers, &route, &mut query, now)
+                });
+            }
         };
-        let mut query = Query::new();
         self.explaining
             .run(now, |verifier, now| {
                 verifier.explain(token, &mut query, now)
@@ -139,11 +147,19 @@ impl World for ExplainedWorld {
     fn verify(&mut self, input: &VerifyInput) -> Result<Verified, LayerError> {
         let now = self.now()?;
         let mut query = Query::new();
+        // Built once: the verifier's answer borrows them across rounds.
+        let (headers, route) = match input {
+            VerifyInput::Request(request) => (request.header_map(), request.requirements()),
+            _ => (HeaderMap::new(), Requirements::new()),
+        };
         let verdict = self.verifying.run(now, |verifier, now| {
             finished(match input {
                 VerifyInput::Token(token) => verifier.verify(token, &mut query, now),
                 VerifyInput::Header(header) => {
                     verifier.verify_authorization(header.as_deref(), &mut query, now)
+                }
+                VerifyInput::Request(_) => {
+                    verifier.verify_headers(&headers, &route, &mut query, now)
                 }
             })
         })?;

@@ -70,16 +70,22 @@ pub(super) fn compared(check: CheckName, context: &Context<'_>) -> Vec<Compared>
             shown.claims(&[audience_name(context.policy.audience_claim)]);
             shown.configured("audience", json!(context.config.audience));
         }
-        CheckName::Scopes => shown.granted(
-            ("scope_claim", &context.config.scope_claim),
-            &context.policy.scope_claim,
-            ("required_scopes", &context.config.required_scopes),
-        ),
-        CheckName::Permissions => shown.granted(
-            ("permissions_claim", &context.config.permissions_claim),
-            &context.policy.permissions_claim,
-            ("required_permissions", &context.config.required_permissions),
-        ),
+        CheckName::Scopes => {
+            shown.granted(
+                ("scope_claim", &context.config.scope_claim),
+                &context.policy.scope_claim,
+                ("required_scopes", &context.config.required_scopes),
+            );
+            shown.route("route_scopes", context.route.scopes());
+        }
+        CheckName::Permissions => {
+            shown.granted(
+                ("permissions_claim", &context.config.permissions_claim),
+                &context.policy.permissions_claim,
+                ("required_permissions", &context.config.required_permissions),
+            );
+            shown.route("route_permissions", context.route.permissions());
+        }
     }
     shown.values
 }
@@ -103,6 +109,14 @@ impl Shown<'_, '_> {
 
     fn configured(&mut self, name: &str, value: Value) {
         self.push(name, Some(value), Origin::Configuration);
+    }
+
+    /// A route's own requirements, when it has any (the caller's, as
+    /// trusted as the configuration).
+    fn route(&mut self, name: &str, values: &[String]) {
+        if !values.is_empty() {
+            self.configured(name, json!(values));
+        }
     }
 
     fn rules(&mut self, name: &str, value: Value) {

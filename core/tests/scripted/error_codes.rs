@@ -233,11 +233,31 @@ fn every_error_code_is_produced_with_its_status_and_challenge() {
         None,
     );
 
-    assert_eq!(
-        seen.len(),
-        21,
-        "every code of the error table of docs/rules.md: {seen:?}"
+    // Claims that verify but do not fit the caller's type: 500, no challenge.
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct NeedsTenant {
+        tenant: String,
+    }
+    let mut typed = world(|_| {});
+    let token = k.sign(&claims());
+    let mut query = oidc_jwt_verifier_core::Query::new();
+    let mismatch = typed.run(|v, now| {
+        v.verify(&token, &mut query, now)
+            .map(|check| check.and_then(|check| check.finish_as::<NeedsTenant>()))
+    });
+    expect(
+        mismatch.expect_err("no tenant claim"),
+        "claims_type_mismatch",
+        500,
+        None,
     );
+
+    let all: BTreeSet<String> = oidc_jwt_verifier_core::ERROR_CODES
+        .iter()
+        .map(|code| (*code).to_owned())
+        .collect();
+    assert_eq!(seen, all, "every code of the table");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, CheckName, Explain, Origin, Outcome, Query, TransportKind,
+    AuthConfig, AuthError, CheckName, Explain, Origin, Outcome, Query, Requirements, TransportKind,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -430,4 +430,27 @@ proptest! {
         let failing: Vec<_> = report.checks().iter().filter(|r| r.outcome == Outcome::Fail).collect();
         prop_assert_eq!(failing.len(), usize::from(verdict.is_err()));
     }
+}
+
+#[test]
+fn a_route_requirement_fails_the_scopes_check_as_verify_for_does() {
+    let mut w = world(|_| {});
+    let token = key().sign(&claims());
+    let route = Requirements::new().scope("write");
+    let mut query = Query::new();
+    let report = w.run(|verifier, now| verifier.explain_for(&token, &route, &mut query, now));
+    let mut query = Query::new();
+    let verdict = w
+        .run(|verifier, now| {
+            verifier
+                .verify_for(&token, &route, &mut query, now)
+                .map(|c| c.and_then(|c| c.finish()))
+        })
+        .unwrap_err();
+    assert_eq!(report.first_failure().unwrap().check, CheckName::Scopes);
+    assert_eq!(report.verdict().unwrap_err(), &verdict);
+    assert_eq!(
+        shown(&report, CheckName::Scopes, "route_scopes"),
+        (Some(json!(["write"])), Origin::Configuration, true)
+    );
 }

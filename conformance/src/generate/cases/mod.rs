@@ -15,7 +15,9 @@ mod outages;
 mod providers;
 mod required;
 mod rfc9068;
+mod routes;
 mod scopes;
+mod sources;
 mod token_shape;
 
 use super::build::{CaseSpec, Reply};
@@ -26,7 +28,7 @@ use super::world::{jwks_of, rsa, JWKS_URL};
 type Topic = fn() -> Result<Vec<CaseSpec>, GenerateError>;
 
 /// Every topic, in the order the corpus is generated.
-const TOPICS: [Topic; 17] = [
+const TOPICS: [Topic; 19] = [
     authorization::cases,
     token_shape::cases,
     jose_header::cases,
@@ -44,6 +46,8 @@ const TOPICS: [Topic; 17] = [
     client_id::cases,
     rfc9068::cases,
     providers::cases,
+    sources::cases,
+    routes::cases,
 ];
 
 /// Every case of every topic.
