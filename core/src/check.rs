@@ -15,7 +15,8 @@ use crate::bearer::token_from_authorization;
 use crate::claims::{self, Claims};
 use crate::config::Policy;
 use crate::error::AuthError;
-use crate::jwk::VerifyingKey;
+use crate::explain::{CheckName, Trace};
+use crate::jwk::{SigningKey, VerifyingKey};
 use crate::request::token_from_headers;
 use crate::requirements::{Requirements, NO_REQUIREMENTS};
 use crate::status::VerdictCounters;
@@ -71,7 +72,17 @@ impl TokenReader {
 
     /// [`read`](Self::read) without counting a refusal (the caller does).
     pub(crate) fn read_uncounted<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
-        token::parse(token, &self.policy).map(|jws| Token {
+        self.read_traced(token, &mut ())
+    }
+
+    /// [`read_uncounted`](Self::read_uncounted), telling `trace` of each
+    /// check as it is reached (for an explanation).
+    pub(crate) fn read_traced<'t>(
+        &self,
+        token: &'t str,
+        trace: &mut impl Trace,
+    ) -> Result<Token<'t>, AuthError> {
+        token::parse_traced(token, &self.policy, trace).map(|jws| Token {
             jws,
             route: &NO_REQUIREMENTS,
         })
@@ -156,16 +167,29 @@ impl<'t> Token<'t> {
     }
 
     fn check(self, chosen: &ChosenKey) -> Result<Claims, AuthError> {
+        self.check_traced(chosen, &mut ())
+    }
+
+    /// The checks after the key lookup, telling `trace` of each as it is
+    /// reached: that the key fits the token (still the key lookup's), the
+    /// signature, then the claims. Counts nothing (for an explanation; a
+    /// verification counts in [`finish`](Self::finish)).
+    pub(crate) fn check_traced(
+        self,
+        chosen: &ChosenKey,
+        trace: &mut impl Trace,
+    ) -> Result<Claims, AuthError> {
         let jws = self.jws;
         let (alg, key) = (jws.header.alg, &chosen.key);
         let kid_fits = jws.header.kid.is_none() || jws.header.kid.as_deref() == key.kid();
         if !kid_fits || !key.fits(alg) {
             return Err(AuthError::KeyNotFound);
         }
+        trace.reach(CheckName::Signature);
         let signing_input = jws.signing_input.as_bytes();
         jws.with_signature(|signature| key.verify(alg, signing_input, signature))
             .unwrap_or(Err(AuthError::InvalidSignature))?;
-        claims::check(&chosen.policy, jws.payload, chosen.wall, self.route)
+        claims::check_traced(&chosen.policy, jws.payload, chosen.wall, self.route, trace)
     }
 }
 
@@ -188,6 +212,11 @@ impl ChosenKey {
             wall,
             verdicts: Arc::clone(reader.verdicts()),
         }
+    }
+
+    /// What the chosen key is (`kid`, type, algorithms), for a report.
+    pub(crate) fn info(&self) -> &SigningKey {
+        self.key.info()
     }
 }
 

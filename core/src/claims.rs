@@ -5,8 +5,9 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Number, Value};
 
-use crate::config::{AudienceClaim, Policy};
+use crate::config::{AudienceClaim, Policy, RequiredClaim};
 use crate::error::{AuthError, ClaimName, ClaimsTypeError};
+use crate::explain::{CheckName, Trace};
 use crate::json::{self, JsonError, MAX_DEPTH};
 use crate::pointer::ClaimPath;
 use crate::requirements::{combined, Requirements};
@@ -346,8 +347,8 @@ fn string_values(value: &Value) -> Vec<String> {
     }
 }
 
-/// Every claim check after the signature verified, in the order of docs/rules.md's
-/// table: `missing_claim`, `invalid_claim`, `token_expired`,
+/// Every claim check after the signature verified, in the order of the
+/// rules' table: `missing_claim`, `invalid_claim`, `token_expired`,
 /// `token_not_yet_valid`, `invalid_issuer`, `invalid_audience`,
 /// `insufficient_scope`, `insufficient_permissions` (the configured values
 /// and the `route`'s). `now` is wall-clock time.
@@ -357,13 +358,50 @@ pub(crate) fn check(
     now: UnixTime,
     route: &Requirements,
 ) -> Result<Claims, AuthError> {
-    check_present(policy, &payload)?;
+    check_traced(policy, payload, now, route, &mut ())
+}
+
+/// [`check`], telling `trace` of each check just before it runs.
+pub(crate) fn check_traced(
+    policy: &Policy,
+    payload: Payload,
+    now: UnixTime,
+    route: &Requirements,
+    trace: &mut impl Trace,
+) -> Result<Claims, AuthError> {
+    trace.reach(CheckName::ClaimsPresent);
+    check_registered_present(policy.audience_claim, &payload)?;
+    trace.reach(CheckName::RequiredClaims);
+    check_required_present(&policy.required_claims, &payload)?;
+    trace.reach(CheckName::ClaimTypes);
     let claims = Claims::from_payload(payload)?;
     let client_id = client_id_audience(&claims, policy.audience_claim)?;
-    check_lifetime(&claims, policy.leeway_s, now.as_secs_f64())?;
+    let now = now.as_secs_f64();
+    trace.reach(CheckName::Exp);
+    check_expiry(&claims, policy.leeway_s, now)?;
+    trace.reach(CheckName::Nbf);
+    check_not_before(&claims, policy.leeway_s, now)?;
+    trace.reach(CheckName::Iss);
     if claims.issuer != policy.issuer {
         return Err(AuthError::InvalidIssuer);
     }
+    trace.reach(CheckName::Aud);
+    check_audience(&policy.audiences, &claims, client_id)?;
+    trace.reach(CheckName::Scopes);
+    check_scopes(policy, &claims, route)?;
+    trace.reach(CheckName::Permissions);
+    check_permissions(policy, &claims, route)?;
+    Ok(claims)
+}
+
+/// `invalid_audience` unless one of `audiences` is the token's: its
+/// `client_id` when that is the audience claim, else `aud` or an element
+/// of it.
+fn check_audience(
+    audiences: &[String],
+    claims: &Claims,
+    client_id: Option<&str>,
+) -> Result<(), AuthError> {
     let held = |aud: &String| match client_id {
         Some(client_id) => client_id == aud,
         None => claims
@@ -371,11 +409,11 @@ pub(crate) fn check(
             .as_ref()
             .is_some_and(|held| held.contains(aud)),
     };
-    if !policy.audiences.iter().any(held) {
-        return Err(AuthError::InvalidAudience);
+    if audiences.iter().any(held) {
+        Ok(())
+    } else {
+        Err(AuthError::InvalidAudience)
     }
-    check_granted(policy, &claims, route)?;
-    Ok(claims)
 }
 
 /// With `audience_claim: client_id`, the `client_id` the audience check
@@ -392,19 +430,38 @@ fn client_id_audience(claims: &Claims, claim: AudienceClaim) -> Result<Option<&s
 }
 
 /// `missing_claim`: the first absent of `exp`, `iss` and the audience claim
-/// (`aud`, or `client_id`), then the first of `required_claims`, in
-/// configuration order, that is absent or `null`.
-fn check_present(policy: &Policy, payload: &Payload) -> Result<(), AuthError> {
-    let audience = match policy.audience_claim {
-        AudienceClaim::Aud => ClaimName::Aud,
-        AudienceClaim::ClientId => ClaimName::ClientId,
-    };
-    for claim in [ClaimName::Exp, ClaimName::Iss, audience] {
+/// (`aud`, or `client_id`).
+fn check_registered_present(
+    audience_claim: AudienceClaim,
+    payload: &Payload,
+) -> Result<(), AuthError> {
+    for claim in [
+        ClaimName::Exp,
+        ClaimName::Iss,
+        audience_name(audience_claim),
+    ] {
         if payload.claim(claim.as_str()).is_none() {
             return Err(AuthError::MissingClaim(claim));
         }
     }
-    let absent = policy.required_claims.iter().find(|required| {
+    Ok(())
+}
+
+/// The claim the audience check reads.
+pub(crate) fn audience_name(audience_claim: AudienceClaim) -> ClaimName {
+    match audience_claim {
+        AudienceClaim::Aud => ClaimName::Aud,
+        AudienceClaim::ClientId => ClaimName::ClientId,
+    }
+}
+
+/// `missing_claim`: the first of `required_claims`, in configuration order,
+/// that is absent or `null`.
+fn check_required_present(
+    required_claims: &[RequiredClaim],
+    payload: &Payload,
+) -> Result<(), AuthError> {
+    let absent = required_claims.iter().find(|required| {
         let found = required.path.find_in(|name| payload.claim(name));
         found.is_none_or(Value::is_null)
     });
@@ -422,22 +479,37 @@ pub(crate) fn check_granted(
     claims: &Claims,
     route: &Requirements,
 ) -> Result<(), AuthError> {
+    check_scopes(policy, claims, route)?;
+    check_permissions(policy, claims, route)
+}
+
+/// `insufficient_scope`: the configured scopes, then the `route`'s.
+fn check_scopes(policy: &Policy, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
     let scopes = &policy.required_scopes;
-    if let Some((required, missing)) = lacking(claims, &policy.scope_claim, scopes, route.scopes())
-    {
-        return Err(AuthError::InsufficientScope { required, missing });
+    match lacking(claims, &policy.scope_claim, scopes, route.scopes()) {
+        Some((required, missing)) => Err(AuthError::InsufficientScope { required, missing }),
+        None => Ok(()),
     }
+}
+
+/// `insufficient_permissions`: the configured permissions, then the
+/// `route`'s.
+fn check_permissions(
+    policy: &Policy,
+    claims: &Claims,
+    route: &Requirements,
+) -> Result<(), AuthError> {
     let permissions = &policy.required_permissions;
     let route_permissions = route.permissions();
-    if let Some((required, missing)) = lacking(
+    match lacking(
         claims,
         &policy.permissions_claim,
         permissions,
         route_permissions,
     ) {
-        return Err(AuthError::InsufficientPermissions { required, missing });
+        Some((required, missing)) => Err(AuthError::InsufficientPermissions { required, missing }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// When the list at `path` lacks a required value: every required value
@@ -456,20 +528,25 @@ fn lacking(
     (!missing.is_empty()).then_some((required, missing))
 }
 
-/// `now >= exp + leeway` is expired, `now < nbf - leeway` not yet valid. The
-/// sums are `f64` (they saturate to infinity, never overflow); a `now` that
-/// compares with nothing (NaN) counts as expired.
-fn check_lifetime(claims: &Claims, leeway_s: f64, now: f64) -> Result<(), AuthError> {
+/// `now >= exp + leeway` is expired. The sum is `f64` (it saturates to
+/// infinity, never overflows); a `now` that compares with nothing (NaN)
+/// counts as expired.
+fn check_expiry(claims: &Claims, leeway_s: f64, now: f64) -> Result<(), AuthError> {
     let expires = claims.expires_at.as_secs_f64() + leeway_s;
     if now.partial_cmp(&expires) != Some(Ordering::Less) {
         return Err(AuthError::TokenExpired);
     }
-    if let Some(not_before) = &claims.not_before {
-        if now < not_before.as_secs_f64() - leeway_s {
-            return Err(AuthError::TokenNotYetValid);
-        }
-    }
     Ok(())
+}
+
+/// `now < nbf - leeway` is not yet valid (never without `nbf`).
+fn check_not_before(claims: &Claims, leeway_s: f64, now: f64) -> Result<(), AuthError> {
+    match &claims.not_before {
+        Some(not_before) if now < not_before.as_secs_f64() - leeway_s => {
+            Err(AuthError::TokenNotYetValid)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The `required` values absent from `held`, in the order of `required`.

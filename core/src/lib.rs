@@ -31,6 +31,7 @@
 //! | Bodies (rule 10): limit, `Content-Encoding` | `body` |
 //! | The driving protocol | `progress`, `timer`, `event`, `status`; the lock-free halves of a verification in `check` |
 //! | The drivers' transport options: roots, the HTTPS proxy (`HTTPS_PROXY`, `NO_PROXY`) | `transport`, `proxy` |
+//! | The explain report (the same checks, reported one by one) | `explain` |
 //!
 //! # The driver loop
 //!
@@ -143,6 +144,7 @@ mod crypto;
 mod discovery;
 mod error;
 mod event;
+mod explain;
 mod hops;
 mod http;
 mod issuers;
@@ -182,6 +184,7 @@ pub use error::{
 #[cfg(feature = "tracing")]
 pub use event::TRACING_TARGET;
 pub use event::{Event, MAX_QUEUED_EVENTS};
+pub use explain::{CheckName, CheckReport, Compared, Explain, Origin, Outcome};
 pub use hops::{Hop, Hops};
 pub use http::{
     FetchId, FetchRequest, FetchStage, HttpResponse, TransportFailure, TransportKind,

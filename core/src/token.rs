@@ -3,6 +3,8 @@
 //!
 //! [`parse`] runs the checks in the order of the error table of docs/rules.md
 //! and returns the first failure; nothing in an error echoes the token.
+//! [`parse_traced`] is the same, telling an explanation each check it
+//! reaches.
 
 use std::borrow::Cow;
 
@@ -10,10 +12,13 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, Engine as _};
 
+use serde_json::{Map, Value};
+
 use crate::alg::Algorithm;
 use crate::claims::Payload;
 use crate::config::Policy;
 use crate::error::AuthError;
+use crate::explain::{CheckName, Trace};
 use crate::json::{self, MAX_DEPTH};
 
 /// The largest decoded header accepted (docs/rules.md, `malformed_token`).
@@ -22,7 +27,8 @@ pub(crate) const MAX_HEADER_BYTES: usize = 4096;
 /// Header parameters that are never accepted: they would let the token choose
 /// its own key (`jku`, `x5u`, `jwk`, `x5c`), change how it is processed
 /// (`crit`, `b64`) or compress it (`zip`).
-const FORBIDDEN_HEADER_PARAMETERS: [&str; 7] = ["jku", "x5u", "jwk", "x5c", "crit", "b64", "zip"];
+pub(crate) const FORBIDDEN_HEADER_PARAMETERS: [&str; 7] =
+    ["jku", "x5u", "jwk", "x5c", "crit", "b64", "zip"];
 
 /// Unpadded base64url (RFC 7515 section 2) with nothing tolerated: no `=`,
 /// no `+` or `/`, no whitespace, no non-zero trailing bits, no length 4k+1.
@@ -115,12 +121,26 @@ struct HeaderMembers<'h> {
 /// A `cty` that is not a string is not refused here: it cannot name a nested
 /// JWT, and the verifier never reads `cty` otherwise.
 pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, AuthError> {
+    parse_traced(token, policy, &mut ())
+}
+
+/// [`parse`], telling `trace` of each check just before it runs (an
+/// explanation's record; `()`, which does nothing, for a verification).
+/// The one pass reads the parts in turn, so the `malformed_token` checks
+/// are reached part by part: the header decoded, then read as JSON, the
+/// payload decoded, then read, then the signature's encoding.
+pub(crate) fn parse_traced<'a, T: Trace>(
+    token: &'a str,
+    policy: &Policy,
+    trace: &mut T,
+) -> Result<Jws<'a>, AuthError> {
     read(
         token,
         policy.max_token_bytes,
-        |header, payload, signing_input, signature| {
+        trace,
+        |header, payload, signing_input, signature, trace| {
             Ok(Jws {
-                header: judge_header(header, policy)?,
+                header: judge_header(header, policy, trace)?,
                 payload,
                 signing_input,
                 signature,
@@ -135,37 +155,50 @@ pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, Auth
 /// issuers reads the unverified `iss` from before it knows whose policy
 /// applies; nothing in it is trusted.
 pub(crate) fn parse_shared(token: &str, max_token_bytes: usize) -> Result<Payload, AuthError> {
-    read(token, max_token_bytes, |header, payload, _, _| {
-        shared_header_checks(header)?;
-        Ok(payload)
-    })
+    read(
+        token,
+        max_token_bytes,
+        &mut (),
+        |header, payload, _, _, trace| {
+            shared_header_checks(header, trace)?;
+            Ok(payload)
+        },
+    )
 }
 
 /// The form checks (`missing_token`, `token_too_large`, `malformed_token`),
 /// then `judge` on the header's members, the payload, the signing input
-/// and the (checked) signature part.
-fn read<'a, R>(
+/// and the (checked) signature part, telling `trace` of each check.
+fn read<'a, T: Trace, R>(
     token: &'a str,
     max_token_bytes: usize,
-    judge: impl FnOnce(HeaderMembers<'_>, Payload, &'a str, &'a str) -> Result<R, AuthError>,
+    trace: &mut T,
+    judge: impl FnOnce(HeaderMembers<'_>, Payload, &'a str, &'a str, &mut T) -> Result<R, AuthError>,
 ) -> Result<R, AuthError> {
+    trace.reach(CheckName::TokenPresent);
     if token.chars().all(char::is_whitespace) {
         return Err(AuthError::MissingToken);
     }
+    trace.reach(CheckName::TokenSize);
     if token.len() > max_token_bytes {
         return Err(AuthError::TokenTooLarge);
     }
+    trace.reach(CheckName::Shape);
     let (signing_input, header_b64, payload_b64, signature_b64) =
         split_parts(token).ok_or(AuthError::MalformedToken)?;
+    trace.reach(CheckName::HeaderBase64);
     let header_len = decoded_len(header_b64.len());
     if header_len > MAX_HEADER_BYTES {
         return Err(AuthError::MalformedToken);
     }
     with_buffer(header_len, |buffer| {
-        let header = read_header(decode_part(header_b64, buffer)?)?;
-        let payload = read_payload(payload_b64)?;
+        let decoded = decode_part(header_b64, buffer)?;
+        trace.reach(CheckName::HeaderJson);
+        let header = read_header(decoded)?;
+        let payload = read_payload(payload_b64, trace)?;
+        trace.reach(CheckName::SignatureBase64);
         check_base64url(signature_b64)?;
-        judge(header, payload, signing_input, signature_b64)
+        judge(header, payload, signing_input, signature_b64, trace)
     })
 }
 
@@ -173,18 +206,21 @@ fn read<'a, R>(
 /// (`malformed_token`), then `forbidden_header`. Returns `alg`, `kid` and
 /// `typ` as read.
 #[allow(clippy::type_complexity)]
-fn shared_header_checks(
-    header: HeaderMembers<'_>,
+fn shared_header_checks<'h>(
+    header: HeaderMembers<'h>,
+    trace: &mut impl Trace,
 ) -> Result<
     (
-        Option<Option<Cow<'_, str>>>,
-        Option<Cow<'_, str>>,
-        Option<Cow<'_, str>>,
+        Option<Option<Cow<'h, str>>>,
+        Option<Cow<'h, str>>,
+        Option<Cow<'h, str>>,
     ),
     AuthError,
 > {
+    trace.reach(CheckName::HeaderMembers);
     let kid = optional_string(header.kid)?;
     let typ = optional_string(header.typ)?;
+    trace.reach(CheckName::ForbiddenHeader);
     let nested_jwt = header
         .cty
         .flatten()
@@ -198,14 +234,21 @@ fn shared_header_checks(
 /// The header policy, in the rules' order once the token is well-formed:
 /// the checks every policy shares, then `disallowed_alg`, `invalid_type`,
 /// `missing_kid`.
-fn judge_header(header: HeaderMembers<'_>, policy: &Policy) -> Result<Header, AuthError> {
-    let (alg, kid, typ) = shared_header_checks(header)?;
+fn judge_header(
+    header: HeaderMembers<'_>,
+    policy: &Policy,
+    trace: &mut impl Trace,
+) -> Result<Header, AuthError> {
+    let (alg, kid, typ) = shared_header_checks(header, trace)?;
+    trace.reach(CheckName::Alg);
     let alg = alg
         .flatten()
         .and_then(|alg| Algorithm::from_name(&alg))
         .filter(|alg| policy.allowed_algs.contains(alg))
         .ok_or(AuthError::DisallowedAlg)?;
+    trace.reach(CheckName::Typ);
     check_type(typ.as_deref(), policy.expected_typ.as_deref())?;
+    trace.reach(CheckName::Kid);
     if policy.require_kid && kid.is_none() {
         return Err(AuthError::MissingKid);
     }
@@ -274,10 +317,46 @@ fn read_header(bytes: &[u8]) -> Result<HeaderMembers<'_>, AuthError> {
 }
 
 /// Decodes and reads the payload.
-fn read_payload(encoded: &str) -> Result<Payload, AuthError> {
+fn read_payload(encoded: &str, trace: &mut impl Trace) -> Result<Payload, AuthError> {
+    trace.reach(CheckName::PayloadBase64);
     with_buffer(decoded_len(encoded.len()), |buffer| {
-        Payload::parse(decode_part(encoded, buffer)?).map_err(|_| AuthError::MalformedToken)
+        let decoded = decode_part(encoded, buffer)?;
+        trace.reach(CheckName::PayloadJson);
+        Payload::parse(decoded).map_err(|_| AuthError::MalformedToken)
     })
+}
+
+/// Header and payload of a token decoded for an explanation to show, not
+/// judged: each `None` when it does not decode to a JSON object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Untrusted {
+    pub(crate) header: Option<Map<String, Value>>,
+    pub(crate) payload: Option<Map<String, Value>>,
+}
+
+/// Decodes header and payload for an explanation to show, with the
+/// decoding a verification uses, each on its own (the report shows the
+/// payload of a token whose header is refused); nothing when the token is
+/// over `max_token_bytes` (nothing that large is decoded) or not three
+/// parts. Whether the token passes is decided by [`parse_traced`] alone.
+pub(crate) fn decode_untrusted(token: &str, max_token_bytes: usize) -> Untrusted {
+    let parts = (token.len() <= max_token_bytes)
+        .then(|| split_parts(token))
+        .flatten();
+    let Some((_, header, payload, _)) = parts else {
+        return Untrusted::default();
+    };
+    let object = |encoded: &str| {
+        with_buffer(decoded_len(encoded.len()), |buffer| {
+            json::parse_object(decode_part(encoded, buffer).ok()?, MAX_DEPTH).ok()
+        })
+    };
+    Untrusted {
+        header: (decoded_len(header.len()) <= MAX_HEADER_BYTES)
+            .then(|| object(header))
+            .flatten(),
+        payload: object(payload),
+    }
 }
 
 /// Checks that the signature part is strict base64url, decoding it a slice

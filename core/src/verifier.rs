@@ -13,11 +13,13 @@ use crate::claims::{self, Claims};
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
 use crate::event::Event;
+use crate::explain::{CheckName, Explain, Reached, Run, Trace};
 use crate::http::FetchId;
 use crate::jwk::SigningKey;
 use crate::jwks::KeySet;
 use crate::progress::{FetchNext, Progress};
-use crate::requirements::Requirements;
+use crate::request::token_from_headers;
+use crate::requirements::{Requirements, NO_REQUIREMENTS};
 use crate::source::KeySource;
 use crate::status::Status;
 use crate::time::Now;
@@ -262,16 +264,7 @@ impl Verifier {
         query: &mut Query,
         now: Now,
     ) -> Progress<Result<ChosenKey, AuthError>> {
-        let now = self.source.observe(now);
-        let may_refresh = query.first_round(self.source.refreshes_ended());
-        if let Some(until) = self.own_refresh(query, may_refresh) {
-            return Progress::Wait { until };
-        }
-        let progress = self
-            .source
-            .lookup(token.kid(), token.alg(), may_refresh, now.monotonic)
-            .map(|found| found.map(|key| ChosenKey::new(key, &self.reader, now.wall)));
-        query.note(&progress);
+        let progress = self.choose_key_traced(token, query, now, &mut ());
         if let Progress::Done {
             answer: refused @ Err(_),
             ..
@@ -280,6 +273,96 @@ impl Verifier {
             self.reader.verdicts().record(refused);
         }
         progress
+    }
+
+    /// [`choose_key`](Self::choose_key) without counting a refusal, telling
+    /// `trace` when the lookup is reached (not while the operation waits
+    /// for its own refresh).
+    fn choose_key_traced(
+        &mut self,
+        token: &Token<'_>,
+        query: &mut Query,
+        now: Now,
+        trace: &mut impl Trace,
+    ) -> Progress<Result<ChosenKey, AuthError>> {
+        let now = self.source.observe(now);
+        let may_refresh = query.first_round(self.source.refreshes_ended());
+        if let Some(until) = self.own_refresh(query, may_refresh) {
+            return Progress::Wait { until };
+        }
+        trace.reach(CheckName::KeyLookup);
+        let progress = self
+            .source
+            .lookup(token.kid(), token.alg(), may_refresh, now.monotonic)
+            .map(|found| found.map(|key| ChosenKey::new(key, &self.reader, now.wall)));
+        query.note(&progress);
+        progress
+    }
+
+    /// Explains what [`verify`](Self::verify) and [`Check::finish`] do with
+    /// `token`: the same checks, run by the same code in the same order,
+    /// each reported with its outcome and the values it compared (see
+    /// [`Explain`]). It is driven like `verify`, fetching keys when the
+    /// token needs them (a [`Progress::Fetch`] to perform, a
+    /// [`Progress::Wait`]), and ends with the whole report: the signature
+    /// and claims are checked within this call. A diagnostic, it is not
+    /// counted in the [`Status`] verdicts.
+    pub fn explain(&mut self, token: &str, query: &mut Query, now: Now) -> Progress<Explain> {
+        self.explain_for(token, &NO_REQUIREMENTS, query, now)
+    }
+
+    /// [`explain`](Self::explain) with a route's own [`Requirements`]
+    /// judged on top of the configured ones, as [`verify_for`](Self::verify_for)
+    /// judges them.
+    pub fn explain_for(
+        &mut self,
+        token: &str,
+        route: &Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Explain> {
+        let mut reached = Reached::default();
+        let read = self.reader.read_traced(token, &mut reached);
+        let progress = match read.map(|read| read.for_route(route)) {
+            Ok(read) => self
+                .choose_key_traced(&read, query, now, &mut reached)
+                .map(|chosen| chosen.map(|key| (read, key))),
+            Err(error) => {
+                self.source.observe(now);
+                Progress::done(Err(error))
+            }
+        };
+        let (config, policy) = (&self.config, self.reader.policy());
+        progress.map(|chosen| {
+            let key = chosen.as_ref().ok().map(|(_, key)| key.info().clone());
+            let verdict = chosen.and_then(|(read, key)| read.check_traced(&key, &mut reached));
+            let run = Run {
+                reached,
+                key,
+                verdict,
+            };
+            Explain::new(token, config, policy, route, now.wall, run)
+        })
+    }
+
+    /// [`explain_for`](Self::explain_for) the token a request carries in its
+    /// header fields, found through the configured `token_sources` as
+    /// [`verify_headers`](Self::verify_headers) finds it; `Err` when the
+    /// request carries none to explain (`missing_token`, `invalid_request`).
+    pub fn explain_headers(
+        &mut self,
+        headers: &HeaderMap,
+        route: &Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Explain, AuthError>> {
+        match token_from_headers(&self.reader.policy().token_sources, headers) {
+            Ok(token) => self.explain_for(token, route, query, now).map(Ok),
+            Err(error) => {
+                self.source.observe(now);
+                Progress::done(Err(error))
+            }
+        }
     }
 
     /// The usable signing keys (usable for some allowed algorithm).

@@ -54,6 +54,9 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
 mod engine;
 mod http;
 mod multi;

@@ -22,6 +22,7 @@ pub(crate) mod blocking;
 pub mod compare;
 pub(crate) mod core;
 mod endpoints;
+mod explained;
 mod layer_name;
 mod render;
 pub mod report;
@@ -41,6 +42,7 @@ use crate::case::{Case, LoadedCase, Serve, VerifyInput};
 pub use self::asynchronous::AsyncLayer;
 pub use self::blocking::BlockingLayer;
 pub use self::core::CoreLayer;
+pub use self::explained::ExplainedCoreLayer;
 pub use self::layer_name::LayerName;
 
 /// One way of driving a verifier through a case.

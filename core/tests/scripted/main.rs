@@ -7,6 +7,7 @@ mod world;
 mod config_bounds;
 mod error_codes;
 mod events;
+mod explain;
 mod key_source;
 mod numbers;
 mod simulation;
