@@ -53,7 +53,7 @@ mod cases;
 mod error;
 mod files;
 mod randomized;
-mod spec;
+pub mod spec;
 mod world;
 mod write;
 

@@ -1,12 +1,13 @@
 //! The error table and the challenge rule of docs/rules.md, written out here so
-//! that every expectation in the corpus is derived from the specification,
-//! never from what an implementation answers.
+//! that every expectation in the corpus (and every verdict of the fuzz
+//! harness's models) is derived from the rules, never from what an
+//! implementation answers.
 
 use serde_json::{json, Value};
 
 /// An error code of docs/rules.md, "Errors".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Code {
+pub enum Code {
     /// `missing_token`, 401.
     MissingToken,
     /// `invalid_request`, 400.
@@ -79,18 +80,18 @@ impl Code {
     ];
 
     /// The stable code string.
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         self.row().0
     }
 
     /// The HTTP status.
-    pub(crate) fn status(self) -> u16 {
+    pub fn status(self) -> u16 {
         self.row().1
     }
 
     /// The fixed message; for `missing_claim` and `invalid_claim` the
     /// prefix before `: <name>`.
-    pub(crate) fn message(self) -> &'static str {
+    pub fn message(self) -> &'static str {
         self.row().2
     }
 
@@ -127,7 +128,7 @@ impl Code {
 /// An error a step must produce, with what its message and challenge
 /// depend on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ExpectedError {
+pub struct ExpectedError {
     code: Code,
     /// The claim named by `missing_claim` and `invalid_claim`.
     claim: Option<&'static str>,
@@ -138,7 +139,7 @@ pub(crate) struct ExpectedError {
 
 impl ExpectedError {
     /// An error whose message is fixed (not a claim or 403 error).
-    pub(crate) fn new(code: Code) -> Self {
+    pub fn new(code: Code) -> Self {
         Self {
             code,
             claim: None,
@@ -147,7 +148,7 @@ impl ExpectedError {
     }
 
     /// `missing_claim` or `invalid_claim` naming `claim`.
-    pub(crate) fn about_claim(code: Code, claim: &'static str) -> Self {
+    pub fn about_claim(code: Code, claim: &'static str) -> Self {
         Self {
             claim: Some(claim),
             ..Self::new(code)
@@ -158,20 +159,23 @@ impl ExpectedError {
     /// `required`: every required value, present or not, in configuration order
     /// (as the rules were revised: the list is no longer only the missing
     /// ones).
-    pub(crate) fn required(code: Code, required: &[&str]) -> Self {
+    pub fn required<S: AsRef<str>>(code: Code, required: &[S]) -> Self {
         Self {
-            required: required.iter().map(|item| (*item).to_owned()).collect(),
+            required: required
+                .iter()
+                .map(|item| item.as_ref().to_owned())
+                .collect(),
             ..Self::new(code)
         }
     }
 
     /// The code.
-    pub(crate) fn code(&self) -> Code {
+    pub fn code(&self) -> Code {
         self.code
     }
 
     /// The message: fixed, or `<prefix>: <claim>`.
-    pub(crate) fn message(&self) -> String {
+    pub fn message(&self) -> String {
         match self.claim {
             Some(claim) => format!("{}: {claim}", self.code.message()),
             None => self.code.message().to_owned(),
@@ -180,7 +184,7 @@ impl ExpectedError {
 
     /// The exact `WWW-Authenticate` value with no realm (docs/rules.md,
     /// "The challenge"); `None` for the 503 errors.
-    pub(crate) fn www_authenticate(&self) -> Option<String> {
+    pub fn www_authenticate(&self) -> Option<String> {
         let error = match self.code.status() {
             _ if self.code == Code::MissingToken => return Some("Bearer".to_owned()),
             400 => "invalid_request",
@@ -206,7 +210,7 @@ impl ExpectedError {
     }
 
     /// The `expect` object of a `verify` step: code, status and challenge.
-    pub(crate) fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         json!({
             "error": self.code.name(),
             "status": self.code.status(),
@@ -216,7 +220,7 @@ impl ExpectedError {
 
     /// The `expect` object of a `signing_keys` step: code and status only
     /// (docs/case-format.md gives that step no challenge).
-    pub(crate) fn to_keys_json(&self) -> Value {
+    pub fn to_keys_json(&self) -> Value {
         json!({ "error": self.code.name(), "status": self.code.status() })
     }
 }

@@ -41,11 +41,11 @@ pub fn verdict(config: &ClaimsConfig, claims: &Map<String, Value>, now: f64) -> 
 fn refusal(config: &ClaimsConfig, claims: &Map<String, Value>, now: f64) -> Option<Refusal> {
     for name in ["exp", "iss", "aud"] {
         if !claims.contains_key(name) {
-            return Some(Refusal::claim(Code::MissingClaim, name));
+            return Some(Refusal::about_claim(Code::MissingClaim, name));
         }
     }
     if let Some(name) = first_invalid(claims) {
-        return Some(Refusal::claim(Code::InvalidClaim, name));
+        return Some(Refusal::about_claim(Code::InvalidClaim, name));
     }
     let number = |name: &str| claims.get(name).and_then(Value::as_f64);
     if number("exp").is_some_and(|exp| now >= exp + config.leeway) {
@@ -66,7 +66,7 @@ fn refusal(config: &ClaimsConfig, claims: &Map<String, Value>, now: f64) -> Opti
         .iter()
         .any(|scope| !scopes.contains(&scope.as_str()))
     {
-        return Some(Refusal::forbidden(
+        return Some(Refusal::required(
             Code::InsufficientScope,
             &config.required_scopes,
         ));
@@ -77,7 +77,7 @@ fn refusal(config: &ClaimsConfig, claims: &Map<String, Value>, now: f64) -> Opti
         .iter()
         .any(|permission| !permissions.contains(&permission.as_str()))
     {
-        return Some(Refusal::forbidden(
+        return Some(Refusal::required(
             Code::InsufficientPermissions,
             &config.required_permissions,
         ));
