@@ -13,8 +13,10 @@ use crate::alg::Algorithm;
 use crate::bearer::token_from_authorization;
 use crate::claims::{self, Claims};
 use crate::config::Policy;
-use crate::error::AuthError;
+use crate::error::{AuthError, ErrorResponse};
 use crate::jwk::VerifyingKey;
+use crate::replay::ReplayCache;
+use crate::sender::{self, IncomingRequest, Presentation};
 use crate::status::VerdictCounters;
 use crate::time::UnixTime;
 use crate::token::{self, Jws};
@@ -30,11 +32,18 @@ use crate::Verifier;
 pub struct TokenReader {
     policy: Arc<Policy>,
     verdicts: Arc<VerdictCounters>,
+    /// The DPoP proofs accepted within the window (every clone shares it).
+    replay: Arc<ReplayCache>,
 }
 
 impl TokenReader {
     pub(crate) fn new(policy: Arc<Policy>, verdicts: Arc<VerdictCounters>) -> Self {
-        TokenReader { policy, verdicts }
+        let replay = Arc::new(ReplayCache::new(policy.dpop.replay_cache_size));
+        TokenReader {
+            policy,
+            verdicts,
+            replay,
+        }
     }
 
     /// Reads a bare token.
@@ -56,9 +65,48 @@ impl TokenReader {
         read
     }
 
+    /// Reads the token of a whole request: its `Authorization` field by
+    /// the schemes the configuration's `dpop` accepts and, under `DPoP`,
+    /// the first step of its proof; the client certificate is kept for a
+    /// certificate-bound token. The rest of the proof is checked when the
+    /// token is finished, after its signature.
+    pub fn read_request<'t>(&self, request: &IncomingRequest<'t>) -> Result<Token<'t>, AuthError> {
+        let read = self.read_request_uncounted(request);
+        if read.is_err() {
+            self.verdicts.record(&read);
+        }
+        read
+    }
+
     /// [`read`](Self::read) without counting a refusal (the caller does).
     pub(crate) fn read_uncounted<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
-        token::parse(token, &self.policy).map(|jws| Token { jws })
+        token::parse(token, &self.policy).map(|jws| Token {
+            jws,
+            presentation: Presentation::bearer(),
+        })
+    }
+
+    /// [`read_request`](Self::read_request) without counting a refusal.
+    pub(crate) fn read_request_uncounted<'t>(
+        &self,
+        request: &IncomingRequest<'t>,
+    ) -> Result<Token<'t>, AuthError> {
+        let (token, presentation) = sender::read_request(request, &self.policy, &self.replay)?;
+        token::parse(token, &self.policy).map(|jws| Token { jws, presentation })
+    }
+
+    /// The `WWW-Authenticate` value answering `error` under this
+    /// configuration: with DPoP on, a `DPoP` challenge listing `dpop_algs`
+    /// (RFC 9449 section 7.1), after the `Bearer` one when bearer tokens
+    /// are accepted too (see the rules, "The challenge"). `None` for 503s.
+    pub fn www_authenticate(&self, error: &AuthError, realm: Option<&str>) -> Option<String> {
+        error.challenge_under(realm, &self.policy.dpop)
+    }
+
+    /// [`AuthError::response`] with this configuration's challenge
+    /// ([`www_authenticate`](Self::www_authenticate)).
+    pub fn error_response(&self, error: &AuthError, realm: Option<&str>) -> ErrorResponse {
+        error.response_with(self.www_authenticate(error, realm))
     }
 
     pub(crate) fn verdicts(&self) -> &Arc<VerdictCounters> {
@@ -77,6 +125,7 @@ impl TokenReader {
 #[must_use = "a Token verifies nothing until it is finished"]
 pub struct Token<'t> {
     jws: Jws<'t>,
+    presentation: Presentation<'t>,
 }
 
 impl Token<'_> {
@@ -125,6 +174,12 @@ impl Token<'_> {
         let signing_input = jws.signing_input.as_bytes();
         jws.with_signature(|signature| key.verify(alg, signing_input, signature))
             .unwrap_or(Err(AuthError::InvalidSignature))?;
+        sender::judge(
+            &self.presentation,
+            &jws.payload,
+            &chosen.policy,
+            chosen.wall,
+        )?;
         claims::check(&chosen.policy, jws.payload, chosen.wall)
     }
 }

@@ -59,7 +59,7 @@ impl Payload {
     }
 
     /// One top-level claim by name, registered or not.
-    fn claim(&self, name: &str) -> Option<&Value> {
+    pub(crate) fn claim(&self, name: &str) -> Option<&Value> {
         match name {
             "exp" => self.exp.as_ref(),
             "nbf" => self.nbf.as_ref(),

@@ -8,6 +8,7 @@ mod json;
 use std::time::Duration;
 
 use crate::alg::Algorithm;
+use crate::dpop::{self, DpopMode, DpopPolicy};
 use crate::pointer::ClaimPath;
 use crate::url::HttpUrl;
 
@@ -91,6 +92,21 @@ pub struct AuthConfig {
     /// audience (AWS Cognito access tokens). With `client_id`, that claim is
     /// required (a string) and `aud` is not. Default `"aud"`.
     pub audience_claim: String,
+    /// Which authorization schemes are accepted: bearer tokens only (the
+    /// default), DPoP (RFC 9449) only, or either. See [`DpopMode`].
+    pub dpop: DpopMode,
+    /// The `alg`s a DPoP proof may be signed with (asymmetric only).
+    /// Default `["ES256", "PS256", "EdDSA"]`, FAPI 2.0's.
+    pub dpop_algs: Vec<String>,
+    /// How old a DPoP proof's `iat` may be, seconds (1 to 3600): the
+    /// window's past side, and how long its `jti` is remembered. Default 60.
+    pub dpop_iat_past_s: f64,
+    /// How far ahead of now a DPoP proof's `iat` may be, seconds (0 to
+    /// 3600): the client's clock running fast. Default 5.
+    pub dpop_iat_future_s: f64,
+    /// The most DPoP proofs the replay cache remembers (1 to 10000000);
+    /// what happens when it is full is in the rules. Default 100000.
+    pub dpop_replay_cache_size: usize,
 }
 
 /// Which claim the audience check reads (`audience_claim`).
@@ -163,6 +179,7 @@ pub(crate) struct Policy {
     pub(crate) max_token_bytes: usize,
     pub(crate) required_claims: Vec<RequiredClaim>,
     pub(crate) audience_claim: AudienceClaim,
+    pub(crate) dpop: DpopPolicy,
 }
 
 /// The validated key-source settings (read by the fetch and cache state machine).
@@ -262,6 +279,13 @@ impl AuthConfig {
             http_timeout_s: 3.0,
             required_claims: Vec::new(),
             audience_claim: "aud".to_owned(),
+            dpop: DpopMode::BearerOnly,
+            dpop_algs: [Algorithm::ES256, Algorithm::PS256, Algorithm::EdDSA]
+                .map(|alg| alg.name().to_owned())
+                .to_vec(),
+            dpop_iat_past_s: 60.0,
+            dpop_iat_future_s: 5.0,
+            dpop_replay_cache_size: 100_000,
         }
     }
 
@@ -281,6 +305,7 @@ impl AuthConfig {
         let settings = self.source_settings(url, allowed_algs.clone())?;
         let required_claims = self.required_claims()?;
         let audience_claim = self.audience_claim()?;
+        let dpop = dpop::policy(self)?;
         let policy = Policy {
             issuer: self.issuer.clone(),
             audiences: self.audience.clone(),
@@ -295,6 +320,7 @@ impl AuthConfig {
             max_token_bytes: self.max_token_bytes,
             required_claims,
             audience_claim,
+            dpop,
         };
         Ok((policy, settings))
     }

@@ -15,6 +15,7 @@
 //! | --- | --- |
 //! | Error codes, statuses, `WWW-Authenticate`; 503 causes | `error` |
 //! | `Authorization` header | `bearer` |
+//! | Sender-constrained tokens: the scheme, what a request must prove | `sender` (DPoP proofs in `dpop`, their replay cache in `replay`, `cnf` and thumbprints in `confirmation`) |
 //! | Token length, compact parsing, header policy | `token` (strict JSON in `json`) |
 //! | Keys: which algorithms a JWK fits | `jwk`; the set, its limits and key selection in `jwks` |
 //! | Keys: parameters, signatures, the signature backend | `crypto` (RSA in `crypto::key`, NIST points in `crypto::weierstrass`, Edwards points in `crypto::edwards`, RSA encodings in `crypto::emsa`) |
@@ -134,8 +135,10 @@ mod cache;
 mod check;
 mod claims;
 mod config;
+mod confirmation;
 mod crypto;
 mod discovery;
+mod dpop;
 mod error;
 mod event;
 mod hops;
@@ -149,6 +152,8 @@ mod pointer;
 pub mod preset;
 mod profile;
 mod progress;
+mod replay;
+mod sender;
 mod source;
 mod status;
 mod time;
@@ -166,6 +171,7 @@ pub use check::{Check, ChosenKey, Token, TokenReader};
 pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
 pub use crypto::SIGNATURE_BACKEND;
+pub use dpop::{DpopMode, DpopProblem};
 pub use error::{AuthError, ClaimName, ErrorResponse, SourceError, SourceProblem, ERROR_CODES};
 #[cfg(feature = "tracing")]
 pub use event::TRACING_TARGET;
@@ -178,6 +184,7 @@ pub use http::{
 pub use jwk::{SigningKey, Unusable};
 pub use profile::AccessTokenClaims;
 pub use progress::{FetchNext, Progress};
+pub use sender::IncomingRequest;
 pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use timer::{Timer, TimerReason};

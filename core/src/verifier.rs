@@ -9,11 +9,13 @@ use crate::bearer::token_from_authorization;
 use crate::check::{Check, ChosenKey, Token, TokenReader};
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
+use crate::error::ErrorResponse;
 use crate::event::Event;
 use crate::http::FetchId;
 use crate::jwk::SigningKey;
 use crate::jwks::KeySet;
 use crate::progress::{FetchNext, Progress};
+use crate::sender::IncomingRequest;
 use crate::source::KeySource;
 use crate::status::Status;
 use crate::time::Now;
@@ -191,6 +193,33 @@ impl Verifier {
         let read =
             token_from_authorization(header).and_then(|token| self.reader.read_uncounted(token));
         self.verify_read(read, query, now)
+    }
+
+    /// [`verify`](Self::verify) for a whole request: the token of its
+    /// `Authorization` field, under the schemes the configuration's `dpop`
+    /// accepts, with its DPoP proof checked against the request's method,
+    /// URI and token, and a certificate-bound token against the client
+    /// certificate (the rules, "Sender-constrained tokens"). The same
+    /// [`Progress`] and [`Check`] as `verify`.
+    pub fn verify_request<'t>(
+        &mut self,
+        request: &IncomingRequest<'t>,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        let read = self.reader.read_request_uncounted(request);
+        self.verify_read(read, query, now)
+    }
+
+    /// The `WWW-Authenticate` value answering `error` under this
+    /// configuration (see [`TokenReader::www_authenticate`]).
+    pub fn www_authenticate(&self, error: &AuthError, realm: Option<&str>) -> Option<String> {
+        self.reader.www_authenticate(error, realm)
+    }
+
+    /// [`AuthError::response`] with this configuration's challenge.
+    pub fn error_response(&self, error: &AuthError, realm: Option<&str>) -> ErrorResponse {
+        self.reader.error_response(error, realm)
     }
 
     fn verify_read<'t>(

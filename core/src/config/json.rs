@@ -6,6 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{AuthConfig, ConfigError};
+use crate::dpop::DpopMode;
 
 impl AuthConfig {
     /// Builds a configuration from a JSON object whose keys are the
@@ -76,6 +77,11 @@ impl AuthConfig {
             "http_timeout_s" => self.http_timeout_s = json_number(key, value)?,
             "required_claims" => self.required_claims = json_strings(key, value)?,
             "audience_claim" => self.audience_claim = json_string(key, value)?,
+            "dpop" => self.dpop = json_dpop_mode(key, value)?,
+            "dpop_algs" => self.dpop_algs = json_strings(key, value)?,
+            "dpop_iat_past_s" => self.dpop_iat_past_s = json_number(key, value)?,
+            "dpop_iat_future_s" => self.dpop_iat_future_s = json_number(key, value)?,
+            "dpop_replay_cache_size" => self.dpop_replay_cache_size = json_count(key, value)?,
             _ => return Err(ConfigError::new(key, "unsupported config key")),
         }
         Ok(())
@@ -126,6 +132,11 @@ impl AuthConfig {
         put("http_timeout_s", seconds_json(self.http_timeout_s));
         put("required_claims", json!(self.required_claims));
         put("audience_claim", json!(self.audience_claim));
+        put("dpop", json!(self.dpop.name()));
+        put("dpop_algs", json!(self.dpop_algs));
+        put("dpop_iat_past_s", seconds_json(self.dpop_iat_past_s));
+        put("dpop_iat_future_s", seconds_json(self.dpop_iat_future_s));
+        put("dpop_replay_cache_size", json!(self.dpop_replay_cache_size));
         Value::Object(members)
     }
 }
@@ -164,6 +175,15 @@ fn json_audience(field: &str, value: &Value) -> Result<Vec<String>, ConfigError>
             "must be a string or an array of strings",
         )),
     }
+}
+
+fn json_dpop_mode(field: &str, value: &Value) -> Result<DpopMode, ConfigError> {
+    value.as_str().and_then(DpopMode::from_name).ok_or_else(|| {
+        ConfigError::new(
+            field,
+            "must be \"bearer_only\", \"dpop_only\" or \"either\"",
+        )
+    })
 }
 
 fn json_bool(field: &str, value: &Value) -> Result<bool, ConfigError> {
@@ -267,7 +287,9 @@ mod tests {
             "max_token_bytes": 10, "cache_ttl_s": 60.5, "refresh_cooldown_s": 5,
             "stale_if_error_s": 7, "refresh_ahead_s": 0, "allow_insecure_http": true,
             "fetch_attempts": 4, "http_timeout_s": 0.25,
-            "required_claims": ["sub", "/a/b"], "audience_claim": "client_id"
+            "required_claims": ["sub", "/a/b"], "audience_claim": "client_id",
+            "dpop": "either", "dpop_algs": ["ES384"], "dpop_iat_past_s": 30,
+            "dpop_iat_future_s": 0.5, "dpop_replay_cache_size": 7
         });
         let expected = AuthConfig {
             issuer: "i".into(),
@@ -292,8 +314,17 @@ mod tests {
             http_timeout_s: 0.25,
             required_claims: vec!["sub".into(), "/a/b".into()],
             audience_claim: "client_id".into(),
+            dpop: DpopMode::Either,
+            dpop_algs: vec!["ES384".into()],
+            dpop_iat_past_s: 30.0,
+            dpop_iat_future_s: 0.5,
+            dpop_replay_cache_size: 7,
         };
         assert_eq!(AuthConfig::from_json(&json).unwrap(), expected);
+        assert_eq!(
+            from_json_error(json!({"issuer": "i", "audience": "a", "dpop": "DPoP"})).0,
+            "dpop"
+        );
     }
 
     #[test]
