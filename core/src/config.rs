@@ -96,7 +96,8 @@ pub struct AuthConfig {
     /// default), DPoP (RFC 9449) only, or either. See [`DpopMode`].
     pub dpop: DpopMode,
     /// The `alg`s a DPoP proof may be signed with (asymmetric only).
-    /// Default `["ES256", "PS256", "EdDSA"]`, FAPI 2.0's.
+    /// Default `["ES256", "PS256", "EdDSA", "Ed25519"]`: FAPI 2.0's, Ed25519
+    /// under both its names (RFC 9864).
     pub dpop_algs: Vec<String>,
     /// How old a DPoP proof's `iat` may be, seconds (1 to 3600): the
     /// window's past side, and how long its `jti` is remembered. Default 60.
@@ -280,9 +281,14 @@ impl AuthConfig {
             required_claims: Vec::new(),
             audience_claim: "aud".to_owned(),
             dpop: DpopMode::BearerOnly,
-            dpop_algs: [Algorithm::ES256, Algorithm::PS256, Algorithm::EdDSA]
-                .map(|alg| alg.name().to_owned())
-                .to_vec(),
+            dpop_algs: [
+                Algorithm::ES256,
+                Algorithm::PS256,
+                Algorithm::EdDSA,
+                Algorithm::Ed25519,
+            ]
+            .map(|alg| alg.name().to_owned())
+            .to_vec(),
             dpop_iat_past_s: 60.0,
             dpop_iat_future_s: 5.0,
             dpop_replay_cache_size: 100_000,
