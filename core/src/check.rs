@@ -79,7 +79,12 @@ impl TokenReader {
     }
 
     /// [`read`](Self::read) without counting a refusal (the caller does).
+    /// A bare token is a bearer token: `dpop_required` when the
+    /// configuration accepts DPoP only.
     pub(crate) fn read_uncounted<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
+        if !self.policy.dpop.mode.accepts_bearer() {
+            return Err(AuthError::DpopRequired);
+        }
         token::parse(token, &self.policy).map(|jws| Token {
             jws,
             presentation: Presentation::bearer(),

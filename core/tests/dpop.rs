@@ -263,6 +263,22 @@ fn each_mode_takes_its_schemes() {
     let mut world = World::new(DpopMode::DpopOnly);
     let plain = world.token(Value::Null, Value::Null);
     assert_eq!(world.bearer(&plain).unwrap_err(), AuthError::DpopRequired);
+    // The entry points without a request take bearer tokens only.
+    let bare = match world.verifier.verify(&plain, &mut Query::new(), world.now) {
+        Progress::Done { answer, .. } => answer.map(|_| ()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(bare.unwrap_err(), AuthError::DpopRequired);
+    let header = format!("Bearer {plain}");
+    let bare =
+        match world
+            .verifier
+            .verify_authorization(Some(&header), &mut Query::new(), world.now)
+        {
+            Progress::Done { answer, .. } => answer.map(|_| ()),
+            other => panic!("{other:?}"),
+        };
+    assert_eq!(bare.unwrap_err(), AuthError::DpopRequired);
     assert_eq!(
         world.request(None, &[], None).unwrap_err(),
         AuthError::MissingToken
