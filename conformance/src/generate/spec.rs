@@ -49,12 +49,16 @@ pub(crate) enum Code {
     JwksError,
     /// `issuer_mismatch`, 503.
     IssuerMismatch,
+    /// `dpop_required`, 401.
+    DpopRequired,
+    /// `invalid_certificate_binding`, 401.
+    InvalidCertificateBinding,
 }
 
 impl Code {
     /// Every code, in the order of the error table of docs/rules.md.
     #[cfg(test)]
-    pub(crate) const ALL: [Code; 21] = [
+    pub(crate) const ALL: [Code; 23] = [
         Code::MissingToken,
         Code::InvalidRequest,
         Code::TokenTooLarge,
@@ -76,6 +80,8 @@ impl Code {
         Code::JwksFetchFailed,
         Code::JwksError,
         Code::IssuerMismatch,
+        Code::DpopRequired,
+        Code::InvalidCertificateBinding,
     ];
 
     /// The stable code string.
@@ -120,6 +126,12 @@ impl Code {
             Code::JwksFetchFailed => ("jwks_fetch_failed", 503, "JWKS fetch failed"),
             Code::JwksError => ("jwks_error", 503, "JWKS is unusable"),
             Code::IssuerMismatch => ("issuer_mismatch", 503, "Discovery issuer mismatch"),
+            Code::DpopRequired => ("dpop_required", 401, "DPoP proof required"),
+            Code::InvalidCertificateBinding => (
+                "invalid_certificate_binding",
+                401,
+                "Invalid certificate binding",
+            ),
         }
     }
 }
@@ -244,14 +256,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_table_has_21_unique_codes_with_their_statuses() {
+    fn the_table_has_23_unique_codes_with_their_statuses() {
         let mut names: Vec<&str> = Code::ALL.iter().map(|code| code.name()).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 21);
+        assert_eq!(names.len(), 23);
         let count = |status| Code::ALL.iter().filter(|c| c.status() == status).count();
         assert_eq!(count(400), 1);
-        assert_eq!(count(401), 15);
+        assert_eq!(count(401), 17);
         assert_eq!(count(403), 2);
         assert_eq!(count(503), 3);
     }

@@ -7,6 +7,7 @@ mod claims;
 mod client_id;
 mod configuration;
 mod discovery;
+mod dpop;
 mod encoding;
 mod jose_header;
 mod keys;
@@ -26,7 +27,7 @@ use super::world::{jwks_of, rsa, JWKS_URL};
 type Topic = fn() -> Result<Vec<CaseSpec>, GenerateError>;
 
 /// Every topic, in the order the corpus is generated.
-const TOPICS: [Topic; 17] = [
+const TOPICS: [Topic; 18] = [
     authorization::cases,
     token_shape::cases,
     jose_header::cases,
@@ -44,6 +45,7 @@ const TOPICS: [Topic; 17] = [
     client_id::cases,
     rfc9068::cases,
     providers::cases,
+    dpop::cases,
 ];
 
 /// Every case of every topic.
