@@ -13,7 +13,8 @@ mod reader;
 
 use serde_json::{Map, Value};
 
-use oidc_jwt_verifier_core::{AuthConfig, ConfigError};
+use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderName, HeaderValue};
+use oidc_jwt_verifier_core::{AuthConfig, ConfigError, Requirements};
 
 pub use corpus::{load_corpus, CorpusError, LoadedCase, MAX_CASE_FILE_BYTES};
 /// What a `serve` step installs: the test kit's script entries, played by
@@ -152,6 +153,10 @@ impl Step {
                 input: VerifyInput::Header(_),
                 ..
             } => "verify_header",
+            Step::Verify {
+                input: VerifyInput::Request(_),
+                ..
+            } => "verify_request",
             Step::Healthcheck { .. } => "healthcheck",
             Step::SigningKeys { .. } => "signing_keys",
             Step::AssertFetches(_) => "assert_fetches",
@@ -167,6 +172,46 @@ pub enum VerifyInput {
     /// `verify_header`: a whole `Authorization` value; `null` in the case
     /// means the request has no `Authorization` header at all.
     Header(Option<String>),
+    /// `verify_request` (an extension of FORMAT.md): a request's header
+    /// fields, read through the configured `token_sources`, and the route's
+    /// own requirements.
+    Request(RequestInput),
+}
+
+/// What a `verify_request` step hands the verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestInput {
+    /// The header fields in order, one entry per field line (a name may
+    /// repeat); names as written.
+    pub headers: Vec<(String, String)>,
+    /// The route's scopes, on top of the configured ones.
+    pub required_scopes: Vec<String>,
+    /// The route's permissions, on top of the configured ones.
+    pub required_permissions: Vec<String>,
+}
+
+impl RequestInput {
+    /// The header fields as the request entry points read them. The case
+    /// reader admits only names and values these types hold.
+    pub fn header_map(&self) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(self.headers.len());
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_bytes(value.as_bytes()),
+            ) {
+                map.append(name, value);
+            }
+        }
+        map
+    }
+
+    /// The route's requirements.
+    pub fn requirements(&self) -> Requirements {
+        Requirements::new()
+            .scopes_from(self.required_scopes.iter().cloned())
+            .permissions_from(self.required_permissions.iter().cloned())
+    }
 }
 
 /// What a `serve` step installs for one URL.

@@ -155,6 +155,76 @@ fn a_step_has_exactly_one_action_and_only_its_keys() {
 }
 
 #[test]
+fn verify_request_reads_header_fields_and_a_routes_requirements() {
+    let step =
+        |request: Value| json!({"at": T0, "verify_request": request, "expect": {"ok": true}});
+    let case = with_steps(json!([
+        serve_jwks(),
+        step(json!({
+            "headers": {"Authorization": "Bearer t", "cookie": ["a=1", "b=\u{e9}"]},
+            "required_scopes": ["w"], "required_permissions": ["p"]
+        }))
+    ]));
+    let case = parse_text(&case.to_string()).expect("a valid case");
+    let Step::Verify {
+        input: VerifyInput::Request(request),
+        ..
+    } = &case.steps[1]
+    else {
+        panic!("a verify_request step: {:?}", case.steps[1]);
+    };
+    assert_eq!(case.steps[1].action(), "verify_request");
+    let fields: Vec<(&str, &str)> = request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("Authorization", "Bearer t"),
+            ("cookie", "a=1"),
+            ("cookie", "b=\u{e9}")
+        ]
+    );
+    let map = request.header_map();
+    assert_eq!(map.get_all("cookie").iter().count(), 2);
+    assert_eq!(map["cookie"].as_bytes(), b"a=1");
+    let route = request.requirements();
+    assert_eq!(
+        (route.scopes(), route.permissions()),
+        (&["w".to_owned()][..], &["p".to_owned()][..])
+    );
+
+    step_refused(step(json!({})), "steps[1].verify_request.headers: missing");
+    step_refused(
+        step(json!({"headers": {}, "body": ""})),
+        "steps[1].verify_request.body: unknown key",
+    );
+    step_refused(
+        step(json!({"headers": {"A": "1", "a": "2"}})),
+        "the same header twice",
+    );
+    step_refused(
+        step(json!({"headers": {"bad name": "1"}})),
+        "not a valid header name",
+    );
+    step_refused(
+        step(json!({"headers": {"a": "x\ny"}})),
+        "no control character",
+    );
+    step_refused(step(json!({"headers": {"a": 1}})), "must be a string");
+    step_refused(
+        step(json!({"headers": {"a": ["1", 2]}})),
+        "steps[1].verify_request.headers.a[1]: must be a string",
+    );
+    step_refused(
+        step(json!({"headers": {}, "required_scopes": "w"})),
+        "steps[1].verify_request.required_scopes: must be an array",
+    );
+}
+
+#[test]
 fn times_never_decrease() {
     let steps = json!([
         {"at": T0 + 10, "healthcheck": {}, "expect": true},

@@ -69,7 +69,7 @@ impl World for FakeWorld<'_> {
                 .as_object()
                 .unwrap()
                 .clone())),
-            VerifyInput::Header(_) => Ok(Err(Rejection {
+            VerifyInput::Header(_) | VerifyInput::Request(_) => Ok(Err(Rejection {
                 code: "missing_token".into(),
                 status: 401,
                 www_authenticate: Some("Bearer".into()),
@@ -108,6 +108,7 @@ fn every_step_reaches_the_world_in_order_with_its_time_first() {
         {"at": T0 + 2, "healthcheck": {"refresh": true}, "expect": true},
         {"at": T0 + 2, "signing_keys": {}, "expect": {"kids": [null, "k1", "k2"]}},
         {"assert_fetches": {JWKS_URL: 3}},
+        {"at": T0 + 3, "verify_request": {"headers": {"Cookie": ["a=1", "b=2"]}, "required_scopes": ["s"]}, "expect": {"error": "missing_token", "status": 401}},
     ]);
     run_case(&layer, &parse(&case_json(config(json!({})), steps))).unwrap();
     assert_eq!(
@@ -123,6 +124,8 @@ fn every_step_reaches_the_world_in_order_with_its_time_first() {
             "time 1767225602".into(),
             "signing_keys false".into(),
             format!("fetch_count {JWKS_URL}"),
+            "time 1767225603".into(),
+            r#"verify Request(RequestInput { headers: [("Cookie", "a=1"), ("Cookie", "b=2")], required_scopes: ["s"], required_permissions: [] })"#.into(),
         ]
     );
 }

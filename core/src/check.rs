@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::alg::Algorithm;
@@ -16,6 +17,8 @@ use crate::config::Policy;
 use crate::error::{AuthError, ErrorResponse};
 use crate::jwk::VerifyingKey;
 use crate::replay::ReplayCache;
+use crate::request::token_from_headers;
+use crate::requirements::{Requirements, NO_REQUIREMENTS};
 use crate::sender::{self, IncomingRequest, Presentation};
 use crate::status::VerdictCounters;
 use crate::time::UnixTime;
@@ -65,6 +68,16 @@ impl TokenReader {
         read
     }
 
+    /// Reads the token a request carries in its header fields, found
+    /// through the configured `token_sources` (the rules, "Token sources").
+    pub fn read_headers<'t>(&self, headers: &'t HeaderMap) -> Result<Token<'t>, AuthError> {
+        let read = self.read_headers_uncounted(headers);
+        if read.is_err() {
+            self.verdicts.record(&read);
+        }
+        read
+    }
+
     /// Reads the token of a whole request: its `Authorization` field by
     /// the schemes the configuration's `dpop` accepts and, under `DPoP`,
     /// the first step of its proof; the client certificate is kept for a
@@ -87,8 +100,18 @@ impl TokenReader {
         }
         token::parse(token, &self.policy).map(|jws| Token {
             jws,
+            route: &NO_REQUIREMENTS,
             presentation: Presentation::bearer(),
         })
+    }
+
+    /// [`read_headers`](Self::read_headers) without counting a refusal.
+    pub(crate) fn read_headers_uncounted<'t>(
+        &self,
+        headers: &'t HeaderMap,
+    ) -> Result<Token<'t>, AuthError> {
+        token_from_headers(&self.policy.token_sources, headers)
+            .and_then(|token| self.read_uncounted(token))
     }
 
     /// [`read_request`](Self::read_request) without counting a refusal.
@@ -97,7 +120,11 @@ impl TokenReader {
         request: &IncomingRequest<'t>,
     ) -> Result<Token<'t>, AuthError> {
         let (token, presentation) = sender::read_request(request, &self.policy, &self.replay)?;
-        token::parse(token, &self.policy).map(|jws| Token { jws, presentation })
+        token::parse(token, &self.policy).map(|jws| Token {
+            jws,
+            route: &NO_REQUIREMENTS,
+            presentation,
+        })
     }
 
     /// The `WWW-Authenticate` value answering `error` under this
@@ -130,10 +157,27 @@ impl TokenReader {
 #[must_use = "a Token verifies nothing until it is finished"]
 pub struct Token<'t> {
     jws: Jws<'t>,
+    /// A route's own scopes and permissions, judged with the configured ones.
+    route: &'t Requirements,
+    /// How it was presented: what it must prove once its signature verified.
     presentation: Presentation<'t>,
 }
 
-impl Token<'_> {
+impl<'t> Token<'t> {
+    /// The token, with `route`'s scopes and permissions required on top of
+    /// the configured ones when it is finished (judged by the same claim
+    /// check, so a 403 challenge lists them all).
+    pub fn for_route<'r>(self, route: &'r Requirements) -> Token<'r>
+    where
+        't: 'r,
+    {
+        Token {
+            jws: self.jws,
+            route,
+            presentation: self.presentation,
+        }
+    }
+
     /// The header's `kid`, if any.
     pub fn kid(&self) -> Option<&str> {
         self.jws.header.kid.as_deref()
@@ -153,8 +197,8 @@ impl Token<'_> {
     }
 
     /// Like [`finish`](Self::finish), then deserializes the verified payload
-    /// into the caller's type (`invalid_claim` naming `payload` if it does not
-    /// fit).
+    /// into the caller's type (`claims_type_mismatch`, 500, if it does not
+    /// fit: see [`Claims::deserialize`]).
     pub fn finish_as<T: DeserializeOwned>(self, key: ChosenKey) -> Result<T, AuthError> {
         self.finish_with(key, |claims| claims.deserialize())
     }
@@ -185,7 +229,7 @@ impl Token<'_> {
             &chosen.policy,
             chosen.wall,
         )?;
-        claims::check(&chosen.policy, jws.payload, chosen.wall)
+        claims::check(&chosen.policy, jws.payload, chosen.wall, self.route)
     }
 }
 
@@ -233,8 +277,8 @@ impl<'t> Check<'t> {
     }
 
     /// Like [`finish`](Self::finish), then deserializes the verified payload
-    /// into the caller's type (`invalid_claim` naming `payload` if it does not
-    /// fit).
+    /// into the caller's type (`claims_type_mismatch`, 500, if it does not
+    /// fit: see [`Claims::deserialize`]).
     pub fn finish_as<T: DeserializeOwned>(self) -> Result<T, AuthError> {
         self.token.finish_as(self.key)
     }

@@ -6,9 +6,10 @@ use std::cmp::Ordering;
 use serde_json::{Map, Number, Value};
 
 use crate::config::{AudienceClaim, Policy};
-use crate::error::{AuthError, ClaimName};
+use crate::error::{AuthError, ClaimName, ClaimsTypeError};
 use crate::json::{self, JsonError, MAX_DEPTH};
 use crate::pointer::ClaimPath;
+use crate::requirements::{combined, Requirements};
 use crate::time::UnixTime;
 
 /// A token payload read strictly but not judged yet (its claims are judged
@@ -58,7 +59,7 @@ impl Payload {
         })
     }
 
-    /// One top-level claim by name, registered or not.
+    /// One top-level claim by name, registered or not (not judged yet).
     pub(crate) fn claim(&self, name: &str) -> Option<&Value> {
         match name {
             "exp" => self.exp.as_ref(),
@@ -231,10 +232,12 @@ impl Claims {
 
     /// Deserializes the whole payload into the caller's type.
     ///
-    /// Fails with `invalid_claim` naming the payload when it does not fit.
+    /// Fails with `claims_type_mismatch` (500) when it does not fit, serde's
+    /// message as the error's source: the token is valid, the type cannot
+    /// hold it, which is the server's problem (the rules, "Decisions").
     pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, AuthError> {
         serde_json::from_value(Value::Object(self.to_json()))
-            .map_err(|_| AuthError::InvalidClaim(ClaimName::Payload))
+            .map_err(|error| AuthError::ClaimsTypeMismatch(ClaimsTypeError::new(&error)))
     }
 
     /// Splits a payload whose required claims are present into typed claims
@@ -346,8 +349,14 @@ fn string_values(value: &Value) -> Vec<String> {
 /// Every claim check after the signature verified, in the order of SPEC.md's
 /// table: `missing_claim`, `invalid_claim`, `token_expired`,
 /// `token_not_yet_valid`, `invalid_issuer`, `invalid_audience`,
-/// `insufficient_scope`, `insufficient_permissions`. `now` is wall-clock time.
-pub(crate) fn check(policy: &Policy, payload: Payload, now: UnixTime) -> Result<Claims, AuthError> {
+/// `insufficient_scope`, `insufficient_permissions` (the configured values
+/// and the `route`'s). `now` is wall-clock time.
+pub(crate) fn check(
+    policy: &Policy,
+    payload: Payload,
+    now: UnixTime,
+    route: &Requirements,
+) -> Result<Claims, AuthError> {
     check_present(policy, &payload)?;
     let claims = Claims::from_payload(payload)?;
     let client_id = client_id_audience(&claims, policy.audience_claim)?;
@@ -365,7 +374,7 @@ pub(crate) fn check(policy: &Policy, payload: Payload, now: UnixTime) -> Result<
     if !policy.audiences.iter().any(held) {
         return Err(AuthError::InvalidAudience);
     }
-    check_granted(policy, &claims)?;
+    check_granted(policy, &claims, route)?;
     Ok(claims)
 }
 
@@ -405,26 +414,46 @@ fn check_present(policy: &Policy, payload: &Payload) -> Result<(), AuthError> {
     }
 }
 
-/// `insufficient_scope`, then `insufficient_permissions`: each lists every
-/// required value for the challenge and the missing ones for the caller.
-fn check_granted(policy: &Policy, claims: &Claims) -> Result<(), AuthError> {
-    let scopes = claims.list_at(&policy.scope_claim);
-    let missing = absent_from(&scopes, &policy.required_scopes);
-    if !missing.is_empty() {
-        return Err(AuthError::InsufficientScope {
-            required: policy.required_scopes.clone(),
-            missing,
-        });
+/// `insufficient_scope`, then `insufficient_permissions`, over the
+/// configured values and then the `route`'s: each lists every required
+/// value for the challenge and the missing ones for the caller.
+pub(crate) fn check_granted(
+    policy: &Policy,
+    claims: &Claims,
+    route: &Requirements,
+) -> Result<(), AuthError> {
+    let scopes = &policy.required_scopes;
+    if let Some((required, missing)) = lacking(claims, &policy.scope_claim, scopes, route.scopes())
+    {
+        return Err(AuthError::InsufficientScope { required, missing });
     }
-    let permissions = claims.list_at(&policy.permissions_claim);
-    let missing = absent_from(&permissions, &policy.required_permissions);
-    if !missing.is_empty() {
-        return Err(AuthError::InsufficientPermissions {
-            required: policy.required_permissions.clone(),
-            missing,
-        });
+    let permissions = &policy.required_permissions;
+    let route_permissions = route.permissions();
+    if let Some((required, missing)) = lacking(
+        claims,
+        &policy.permissions_claim,
+        permissions,
+        route_permissions,
+    ) {
+        return Err(AuthError::InsufficientPermissions { required, missing });
     }
     Ok(())
+}
+
+/// When the list at `path` lacks a required value: every required value
+/// (`configured`, then `route`'s new ones) and the missing ones, in order.
+fn lacking(
+    claims: &Claims,
+    path: &ClaimPath,
+    configured: &[String],
+    route: &[String],
+) -> Option<(Vec<String>, Vec<String>)> {
+    if configured.is_empty() && route.is_empty() {
+        return None;
+    }
+    let required = combined(configured, route);
+    let missing = absent_from(&claims.list_at(path), &required);
+    (!missing.is_empty()).then_some((required, missing))
 }
 
 /// `now >= exp + leeway` is expired, `now < nbf - leeway` not yet valid. The
@@ -502,7 +531,12 @@ mod tests {
     ) -> Result<Claims, AuthError> {
         let bytes = serde_json::to_vec(&payload).unwrap();
         let payload = Payload::parse(&bytes).unwrap();
-        check(policy, payload, UnixTime::from_secs_f64(now))
+        check(
+            policy,
+            payload,
+            UnixTime::from_secs_f64(now),
+            &Requirements::new(),
+        )
     }
 
     fn error(changes: Value, remove: &[&str]) -> AuthError {
@@ -834,6 +868,51 @@ mod tests {
     }
 
     #[test]
+    fn a_routes_requirements_add_to_the_configured_ones() {
+        let policy = policy_with(|c| {
+            c.scope_claim = "scp".into();
+            c.required_scopes = vec!["read".into()];
+            c.required_permissions = vec!["p1".into()];
+        });
+        let route = Requirements::new()
+            .scopes_from(["write", "read"])
+            .permission("p2");
+        let at = |held: Value| {
+            let bytes = serde_json::to_vec(&payload(held, &[])).unwrap();
+            check(
+                &policy,
+                Payload::parse(&bytes).unwrap(),
+                UnixTime::from_secs_f64(NOW),
+                &route,
+            )
+        };
+        let got = at(json!({"scp": "read", "permissions": ["p1", "p2"]})).unwrap_err();
+        assert_eq!(got.required_scopes(), ["read", "write"]);
+        assert_eq!(got.missing_scopes(), ["write"]);
+        assert_eq!(
+            got.www_authenticate(None).unwrap(),
+            r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="read write""#
+        );
+        let got = at(json!({"scp": "write read", "permissions": "p1"})).unwrap_err();
+        assert_eq!(got.required_permissions(), ["p1", "p2"]);
+        assert_eq!(got.missing_permissions(), ["p2"]);
+        let claims = at(json!({"scp": ["read", "write"], "permissions": ["p2", "p1"]})).unwrap();
+        assert_eq!(check_granted(&policy, &claims, &route), Ok(()));
+        let more = Requirements::new().scope("admin");
+        let got = check_granted(&policy, &claims, &more).unwrap_err();
+        assert_eq!(
+            (got.required_scopes(), got.missing_scopes()),
+            (
+                &["read".to_owned(), "admin".to_owned()][..],
+                &["admin".to_owned()][..]
+            )
+        );
+        // A route asking nothing of a policy asking nothing grants all.
+        let open = policy_with(|_| {});
+        assert_eq!(check_granted(&open, &claims, &Requirements::new()), Ok(()));
+    }
+
+    #[test]
     fn scope_and_permissions_claims_may_point_into_nested_members() {
         let policy = policy_with(|c| {
             c.scope_claim = "/ext/scopes".into();
@@ -1076,10 +1155,15 @@ mod tests {
         struct NeedsMore {
             absent: String,
         }
+        let error = claims.deserialize::<NeedsMore>().unwrap_err();
         assert_eq!(
-            claims.deserialize::<NeedsMore>().unwrap_err(),
-            AuthError::InvalidClaim(ClaimName::Payload)
+            (error.code(), error.status()),
+            ("claims_type_mismatch", 500)
         );
+        assert_eq!(error.www_authenticate(Some("api")), None);
+        let cause = std::error::Error::source(&error).expect("serde's message");
+        assert_eq!(cause.to_string(), "missing field `absent`");
+        assert_eq!(error.message(), "Claims do not fit the expected type");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::alg::Algorithm;
 use crate::dpop::{self, DpopMode, DpopPolicy};
 use crate::pointer::ClaimPath;
+use crate::request::{self, Source, TokenSource};
 use crate::url::HttpUrl;
 
 /// The longest any value in seconds may be: a year (365 days).
@@ -28,7 +29,8 @@ const MAX_FETCH_ATTEMPTS: u32 = 10;
 
 /// Verifier configuration, one field per key of the conformance format's
 /// configuration table (same names, same defaults), then the keys this
-/// verifier adds to it (`required_claims`, `audience_claim`).
+/// verifier adds to it (`required_claims`, `audience_claim`,
+/// `token_sources`).
 ///
 /// Nothing is checked until a verifier is built from it; then every rule of
 /// docs/rules.md, "Configuration" is checked once, and a [`ConfigError`] names
@@ -92,6 +94,13 @@ pub struct AuthConfig {
     /// audience (AWS Cognito access tokens). With `client_id`, that claim is
     /// required (a string) and `aud` is not. Default `"aud"`.
     pub audience_claim: String,
+    /// Where a request carries its token, in the order they are tried: the
+    /// first present decides (see the rules, "Token sources"). Read by the
+    /// request entry points (`verify_headers` and the framework
+    /// integrations), not by `verify` and `verify_authorization`, which are
+    /// handed the token or the `Authorization` value. Default
+    /// `[AuthorizationBearer]`.
+    pub token_sources: Vec<TokenSource>,
     /// Which authorization schemes are accepted: bearer tokens only (the
     /// default), DPoP (RFC 9449) only, or either. See [`DpopMode`].
     pub dpop: DpopMode,
@@ -180,6 +189,7 @@ pub(crate) struct Policy {
     pub(crate) max_token_bytes: usize,
     pub(crate) required_claims: Vec<RequiredClaim>,
     pub(crate) audience_claim: AudienceClaim,
+    pub(crate) token_sources: Vec<Source>,
     pub(crate) dpop: DpopPolicy,
 }
 
@@ -280,6 +290,7 @@ impl AuthConfig {
             http_timeout_s: 3.0,
             required_claims: Vec::new(),
             audience_claim: "aud".to_owned(),
+            token_sources: vec![TokenSource::AuthorizationBearer],
             dpop: DpopMode::BearerOnly,
             dpop_algs: [
                 Algorithm::ES256,
@@ -311,6 +322,7 @@ impl AuthConfig {
         let settings = self.source_settings(url, allowed_algs.clone())?;
         let required_claims = self.required_claims()?;
         let audience_claim = self.audience_claim()?;
+        let token_sources = request::checked_sources(&self.token_sources)?;
         let dpop = dpop::policy(self)?;
         let policy = Policy {
             issuer: self.issuer.clone(),
@@ -326,6 +338,7 @@ impl AuthConfig {
             max_token_bytes: self.max_token_bytes,
             required_claims,
             audience_claim,
+            token_sources,
             dpop,
         };
         Ok((policy, settings))

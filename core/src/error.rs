@@ -27,7 +27,7 @@ pub(crate) fn for_logs(text: &str) -> String {
 
 /// Every stable error code, in the order of the rules' table (the
 /// `rejected` counters of [`Status`](crate::Status) are keyed by them).
-pub const ERROR_CODES: [&str; 26] = [
+pub const ERROR_CODES: [&str; 27] = [
     "missing_token",
     "invalid_request",
     "token_too_large",
@@ -49,6 +49,7 @@ pub const ERROR_CODES: [&str; 26] = [
     "jwks_fetch_failed",
     "jwks_error",
     "issuer_mismatch",
+    "claims_type_mismatch",
     "dpop_required",
     "invalid_dpop_proof",
     "invalid_dpop_binding",
@@ -75,8 +76,6 @@ pub enum ClaimName {
     /// present but not an object, or a `jkt` or `x5t#S256` in it that is
     /// not a string.
     Cnf,
-    /// The whole payload, when it does not deserialize into the caller's type.
-    Payload,
 }
 
 impl ClaimName {
@@ -90,7 +89,6 @@ impl ClaimName {
             ClaimName::Aud => "aud",
             ClaimName::ClientId => "client_id",
             ClaimName::Cnf => "cnf",
-            ClaimName::Payload => "payload",
         }
     }
 }
@@ -316,6 +314,41 @@ impl std::error::Error for SourceError {
     }
 }
 
+/// Why verified claims did not fit the caller's type: serde's message (cut
+/// to 256 bytes), for logs only. It may quote a value of the verified token
+/// (`invalid type: string "alice", expected u64`), so it is never part of
+/// the error's message or of a response.
+///
+/// Two are always equal, so that `AuthError`s compare by code.
+#[derive(Debug, Clone)]
+pub struct ClaimsTypeError {
+    message: Arc<str>,
+}
+
+impl ClaimsTypeError {
+    pub(crate) fn new(error: &serde_json::Error) -> Self {
+        ClaimsTypeError {
+            message: Arc::from(for_logs(&error.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for ClaimsTypeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ClaimsTypeError {}
+
+impl PartialEq for ClaimsTypeError {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ClaimsTypeError {}
+
 /// A failed verification (or key-source operation).
 ///
 /// `code()`, `status()` and `message()` are stable and never echo token
@@ -408,6 +441,12 @@ pub enum AuthError {
     /// The discovery document names another issuer.
     #[error("Discovery issuer mismatch")]
     IssuerMismatch(#[source] SourceError),
+    /// The token verified, but its claims do not fit the type the caller
+    /// asked for (`finish_as`, `verify_access_token_as`): a server-side
+    /// mismatch, answered with 500 and no challenge. serde's message is
+    /// the [`source`](std::error::Error::source).
+    #[error("Claims do not fit the expected type")]
+    ClaimsTypeMismatch(#[source] ClaimsTypeError),
     /// A token presented as `Bearer` where a DPoP proof is needed: the
     /// verifier accepts DPoP only, or the token is DPoP-bound (`cnf.jkt`).
     #[error("DPoP proof required")]
@@ -455,6 +494,7 @@ impl AuthError {
             AuthError::JwksFetchFailed(_) => "jwks_fetch_failed",
             AuthError::JwksError(_) => "jwks_error",
             AuthError::IssuerMismatch(_) => "issuer_mismatch",
+            AuthError::ClaimsTypeMismatch(_) => "claims_type_mismatch",
             AuthError::DpopRequired => "dpop_required",
             AuthError::InvalidDpopProof(_) => "invalid_dpop_proof",
             AuthError::InvalidDpopBinding => "invalid_dpop_binding",
@@ -487,18 +527,21 @@ impl AuthError {
             AuthError::JwksFetchFailed(_) => 18,
             AuthError::JwksError(_) => 19,
             AuthError::IssuerMismatch(_) => 20,
-            AuthError::DpopRequired => 21,
-            AuthError::InvalidDpopProof(_) => 22,
-            AuthError::InvalidDpopBinding => 23,
-            AuthError::DpopProofReplayed => 24,
-            AuthError::InvalidCertificateBinding => 25,
+            AuthError::ClaimsTypeMismatch(_) => 21,
+            AuthError::DpopRequired => 22,
+            AuthError::InvalidDpopProof(_) => 23,
+            AuthError::InvalidDpopBinding => 24,
+            AuthError::DpopProofReplayed => 25,
+            AuthError::InvalidCertificateBinding => 26,
         }
     }
 
-    /// The HTTP status to answer with: 400, 401, 403 or 503.
+    /// The HTTP status to answer with: 400, 401, 403, 503, or 500 for
+    /// claims that do not fit the caller's type.
     pub fn status(&self) -> u16 {
         match self {
             AuthError::InvalidRequest => 400,
+            AuthError::ClaimsTypeMismatch(_) => 500,
             AuthError::InsufficientScope { .. } | AuthError::InsufficientPermissions { .. } => 403,
             AuthError::JwksFetchFailed(_)
             | AuthError::JwksError(_)
@@ -573,7 +616,7 @@ impl AuthError {
     }
 
     /// The RFC 6750 `WWW-Authenticate` value for this error, or `None` for
-    /// 503 errors, which carry no challenge. The scheme is `Bearer`, or
+    /// 503 and 500 errors, which carry no challenge. The scheme is `Bearer`, or
     /// `DPoP` for the errors only a DPoP proof can cause
     /// (`invalid_dpop_proof`, `invalid_dpop_binding`,
     /// `dpop_proof_replayed`); a verifier that accepts DPoP answers with
@@ -744,10 +787,11 @@ impl AuthError {
 
 /// The HTTP answer to an [`AuthError`], for any framework: set the status,
 /// the `WWW-Authenticate` header when present, and send the JSON body with
-/// `content-type: application/json`.
+/// `content-type: application/json` ([`into_http`](Self::into_http) does
+/// all three).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorResponse {
-    /// 400, 401, 403 or 503.
+    /// 400, 401, 403, 500 or 503.
     pub status: u16,
     /// The RFC 6750 challenge, absent for 503 errors.
     pub www_authenticate: Option<String>,
@@ -755,12 +799,81 @@ pub struct ErrorResponse {
     pub body: String,
 }
 
+impl ErrorResponse {
+    /// The answer as an [`http::Response`]: its status, `WWW-Authenticate`
+    /// when there is a challenge, `content-type: application/json` and the
+    /// body. What every framework integration sends.
+    ///
+    /// ```
+    /// use oidc_jwt_verifier_core::AuthError;
+    /// let response = AuthError::MissingToken.response(Some("api")).into_http();
+    /// assert_eq!(response.status(), 401);
+    /// assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="api""#);
+    /// assert_eq!(response.headers()["content-type"], "application/json");
+    /// ```
+    pub fn into_http(self) -> http::Response<String> {
+        let mut response = http::Response::new(self.body);
+        *response.status_mut() = http::StatusCode::from_u16(self.status)
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        // Quoted values hold no control character but tab (`push_quoted`),
+        // so the challenge is always a valid header value.
+        if let Some(challenge) = self
+            .www_authenticate
+            .and_then(|value| http::HeaderValue::from_bytes(value.as_bytes()).ok())
+        {
+            headers.insert(http::header::WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+#[cfg(feature = "tracing")]
+impl AuthError {
+    /// Logs a refusal that is the server's problem rather than the
+    /// client's, through `tracing` (target
+    /// [`TRACING_TARGET`](crate::TRACING_TARGET), field `event` =
+    /// `request_refused`): a 503 at WARN with its cause (the URL, status or
+    /// transport failure of the key source), a 500 at ERROR with serde's
+    /// message. Every other refusal is the client's and is left to the
+    /// status counters: a stream of bad tokens cannot flood the logs.
+    pub fn emit(&self) {
+        use std::error::Error as _;
+        let (code, status) = (self.code(), self.status());
+        let cause = self.source().map(|cause| cause.to_string());
+        match status {
+            503 => tracing::warn!(
+                target: crate::TRACING_TARGET,
+                event = "request_refused",
+                code,
+                status,
+                cause = cause.as_deref().unwrap_or(""),
+                "request refused: the key source cannot answer"
+            ),
+            500 => tracing::error!(
+                target: crate::TRACING_TARGET,
+                event = "request_refused",
+                code,
+                status,
+                cause = cause.as_deref().unwrap_or(""),
+                "request refused: the verified claims do not fit the application's type"
+            ),
+            _ => {}
+        }
+    }
+}
+
 /// Appends `value` as the inside of an HTTP quoted-string: `\` and `"` are
-/// escaped, CR and LF dropped.
+/// escaped, control characters but the tab (CR and LF among them) dropped,
+/// so that the challenge is always a valid header value.
 fn push_quoted(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {
-            '\r' | '\n' => {}
+            c if c.is_control() && c != '\t' => {}
             '\\' | '"' => {
                 out.push('\\');
                 out.push(c);
@@ -807,7 +920,7 @@ mod tests {
     #[test]
     fn challenges_put_realm_first_and_escape_it() {
         let got = AuthError::InvalidRequest
-            .www_authenticate(Some("a\"b\\c\r\nd"))
+            .www_authenticate(Some("a\"b\\c\r\n\u{0}\u{7f}d"))
             .unwrap();
         assert_eq!(
             got,
@@ -910,6 +1023,9 @@ mod tests {
             AuthError::JwksFetchFailed(source()),
             AuthError::JwksError(source()),
             AuthError::IssuerMismatch(source()),
+            AuthError::ClaimsTypeMismatch(ClaimsTypeError {
+                message: Arc::from("m"),
+            }),
             AuthError::DpopRequired,
             AuthError::InvalidDpopProof(DpopProblem::Missing),
             AuthError::InvalidDpopBinding,

@@ -16,6 +16,9 @@
 //! | Error codes, statuses, `WWW-Authenticate`; 503 causes | `error` |
 //! | `Authorization` header | `bearer` |
 //! | Sender-constrained tokens: the scheme, what a request must prove | `sender` (DPoP proofs in `dpop`, their replay cache in `replay`, `cnf` and thumbprints in `confirmation`) |
+//! | Token sources: `Authorization`, a named header, a cookie | `request` (RFC 6265 cookies in `cookie`) |
+//! | Per-route scopes and permissions | `requirements` (judged in `claims`) |
+//! | Several issuers: routing by the unverified `iss` | [`IssuerRouter`] (`issuers`) |
 //! | Token length, compact parsing, header policy | `token` (strict JSON in `json`) |
 //! | Keys: which algorithms a JWK fits | `jwk`; the set, its limits and key selection in `jwks` |
 //! | Keys: parameters, signatures, the signature backend | `crypto` (RSA in `crypto::key`, NIST points in `crypto::weierstrass`, Edwards points in `crypto::edwards`, RSA encodings in `crypto::emsa`) |
@@ -136,6 +139,7 @@ mod check;
 mod claims;
 mod config;
 mod confirmation;
+mod cookie;
 mod crypto;
 mod discovery;
 mod dpop;
@@ -143,6 +147,7 @@ mod error;
 mod event;
 mod hops;
 mod http;
+mod issuers;
 mod json;
 mod jwk;
 mod jwks;
@@ -153,6 +158,8 @@ pub mod preset;
 mod profile;
 mod progress;
 mod replay;
+mod request;
+mod requirements;
 mod sender;
 mod source;
 mod status;
@@ -172,7 +179,9 @@ pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
 pub use crypto::SIGNATURE_BACKEND;
 pub use dpop::{DpopMode, DpopProblem};
-pub use error::{AuthError, ClaimName, ErrorResponse, SourceError, SourceProblem, ERROR_CODES};
+pub use error::{
+    AuthError, ClaimName, ClaimsTypeError, ErrorResponse, SourceError, SourceProblem, ERROR_CODES,
+};
 #[cfg(feature = "tracing")]
 pub use event::TRACING_TARGET;
 pub use event::{Event, MAX_QUEUED_EVENTS};
@@ -181,9 +190,12 @@ pub use http::{
     FetchId, FetchRequest, FetchStage, HttpResponse, TransportFailure, TransportKind,
     MAX_BODY_BYTES, MAX_ENCODED_BODY_BYTES, MAX_REDIRECTS, USER_AGENT,
 };
+pub use issuers::IssuerRouter;
 pub use jwk::{SigningKey, Unusable};
 pub use profile::AccessTokenClaims;
 pub use progress::{FetchNext, Progress};
+pub use request::TokenSource;
+pub use requirements::Requirements;
 pub use sender::IncomingRequest;
 pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};

@@ -11,6 +11,7 @@ use crate::claims::{self, Claims};
 use crate::config::{AuthConfig, ConfigError, Policy};
 use crate::error::{AuthError, SourceProblem};
 use crate::jwks::{KeySet, Selection};
+use crate::requirements::NO_REQUIREMENTS;
 use crate::time::UnixTime;
 use crate::token::{self, Jws};
 
@@ -47,7 +48,7 @@ impl Parts {
     /// The claim checks of a parsed token at wall-clock time `now` (its
     /// signature is not looked at).
     pub fn check_claims(&self, token: ParsedToken<'_>, now: UnixTime) -> Result<Claims, AuthError> {
-        claims::check(&self.policy, token.jws.payload, now)
+        claims::check(&self.policy, token.jws.payload, now, &NO_REQUIREMENTS)
     }
 
     /// Parses a JWK Set body into its usable keys for the allowed algorithms.

@@ -18,6 +18,7 @@
 
 use crate::alg::Algorithm;
 use crate::config::AuthConfig;
+use crate::request::TokenSource;
 
 /// `domain` as a bare host: without `https://` and trailing `/`.
 fn host(domain: &str) -> &str {
@@ -164,8 +165,8 @@ impl Google {
     /// Sets: `issuer` `https://accounts.google.com`, `jwks_url`
     /// `https://www.googleapis.com/oauth2/v3/certs`, `allowed_algs`
     /// `RS256`. Google may also write the issuer as `accounts.google.com`
-    /// (no scheme); such tokens are `invalid_issuer` until a verifier for
-    /// several issuers exists.
+    /// (no scheme): accept both with a verifier for several issuers over
+    /// this preset and a copy whose `issuer` is `accounts.google.com`.
     pub fn id_tokens(client_id: &str) -> AuthConfig {
         AuthConfig::with_jwks_url(
             "https://accounts.google.com",
@@ -216,8 +217,8 @@ impl EntraId {
     /// (`"accessTokenAcceptedVersion": 2` in its manifest); v1.0 tokens
     /// name `https://sts.windows.net/{tenant}/` and are `invalid_issuer`.
     /// This preset is for one tenant; a multi-tenant application, whose
-    /// tokens name each customer's tenant in `iss`, needs a verifier for
-    /// several issuers, which does not exist yet.
+    /// tokens name each customer's tenant in `iss`, lists the tenants it
+    /// accepts in a verifier for several issuers, one preset each.
     ///
     /// Sets: `issuer` `https://login.microsoftonline.com/{tenant_id}/v2.0`,
     /// `jwks_url`
@@ -256,10 +257,14 @@ impl CloudflareAccess {
     /// `acme`, or its domain `acme.cloudflareaccess.com`) for the
     /// application whose Application Audience (AUD) tag is `audience_tag`.
     /// The token arrives in [`Self::TOKEN_HEADER`], not in
-    /// `Authorization`: pass that header's value to `verify`.
+    /// `Authorization`, so the request entry points read that header, then
+    /// the cookie.
     ///
     /// Sets: `issuer` `https://{team}.cloudflareaccess.com`, `jwks_url`
-    /// `{issuer}/cdn-cgi/access/certs`, `allowed_algs` `RS256`.
+    /// `{issuer}/cdn-cgi/access/certs`, `allowed_algs` `RS256`,
+    /// `token_sources` the header [`Self::TOKEN_HEADER`], then the cookie
+    /// [`Self::TOKEN_COOKIE`] (a request with the header is judged by it
+    /// alone).
     pub fn application(team: &str, audience_tag: &str) -> AuthConfig {
         let team = host(team);
         let domain = if team.contains('.') {
@@ -268,11 +273,17 @@ impl CloudflareAccess {
             format!("{team}.cloudflareaccess.com")
         };
         let issuer = format!("https://{domain}");
-        AuthConfig::with_jwks_url(
-            issuer.clone(),
-            audience_tag,
-            format!("{issuer}/cdn-cgi/access/certs"),
-        )
+        AuthConfig {
+            token_sources: vec![
+                TokenSource::header(Self::TOKEN_HEADER),
+                TokenSource::cookie(Self::TOKEN_COOKIE),
+            ],
+            ..AuthConfig::with_jwks_url(
+                issuer.clone(),
+                audience_tag,
+                format!("{issuer}/cdn-cgi/access/certs"),
+            )
+        }
     }
 }
 

@@ -162,7 +162,13 @@ mod tests {
         let (policy, _) = config.validate().unwrap();
         let bytes = serde_json::to_vec(&payload).unwrap();
         let payload = crate::claims::Payload::parse(&bytes).unwrap();
-        crate::claims::check(&policy, payload, UnixTime::from_secs_f64(1_767_225_600.0)).unwrap()
+        crate::claims::check(
+            &policy,
+            payload,
+            UnixTime::from_secs_f64(1_767_225_600.0),
+            &crate::Requirements::new(),
+        )
+        .unwrap()
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::confirmation::{certificate_thumbprint, jwk_thumbprint, Confirmation};
 use crate::dpop::{read_proof, DpopProblem, Proof};
 use crate::error::AuthError;
 use crate::replay::ReplayCache;
+use crate::request::token_from_headers;
 use crate::time::UnixTime;
 
 /// The authorization scheme of RFC 9449 section 7.1.
@@ -82,37 +83,41 @@ impl Presentation<'_> {
     }
 }
 
-/// Reads the token of `request` and how it was presented: its one
-/// `Authorization` field (`missing_token` without one), by the schemes
-/// `policy` accepts, and under `DPoP` its proof ([`read_proof`]).
+/// Reads the token of `request` and how it was presented. When `policy`
+/// accepts DPoP and the one `Authorization` field has the `DPoP` scheme,
+/// its token and proof ([`read_proof`]); otherwise the token of the
+/// configured `token_sources`, a bearer token (`dpop_required` when only
+/// DPoP is accepted).
 ///
-/// - `Bearer` when only DPoP is accepted: `dpop_required`;
-/// - `DPoP` when it is not accepted: `invalid_request`, as any other scheme;
-/// - a `DPoP` field beside a `Bearer` token is not read.
+/// - `DPoP` when it is not accepted: read as any other `Authorization`
+///   value (`invalid_request`);
+/// - a `DPoP` field beside a bearer token is not read.
 pub(crate) fn read_request<'r>(
     request: &IncomingRequest<'r>,
     policy: &Policy,
     replay: &Arc<ReplayCache>,
 ) -> Result<(&'r str, Presentation<'r>), AuthError> {
-    let authorization = only_authorization(request.headers)?;
     let certificate = request.client_certificate.map(certificate_thumbprint);
     let dpop = &policy.dpop;
-    if dpop.mode.accepts_dpop() && is_scheme(authorization, DPOP_SCHEME) {
-        let token = credentials(authorization, DPOP_SCHEME)?;
-        let proof = read_proof(
-            request.headers,
-            request.method,
-            request.uri,
-            Some(token),
-            dpop,
-        )?;
-        let presentation = Presentation {
-            proof: Some((proof, Arc::clone(replay))),
-            certificate,
-        };
-        return Ok((token, presentation));
+    if dpop.mode.accepts_dpop() {
+        let authorization = only_authorization(request.headers)?;
+        if is_scheme(authorization, DPOP_SCHEME) {
+            let token = credentials(authorization, DPOP_SCHEME)?;
+            let proof = read_proof(
+                request.headers,
+                request.method,
+                request.uri,
+                Some(token),
+                dpop,
+            )?;
+            let presentation = Presentation {
+                proof: Some((proof, Arc::clone(replay))),
+                certificate,
+            };
+            return Ok((token, presentation));
+        }
     }
-    let token = credentials(authorization, "Bearer")?;
+    let token = token_from_headers(&policy.token_sources, request.headers)?;
     if !dpop.mode.accepts_bearer() {
         return Err(AuthError::DpopRequired);
     }

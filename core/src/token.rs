@@ -115,10 +115,44 @@ struct HeaderMembers<'h> {
 /// A `cty` that is not a string is not refused here: it cannot name a nested
 /// JWT, and the verifier never reads `cty` otherwise.
 pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, AuthError> {
+    read(
+        token,
+        policy.max_token_bytes,
+        |header, payload, signing_input, signature| {
+            Ok(Jws {
+                header: judge_header(header, policy)?,
+                payload,
+                signing_input,
+                signature,
+            })
+        },
+    )
+}
+
+/// The payload of a token past the checks every policy shares, in table
+/// order: `missing_token`, `token_too_large` (over `max_token_bytes`),
+/// `malformed_token`, `forbidden_header`. What a verifier for several
+/// issuers reads the unverified `iss` from before it knows whose policy
+/// applies; nothing in it is trusted.
+pub(crate) fn parse_shared(token: &str, max_token_bytes: usize) -> Result<Payload, AuthError> {
+    read(token, max_token_bytes, |header, payload, _, _| {
+        shared_header_checks(header)?;
+        Ok(payload)
+    })
+}
+
+/// The form checks (`missing_token`, `token_too_large`, `malformed_token`),
+/// then `judge` on the header's members, the payload, the signing input
+/// and the (checked) signature part.
+fn read<'a, R>(
+    token: &'a str,
+    max_token_bytes: usize,
+    judge: impl FnOnce(HeaderMembers<'_>, Payload, &'a str, &'a str) -> Result<R, AuthError>,
+) -> Result<R, AuthError> {
     if token.chars().all(char::is_whitespace) {
         return Err(AuthError::MissingToken);
     }
-    if token.len() > policy.max_token_bytes {
+    if token.len() > max_token_bytes {
         return Err(AuthError::TokenTooLarge);
     }
     let (signing_input, header_b64, payload_b64, signature_b64) =
@@ -131,19 +165,24 @@ pub(crate) fn parse<'a>(token: &'a str, policy: &Policy) -> Result<Jws<'a>, Auth
         let header = read_header(decode_part(header_b64, buffer)?)?;
         let payload = read_payload(payload_b64)?;
         check_base64url(signature_b64)?;
-        Ok(Jws {
-            header: judge_header(header, policy)?,
-            payload,
-            signing_input,
-            signature: signature_b64,
-        })
+        judge(header, payload, signing_input, signature_b64)
     })
 }
 
-/// The header policy, in the rules' order once the token is well-formed:
-/// `kid` and `typ` strings (`malformed_token`), `forbidden_header`,
-/// `disallowed_alg`, `invalid_type`, `missing_kid`.
-fn judge_header(header: HeaderMembers<'_>, policy: &Policy) -> Result<Header, AuthError> {
+/// The header checks every policy shares: `kid` and `typ` strings
+/// (`malformed_token`), then `forbidden_header`. Returns `alg`, `kid` and
+/// `typ` as read.
+#[allow(clippy::type_complexity)]
+fn shared_header_checks(
+    header: HeaderMembers<'_>,
+) -> Result<
+    (
+        Option<Option<Cow<'_, str>>>,
+        Option<Cow<'_, str>>,
+        Option<Cow<'_, str>>,
+    ),
+    AuthError,
+> {
     let kid = optional_string(header.kid)?;
     let typ = optional_string(header.typ)?;
     let nested_jwt = header
@@ -153,8 +192,15 @@ fn judge_header(header: HeaderMembers<'_>, policy: &Policy) -> Result<Header, Au
     if header.forbidden || nested_jwt {
         return Err(AuthError::ForbiddenHeader);
     }
-    let alg = header
-        .alg
+    Ok((header.alg, kid, typ))
+}
+
+/// The header policy, in the rules' order once the token is well-formed:
+/// the checks every policy shares, then `disallowed_alg`, `invalid_type`,
+/// `missing_kid`.
+fn judge_header(header: HeaderMembers<'_>, policy: &Policy) -> Result<Header, AuthError> {
+    let (alg, kid, typ) = shared_header_checks(header)?;
+    let alg = alg
         .flatten()
         .and_then(|alg| Algorithm::from_name(&alg))
         .filter(|alg| policy.allowed_algs.contains(alg))

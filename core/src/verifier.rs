@@ -4,9 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use http::HeaderMap;
+
 use crate::answer::FetchAnswer;
 use crate::bearer::token_from_authorization;
 use crate::check::{Check, ChosenKey, Token, TokenReader};
+use crate::claims::{self, Claims};
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
 use crate::error::ErrorResponse;
@@ -15,6 +18,7 @@ use crate::http::FetchId;
 use crate::jwk::SigningKey;
 use crate::jwks::KeySet;
 use crate::progress::{FetchNext, Progress};
+use crate::requirements::Requirements;
 use crate::sender::IncomingRequest;
 use crate::source::KeySource;
 use crate::status::Status;
@@ -195,20 +199,59 @@ impl Verifier {
         self.verify_read(read, query, now)
     }
 
+    /// [`verify`](Self::verify) with a route's own [`Requirements`] judged
+    /// on top of the configured scopes and permissions.
+    pub fn verify_for<'t>(
+        &mut self,
+        token: &'t str,
+        route: &'t Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        let read = self.reader.read_uncounted(token);
+        self.verify_read(read.map(|token| token.for_route(route)), query, now)
+    }
+
+    /// [`verify_for`](Self::verify_for) for the token a request carries in
+    /// its header fields, found through the configured `token_sources` (the
+    /// rules, "Token sources").
+    pub fn verify_headers<'t>(
+        &mut self,
+        headers: &'t HeaderMap,
+        route: &'t Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        let read = self.reader.read_headers_uncounted(headers);
+        self.verify_read(read.map(|token| token.for_route(route)), query, now)
+    }
+
+    /// Judges a route's [`Requirements`], with the configured ones, on
+    /// claims this verifier returned (for a route whose requirements are
+    /// checked after the request was verified): `insufficient_scope` or
+    /// `insufficient_permissions` exactly as a verification with them
+    /// would answer. Needs no key and counts nothing.
+    pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
+        claims::check_granted(self.reader.policy(), claims, route)
+    }
+
     /// [`verify`](Self::verify) for a whole request: the token of its
     /// `Authorization` field, under the schemes the configuration's `dpop`
     /// accepts, with its DPoP proof checked against the request's method,
     /// URI and token, and a certificate-bound token against the client
-    /// certificate (the rules, "Sender-constrained tokens"). The same
-    /// [`Progress`] and [`Check`] as `verify`.
+    /// certificate (the rules, "Sender-constrained tokens"), with a
+    /// route's own [`Requirements`] judged on top of the configured ones
+    /// (`&Requirements::new()` for none). The same [`Progress`] and
+    /// [`Check`] as `verify`.
     pub fn verify_request<'t>(
         &mut self,
         request: &IncomingRequest<'t>,
+        route: &'t Requirements,
         query: &mut Query,
         now: Now,
     ) -> Progress<Result<Check<'t>, AuthError>> {
         let read = self.reader.read_request_uncounted(request);
-        self.verify_read(read, query, now)
+        self.verify_read(read.map(|token| token.for_route(route)), query, now)
     }
 
     /// The `WWW-Authenticate` value answering `error` under this

@@ -10,7 +10,7 @@ use std::time::Instant;
 use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderValue};
 use oidc_jwt_verifier_core::{
     AuthConfig, AuthError, Claims, DpopMode, DpopProblem, FetchNext, HttpResponse, IncomingRequest,
-    Now, Progress, Query, UnixTime, Verifier,
+    Now, Progress, Query, Requirements, UnixTime, Verifier,
 };
 use oidc_jwt_verifier_testkit::{
     certificate_thumbprint, jwks_of, DpopProofBuilder, FixedKey, TestKey, TokenBuilder,
@@ -112,10 +112,12 @@ impl World {
         if let Some(certificate) = certificate {
             request = request.with_client_certificate(certificate);
         }
-        match self
-            .verifier
-            .verify_request(&request, &mut Query::new(), self.now)
-        {
+        match self.verifier.verify_request(
+            &request,
+            &Requirements::new(),
+            &mut Query::new(),
+            self.now,
+        ) {
             Progress::Done { answer, .. } => answer.and_then(|check| check.finish()),
             other => panic!("keys are cached: {other:?}"),
         }

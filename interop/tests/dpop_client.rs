@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime};
 use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderValue};
 use oidc_jwt_verifier_core::{
     AuthConfig, AuthError, Claims, DpopMode, DpopProblem, FetchNext, HttpResponse, IncomingRequest,
-    Now, Progress, Query, UnixTime, Verifier,
+    Now, Progress, Query, Requirements, UnixTime, Verifier,
 };
 use oidc_jwt_verifier_interop::{DpopClient, DPOP_CLIENT_ALGORITHMS};
 use oidc_jwt_verifier_testkit::{jwks_of, FixedKey, TestKey, TokenBuilder};
@@ -74,7 +74,7 @@ fn verify(
     );
     headers.insert("dpop", HeaderValue::from_str(proof).unwrap());
     let request = IncomingRequest::new(method, URI, &headers);
-    match verifier.verify_request(&request, &mut Query::new(), now()) {
+    match verifier.verify_request(&request, &Requirements::new(), &mut Query::new(), now()) {
         Progress::Done { answer, .. } => answer.and_then(|check| check.finish()),
         other => panic!("keys are cached: {other:?}"),
     }

@@ -7,8 +7,8 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use oidc_jwt_verifier_core::{
-    AuthError, ChosenKey, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query,
-    SigningKey, Status, Token, TokenReader, Verifier,
+    AuthConfig, AuthError, ChosenKey, Claims, Clock, Event, FetchId, FetchNext, FetchRequest, Now,
+    Progress, Query, Requirements, SigningKey, Status, Token, TokenReader, Verifier,
 };
 use tokio::sync::Notify;
 
@@ -83,6 +83,16 @@ impl Engine {
             core.healthcheck(query, now)
         })
         .await
+    }
+
+    /// The core's [`Verifier::authorize`]: no key, no I/O.
+    pub(crate) fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
+        self.shared.lock().authorize(claims, route)
+    }
+
+    /// The configuration the core was built from.
+    pub(crate) fn config(&self) -> AuthConfig {
+        self.shared.lock().config().clone()
     }
 
     pub(crate) fn status(&self) -> Status {

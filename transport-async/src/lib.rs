@@ -23,6 +23,14 @@
 //!
 //! It needs a Tokio runtime with its time driver (as `#[tokio::main]` gives).
 //!
+//! # Framework integrations
+//!
+//! Behind features, in the module `integration`: `tower` (a layer verifying every
+//! request, for any tower-based server), `axum` (extractors of the
+//! verified claims; implies `tower`) and `actix` (an actix-web 4
+//! middleware and extractors). They work over an [`AsyncJwtVerifier`] or
+//! an [`AsyncMultiIssuerVerifier`]; every rule they apply is the core's.
+//!
 //! # Example
 //!
 //! ```no_run
@@ -61,20 +69,27 @@
 mod builder;
 mod engine;
 mod http;
+#[cfg(any(feature = "tower", feature = "actix"))]
+pub mod integration;
+mod multi;
 mod tls;
 mod verifier;
 
 pub use builder::Builder;
 pub use http::HttpClient;
+pub use multi::AsyncMultiIssuerVerifier;
 pub use verifier::{AsyncJwksClient, AsyncJwtVerifier};
 
 /// The core crate, for what this one does not re-export (writing a driver).
 pub use oidc_jwt_verifier_core as core;
+/// The `http` crate types of the request entry points (`HeaderMap`, `Request`, `Response`).
+pub use oidc_jwt_verifier_core::http_types;
 /// Every core type a user of this driver meets.
 pub use oidc_jwt_verifier_core::{
     preset, token_from_authorization, AccessTokenClaims, Algorithm, Audience, AuthConfig,
-    AuthError, BuildError, ClaimName, Claims, Clock, ConfigError, Counters, Curve, ErrorResponse,
-    Event, FetchId, FreshnessSource, KeyFamily, KeysState, LastFailure, ManualClock, Now,
-    NumericDate, SigningKey, SourceError, SourceProblem, Status, SystemClock, TransportKind,
-    UnixTime, Unusable, ERROR_CODES, TRACING_TARGET,
+    AuthError, BuildError, ClaimName, Claims, ClaimsTypeError, Clock, ConfigError, Counters, Curve,
+    ErrorResponse, Event, FetchId, FreshnessSource, IssuerRouter, KeyFamily, KeysState,
+    LastFailure, ManualClock, Now, NumericDate, Requirements, SigningKey, SourceError,
+    SourceProblem, Status, SystemClock, TokenSource, TransportKind, UnixTime, Unusable,
+    ERROR_CODES, TRACING_TARGET,
 };

@@ -6,8 +6,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use oidc_jwt_verifier_core::{
-    AuthError, ChosenKey, Clock, Event, FetchId, FetchNext, FetchRequest, Now, Progress, Query,
-    SigningKey, Status, Token, TokenReader, Verifier,
+    AuthConfig, AuthError, ChosenKey, Claims, Clock, Event, FetchId, FetchNext, FetchRequest, Now,
+    Progress, Query, Requirements, SigningKey, Status, Token, TokenReader, Verifier,
 };
 
 use crate::http::{self, Client};
@@ -73,6 +73,16 @@ impl Engine {
         self.run(Query::with_refresh(refresh), |core, query, now| {
             core.healthcheck(query, now)
         })
+    }
+
+    /// The core's [`Verifier::authorize`]: no key, no I/O.
+    pub(crate) fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
+        self.shared.lock().authorize(claims, route)
+    }
+
+    /// The configuration the core was built from.
+    pub(crate) fn config(&self) -> AuthConfig {
+        self.shared.lock().config().clone()
     }
 
     pub(crate) fn status(&self) -> Status {

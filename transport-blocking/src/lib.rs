@@ -52,20 +52,25 @@
 mod builder;
 mod engine;
 mod http;
+mod multi;
 mod tls;
 mod verifier;
 
 pub use builder::Builder;
 pub use http::HttpClient;
+pub use multi::MultiIssuerVerifier;
 pub use verifier::{JwksClient, JwtVerifier};
 
 /// The core crate, for what this one does not re-export (writing a driver).
 pub use oidc_jwt_verifier_core as core;
+/// The `http` crate types of the request entry points (`HeaderMap`, `Request`, `Response`).
+pub use oidc_jwt_verifier_core::http_types;
 /// Every core type a user of this driver meets.
 pub use oidc_jwt_verifier_core::{
     preset, token_from_authorization, AccessTokenClaims, Algorithm, Audience, AuthConfig,
-    AuthError, BuildError, ClaimName, Claims, Clock, ConfigError, Counters, Curve, ErrorResponse,
-    Event, FetchId, FreshnessSource, KeyFamily, KeysState, LastFailure, ManualClock, Now,
-    NumericDate, SigningKey, SourceError, SourceProblem, Status, SystemClock, TransportKind,
-    UnixTime, Unusable, ERROR_CODES, TRACING_TARGET,
+    AuthError, BuildError, ClaimName, Claims, ClaimsTypeError, Clock, ConfigError, Counters, Curve,
+    ErrorResponse, Event, FetchId, FreshnessSource, IssuerRouter, KeyFamily, KeysState,
+    LastFailure, ManualClock, Now, NumericDate, Requirements, SigningKey, SourceError,
+    SourceProblem, Status, SystemClock, TokenSource, TransportKind, UnixTime, Unusable,
+    ERROR_CODES, TRACING_TARGET,
 };

@@ -1,7 +1,8 @@
 //! The two public handles: [`JwtVerifier`] (tokens and keys) and
 //! [`JwksClient`] (keys alone).
 
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, SigningKey, Status};
+use oidc_jwt_verifier_core::http_types::{HeaderMap, Request, Response};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Requirements, SigningKey, Status};
 use serde::de::DeserializeOwned;
 
 use crate::builder::Builder;
@@ -45,7 +46,8 @@ impl JwtVerifier {
     }
 
     /// Verifies a bare token and deserializes its payload into `T`
-    /// (`invalid_claim` naming `payload` when it does not fit).
+    /// (`claims_type_mismatch`, 500, when it does not fit: serde's message
+    /// is the error's source).
     pub fn verify_access_token_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
         let token = self.engine.reader().read(token)?;
         let key = self.engine.choose_key(&token)?;
@@ -58,6 +60,48 @@ impl JwtVerifier {
         let token = self.engine.reader().read_authorization(value)?;
         let key = self.engine.choose_key(&token)?;
         token.finish(key)
+    }
+
+    /// Verifies the token a request carries in its header fields, found
+    /// through the configured `token_sources`, with `route`'s scopes and
+    /// permissions required on top of the configured ones
+    /// (`Requirements::new()` for none).
+    pub fn verify_headers(
+        &self,
+        headers: &HeaderMap,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError> {
+        let token = self.engine.reader().read_headers(headers)?.for_route(route);
+        let key = self.engine.choose_key(&token)?;
+        token.finish(key)
+    }
+
+    /// Judges `route`'s requirements, with the configured ones, on claims
+    /// this verifier returned: the 403 a verification requiring them would
+    /// give, its challenge listing every required value. No I/O.
+    pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
+        self.engine.authorize(claims, route)
+    }
+
+    /// The configuration this verifier was built from.
+    pub fn config(&self) -> AuthConfig {
+        self.engine.config()
+    }
+
+    /// Verifies a request (its header fields, as
+    /// [`verify_headers`](Self::verify_headers) with no route requirement)
+    /// and answers a refusal as a ready response: its status, the
+    /// `WWW-Authenticate` challenge (with `realm`, when given) and the JSON
+    /// body. A 503 or 500 is logged first, with its cause.
+    // The ready response is what the caller returns at once: boxing it gains nothing.
+    #[allow(clippy::result_large_err)]
+    pub fn verify_request<B>(
+        &self,
+        request: &Request<B>,
+        realm: Option<&str>,
+    ) -> Result<Claims, Response<String>> {
+        let verified = self.verify_headers(request.headers(), &Requirements::new());
+        refusal_as_response(verified, realm)
     }
 
     /// The usable signing keys, fetched first when nothing fresh is cached or
@@ -97,6 +141,19 @@ impl JwtVerifier {
     pub fn close(&self) {
         self.engine.close();
     }
+}
+
+/// A verification's refusal as the ready HTTP answer, a server-side one
+/// (503, 500) logged first with its cause.
+#[allow(clippy::result_large_err)]
+pub(crate) fn refusal_as_response(
+    verified: Result<Claims, AuthError>,
+    realm: Option<&str>,
+) -> Result<Claims, Response<String>> {
+    verified.map_err(|error| {
+        error.emit();
+        error.response(realm).into_http()
+    })
 }
 
 /// The key-source operations alone: the keys of the configured source, with

@@ -42,6 +42,7 @@ fn normalize(text: &str) -> String {
         (".await", ""),
         ("AsyncJwtVerifier", "JwtVerifier"),
         ("AsyncJwksClient", "JwksClient"),
+        ("AsyncMultiIssuerVerifier", "MultiIssuerVerifier"),
         ("( ", "("),
         (" )", ")"),
         ("{ ", "{"),
@@ -129,6 +130,8 @@ fn both_drivers_offer_the_same_public_api() {
         "impl Builder<JwtVerifier> :: pub fn build(self) -> Result<JwtVerifier, BuildError>",
         "impl JwtVerifier :: pub fn status(&self) -> Status",
         "impl JwksClient :: pub fn status(&self) -> Status",
+        "impl MultiIssuerVerifier :: pub fn status(&self, issuer: &str) -> Option<Status>",
+        "impl JwtVerifier :: pub fn verify_request<B>(&self, request: &Request<B>, realm: Option<&str>) -> Result<Claims, Response<String>>",
         "pub use oidc_jwt_verifier_core as core",
     ] {
         assert!(blocking.contains(expected), "{expected} not found in {blocking:#?}");

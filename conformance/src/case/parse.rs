@@ -5,16 +5,17 @@ use serde_json::{Map, Value};
 
 use super::reader::{as_string, Object};
 use super::{
-    Body, Case, CaseError, ErrorExpect, KeysExpect, Reply, Response, Serve, Step, VerifyExpect,
-    VerifyInput, FORMAT_VERSION,
+    Body, Case, CaseError, ErrorExpect, KeysExpect, Reply, RequestInput, Response, Serve, Step,
+    VerifyExpect, VerifyInput, FORMAT_VERSION,
 };
 use crate::server::Encoding;
 
 /// The action keys a step may have (exactly one of them).
-const ACTIONS: [&str; 6] = [
+const ACTIONS: [&str; 7] = [
     "serve",
     "verify",
     "verify_header",
+    "verify_request",
     "healthcheck",
     "signing_keys",
     "assert_fetches",
@@ -152,6 +153,11 @@ fn timed_step(
                 expect: verify_expect(expect, &expect_path)?,
             })
         }
+        "verify_request" => Ok(Step::Verify {
+            at,
+            input: VerifyInput::Request(request_input(field, path)?),
+            expect: verify_expect(expect, &expect_path)?,
+        }),
         "healthcheck" => Ok(Step::Healthcheck {
             at,
             refresh: refresh(field, path)?,
@@ -175,6 +181,70 @@ fn refresh(value: &Value, path: &str) -> Result<bool, String> {
         None => Ok(false),
         Some(_) => object.boolean("refresh"),
     }
+}
+
+/// `verify_request`: `headers` (names unique ignoring case; each value a
+/// string, or an array of strings for a field repeated), and optionally
+/// the route's `required_scopes` and `required_permissions`.
+fn request_input(value: &Value, path: &str) -> Result<RequestInput, String> {
+    let object = Object::new(value, path)?;
+    object.only(&["headers", "required_scopes", "required_permissions"])?;
+    let headers = request_headers(&object.object("headers")?)?;
+    let strings = |key: &str| -> Result<Vec<String>, String> {
+        match object.optional(key) {
+            None => Ok(Vec::new()),
+            Some(_) => object
+                .array(key)?
+                .iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    as_string(item, &format!("{path}.{key}[{index}]")).map(str::to_owned)
+                })
+                .collect(),
+        }
+    };
+    Ok(RequestInput {
+        headers,
+        required_scopes: strings("required_scopes")?,
+        required_permissions: strings("required_permissions")?,
+    })
+}
+
+/// A request's header fields: a value may hold any text but control
+/// characters (tabs aside), as a header field can.
+fn request_headers(object: &Object<'_>) -> Result<Vec<(String, String)>, String> {
+    let mut headers = Vec::with_capacity(object.map.len());
+    let mut names: Vec<String> = Vec::with_capacity(object.map.len());
+    for (name, value) in object.map {
+        let path = format!("{}.{name}", object.path);
+        if name.is_empty() || !name.bytes().all(is_token_byte) {
+            return Err(format!("{path}: not a valid header name"));
+        }
+        let lower = name.to_ascii_lowercase();
+        if names.contains(&lower) {
+            return Err(format!(
+                "{path}: the same header twice (names ignore case; repeat a field with an array)"
+            ));
+        }
+        names.push(lower);
+        let values: Vec<&str> = match value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(index, item)| as_string(item, &format!("{path}[{index}]")))
+                .collect::<Result<_, _>>()?,
+            other => vec![as_string(other, &path)?],
+        };
+        for value in values {
+            if value.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(format!(
+                    "{path}: a header value holds no control character but tab"
+                ));
+            }
+            headers.push((name.clone(), value.to_owned()));
+        }
+    }
+    Ok(headers)
 }
 
 fn serve(value: &Value, path: &str) -> Result<Serve, String> {

@@ -117,6 +117,15 @@ impl CaseSpec {
         self
     }
 
+    /// A `verify_request` step (an extension of FORMAT.md): `request` is
+    /// its object, `{"headers": {...}}` with optional `required_scopes` and
+    /// `required_permissions`.
+    pub(crate) fn verify_request(mut self, at: u64, request: Value, expect: Expect) -> Self {
+        self.steps
+            .push(json!({ "at": at, "verify_request": request, "expect": expect.to_json() }));
+        self
+    }
+
     /// A `healthcheck` step.
     pub(crate) fn healthcheck(mut self, at: u64, refresh: bool, healthy: bool) -> Self {
         self.steps

@@ -4,7 +4,8 @@
 use std::io;
 
 use oidc_jwt_verifier_async::AsyncJwtVerifier;
-use oidc_jwt_verifier_core::{AuthError, Claims, SigningKey};
+use oidc_jwt_verifier_core::http_types::HeaderMap;
+use oidc_jwt_verifier_core::{AuthError, Claims, Requirements, SigningKey};
 use tokio::runtime::Runtime;
 
 use super::sockets::{build_failure, start_world, Driver, DriverSetup};
@@ -79,6 +80,15 @@ impl Driver for BlockingOn<'_> {
     fn verify_header(&self, header: Option<&str>) -> Result<Claims, AuthError> {
         self.runtime
             .block_on(self.verifier.verify_authorization_header(header))
+    }
+
+    fn verify_headers(
+        &self,
+        headers: &HeaderMap,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError> {
+        self.runtime
+            .block_on(self.verifier.verify_headers(headers, route))
     }
 
     fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {

@@ -2,7 +2,8 @@
 //! server, one per case.
 
 use oidc_jwt_verifier_blocking::JwtVerifier;
-use oidc_jwt_verifier_core::{AuthError, Claims, SigningKey};
+use oidc_jwt_verifier_core::http_types::HeaderMap;
+use oidc_jwt_verifier_core::{AuthError, Claims, Requirements, SigningKey};
 
 use super::sockets::{build_failure, start_world, Driver, DriverSetup};
 use super::{Layer, StartError, World};
@@ -39,6 +40,14 @@ impl Driver for JwtVerifier {
 
     fn verify_header(&self, header: Option<&str>) -> Result<Claims, AuthError> {
         self.verify_authorization_header(header)
+    }
+
+    fn verify_headers(
+        &self,
+        headers: &HeaderMap,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError> {
+        JwtVerifier::verify_headers(self, headers, route)
     }
 
     fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {

@@ -4,8 +4,9 @@
 
 use std::time::Instant;
 
+use oidc_jwt_verifier_core::http_types::HeaderMap;
 use oidc_jwt_verifier_core::{
-    AuthError, Check, Claims, FetchNext, FetchRequest, Now, Progress, Query, Verifier,
+    AuthError, Check, Claims, FetchNext, FetchRequest, Now, Progress, Query, Requirements, Verifier,
 };
 
 use super::endpoints::Endpoints;
@@ -154,11 +155,19 @@ impl World for CoreWorld {
     fn verify(&mut self, input: &VerifyInput) -> Result<Verified, LayerError> {
         let now = self.now()?;
         let mut query = Query::new();
+        // Built once: the verifier's answer borrows them across rounds.
+        let (headers, route) = match input {
+            VerifyInput::Request(request) => (request.header_map(), request.requirements()),
+            _ => (HeaderMap::new(), Requirements::new()),
+        };
         let outcome = self.core.run(now, |verifier, now| {
             finished(match input {
                 VerifyInput::Token(token) => verifier.verify(token, &mut query, now),
                 VerifyInput::Header(header) => {
                     verifier.verify_authorization(header.as_deref(), &mut query, now)
+                }
+                VerifyInput::Request(_) => {
+                    verifier.verify_headers(&headers, &route, &mut query, now)
                 }
             })
         })?;

@@ -16,8 +16,8 @@ use std::time::Instant;
 use oidc_jwt_verifier_core::http_types::header::LOCATION;
 use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderValue};
 use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Claims, Clock, Hop, ManualClock, Now, Progress, Query, SigningKey,
-    UnixTime, Verifier,
+    AuthConfig, AuthError, Claims, Clock, Hop, ManualClock, Now, Progress, Query, Requirements,
+    SigningKey, UnixTime, Verifier,
 };
 use serde_json::Value;
 
@@ -32,6 +32,12 @@ pub(crate) trait Driver {
     fn verify_token(&self, token: &str) -> Result<Claims, AuthError>;
     /// `verify_authorization_header`.
     fn verify_header(&self, header: Option<&str>) -> Result<Claims, AuthError>;
+    /// `verify_headers`.
+    fn verify_headers(
+        &self,
+        headers: &HeaderMap,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError>;
     /// `get_signing_keys(refresh)`.
     fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError>;
     /// `healthcheck(refresh)`.
@@ -146,6 +152,9 @@ impl<D: Driver> World for SocketWorld<D> {
         Ok(verified(self.settled(|driver| match input {
             VerifyInput::Token(token) => driver.verify_token(token),
             VerifyInput::Header(header) => driver.verify_header(header.as_deref()),
+            VerifyInput::Request(request) => {
+                driver.verify_headers(&request.header_map(), &request.requirements())
+            }
         })))
     }
 

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::{AuthConfig, ConfigError};
 use crate::dpop::DpopMode;
+use crate::request::TokenSource;
 
 impl AuthConfig {
     /// Builds a configuration from a JSON object whose keys are the
@@ -15,7 +16,8 @@ impl AuthConfig {
     /// of seconds, `fetch_attempts` and `max_token_bytes` non-negative
     /// integers, `expected_typ` a string or `null`; and the keys this
     /// verifier adds to the format: `required_claims` an array of strings,
-    /// `audience_claim` a string.
+    /// `audience_claim` a string, `token_sources` an array whose items are
+    /// `"authorization_bearer"`, `{"header": NAME}` or `{"cookie": NAME}`.
     ///
     /// Missing keys take their defaults; `issuer` and `audience` are
     /// required. An unknown key is refused ("unsupported config key"), never
@@ -82,6 +84,7 @@ impl AuthConfig {
             "dpop_iat_past_s" => self.dpop_iat_past_s = json_number(key, value)?,
             "dpop_iat_future_s" => self.dpop_iat_future_s = json_number(key, value)?,
             "dpop_replay_cache_size" => self.dpop_replay_cache_size = json_count(key, value)?,
+            "token_sources" => self.token_sources = json_token_sources(key, value)?,
             _ => return Err(ConfigError::new(key, "unsupported config key")),
         }
         Ok(())
@@ -132,6 +135,8 @@ impl AuthConfig {
         put("http_timeout_s", seconds_json(self.http_timeout_s));
         put("required_claims", json!(self.required_claims));
         put("audience_claim", json!(self.audience_claim));
+        let sources: Vec<Value> = self.token_sources.iter().map(token_source_json).collect();
+        put("token_sources", Value::Array(sources));
         put("dpop", json!(self.dpop.name()));
         put("dpop_algs", json!(self.dpop_algs));
         put("dpop_iat_past_s", seconds_json(self.dpop_iat_past_s));
@@ -146,6 +151,45 @@ fn json_string(field: &str, value: &Value) -> Result<String, ConfigError> {
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| ConfigError::new(field, "must be a string"))
+}
+
+/// `token_sources`: `"authorization_bearer"`, `{"header": NAME}` or
+/// `{"cookie": NAME}`, each.
+fn json_token_sources(field: &str, value: &Value) -> Result<Vec<TokenSource>, ConfigError> {
+    let wrong = || {
+        ConfigError::new(
+            field,
+            "must be an array of \"authorization_bearer\", {\"header\": name} or {\"cookie\": name}",
+        )
+    };
+    let items = value.as_array().ok_or_else(wrong)?;
+    items
+        .iter()
+        .map(|item| match item {
+            Value::String(name) if name == "authorization_bearer" => {
+                Ok(TokenSource::AuthorizationBearer)
+            }
+            Value::Object(one) if one.len() == 1 => match one.iter().next() {
+                Some((kind, Value::String(name))) if kind == "header" => {
+                    Ok(TokenSource::Header(name.clone()))
+                }
+                Some((kind, Value::String(name))) if kind == "cookie" => {
+                    Ok(TokenSource::Cookie(name.clone()))
+                }
+                _ => Err(wrong()),
+            },
+            _ => Err(wrong()),
+        })
+        .collect()
+}
+
+/// One token source as `from_json` reads it.
+fn token_source_json(source: &TokenSource) -> Value {
+    match source {
+        TokenSource::AuthorizationBearer => json!("authorization_bearer"),
+        TokenSource::Header(name) => json!({ "header": name }),
+        TokenSource::Cookie(name) => json!({ "cookie": name }),
+    }
 }
 
 fn json_optional_string(field: &str, value: &Value) -> Result<Option<String>, ConfigError> {
@@ -289,7 +333,8 @@ mod tests {
             "fetch_attempts": 4, "http_timeout_s": 0.25,
             "required_claims": ["sub", "/a/b"], "audience_claim": "client_id",
             "dpop": "either", "dpop_algs": ["ES384"], "dpop_iat_past_s": 30,
-            "dpop_iat_future_s": 0.5, "dpop_replay_cache_size": 7
+            "dpop_iat_future_s": 0.5, "dpop_replay_cache_size": 7,
+            "token_sources": [{"cookie": "c"}, "authorization_bearer", {"header": "X-T"}]
         });
         let expected = AuthConfig {
             issuer: "i".into(),
@@ -319,6 +364,11 @@ mod tests {
             dpop_iat_past_s: 30.0,
             dpop_iat_future_s: 0.5,
             dpop_replay_cache_size: 7,
+            token_sources: vec![
+                TokenSource::cookie("c"),
+                TokenSource::AuthorizationBearer,
+                TokenSource::header("X-T"),
+            ],
         };
         assert_eq!(AuthConfig::from_json(&json).unwrap(), expected);
         assert_eq!(
@@ -396,6 +446,11 @@ mod tests {
             ("required_claims", json!("sub")),
             ("required_claims", json!([1])),
             ("audience_claim", json!(["client_id"])),
+            ("token_sources", json!("authorization_bearer")),
+            ("token_sources", json!(["bearer"])),
+            ("token_sources", json!([{"header": 1}])),
+            ("token_sources", json!([{"header": "a", "cookie": "b"}])),
+            ("token_sources", json!([{"query": "t"}])),
         ];
         for (field, value) in cases {
             let mut object = json!({"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS});
@@ -442,6 +497,7 @@ mod tests {
         every.expected_typ = Some("at+jwt".into());
         every.required_claims = vec!["sub".into(), "/a/b".into()];
         every.audience_claim = "client_id".into();
+        every.token_sources = vec![TokenSource::header("X-T"), TokenSource::cookie("c")];
         for config in [base(), AuthConfig::from_issuer(ISSUER, AUDIENCE), every] {
             let json = config.to_json();
             assert_eq!(AuthConfig::from_json(&json).unwrap(), config, "{json}");

@@ -16,7 +16,9 @@ mod outages;
 mod providers;
 mod required;
 mod rfc9068;
+mod routes;
 mod scopes;
+mod sources;
 mod token_shape;
 
 use super::build::{CaseSpec, Reply};
@@ -27,7 +29,7 @@ use super::world::{jwks_of, rsa, JWKS_URL};
 type Topic = fn() -> Result<Vec<CaseSpec>, GenerateError>;
 
 /// Every topic, in the order the corpus is generated.
-const TOPICS: [Topic; 18] = [
+const TOPICS: [Topic; 20] = [
     authorization::cases,
     token_shape::cases,
     jose_header::cases,
@@ -45,6 +47,8 @@ const TOPICS: [Topic; 18] = [
     client_id::cases,
     rfc9068::cases,
     providers::cases,
+    sources::cases,
+    routes::cases,
     dpop::cases,
 ];
 

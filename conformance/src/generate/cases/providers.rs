@@ -301,7 +301,22 @@ fn cloudflare_access() -> Result<Vec<CaseSpec>, GenerateError> {
         "country": "US",
     });
     let typ = [("typ", json!("JWT"))];
+    let good = cloudflare.token(&typ, &app)?;
+    let in_request = |slug: &str, description: &str, headers: Value, expect: Expect| {
+        let jwks_url = config.jwks_url.clone().unwrap_or_default();
+        CaseSpec::configured(
+            &format!("providers/cloudflare-access/{slug}"),
+            description,
+            &config,
+        )
+        .serve(&jwks_url, Reply::json(cloudflare.jwks.clone()))
+        .verify_request(T0, json!({ "headers": headers }), expect)
+    };
     Ok(vec![
+        in_request("token-in-header", "The preset reads the application token from Cf-Access-Jwt-Assertion, as Access sends it on every request: valid.", json!({"Cf-Access-Jwt-Assertion": good}), Expect::claims(json!({"email": "alice@example.com"}))),
+        in_request("token-in-cookie", "Without the header, the preset reads the CF_Authorization cookie a browser sends: valid.", json!({"Cookie": format!("CF_Authorization={good}")}), Expect::ok()),
+        in_request("header-decides-over-cookie", "The header, present, decides: its garbage is malformed_token though the cookie holds a good token.", json!({"Cf-Access-Jwt-Assertion": "garbage", "Cookie": format!("CF_Authorization={good}")}), Expect::error(Code::MalformedToken)),
+        in_request("authorization-not-read", "The preset reads no Authorization header: a Bearer token there alone is missing_token.", json!({"Authorization": format!("Bearer {good}")}), Expect::error(Code::MissingToken)),
         cloudflare.case("application-token", "A Cloudflare Access application token (aud an array holding the application's AUD tag), from a certs document that also lists PEM certificates: valid.", &config, &cloudflare.token(&typ, &app)?, Expect::claims(json!({"email": "alice@example.com"}))),
         cloudflare.case("another-application", "A token for another Access application (another AUD tag): invalid_audience.", &config, &cloudflare.token(&typ, &with(&app, json!({"aud": ["0000000000000000000000000000000000000000000000000000000000000000"]})))?, Expect::error(Code::InvalidAudience)),
         cloudflare.case("another-team", "A token of another team (iss https://other.cloudflareaccess.com): invalid_issuer.", &config, &cloudflare.token(&typ, &with(&app, json!({"iss": "https://other.cloudflareaccess.com"})))?, Expect::error(Code::InvalidIssuer)),

@@ -1,0 +1,150 @@
+//! [`MultiIssuerVerifier`]: one verifier per issuer of an allowlist, a token routed
+//! to its issuer's own verifier and key cache by its unverified `iss` (the
+//! core's [`IssuerRouter`]).
+
+use oidc_jwt_verifier_core::http_types::{HeaderMap, Request, Response};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, IssuerRouter, Requirements, Status};
+use serde::de::DeserializeOwned;
+
+use crate::verifier::refusal_as_response;
+use crate::{BuildError, JwtVerifier};
+
+/// Verifies tokens of several issuers, each against its own configuration
+/// and key cache: a token goes to the verifier of the issuer its `iss`
+/// names (after the checks every configuration shares), and one naming an
+/// issuer not on the list, or none, is `invalid_issuer` with nothing
+/// fetched. No token is ever tried against another issuer's keys.
+///
+/// Every issuer keeps its own single flight, backoff and status; a slow or
+/// failing issuer never delays the others.
+#[derive(Debug)]
+pub struct MultiIssuerVerifier {
+    router: IssuerRouter,
+    verifiers: Vec<JwtVerifier>,
+}
+
+impl MultiIssuerVerifier {
+    /// A verifier for each configuration (its own HTTP client, the system
+    /// clock). No two may name the same issuer, and all must have the same
+    /// `token_sources`.
+    pub fn new(configs: impl IntoIterator<Item = AuthConfig>) -> Result<Self, BuildError> {
+        let verifiers = configs
+            .into_iter()
+            .map(JwtVerifier::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_verifiers(verifiers)
+    }
+
+    /// Routes between verifiers built already (with a builder's clock,
+    /// roots or client), one per issuer, on the same conditions as
+    /// [`new`](Self::new).
+    pub fn from_verifiers(verifiers: Vec<JwtVerifier>) -> Result<Self, BuildError> {
+        let configs: Vec<AuthConfig> = verifiers.iter().map(JwtVerifier::config).collect();
+        let router = IssuerRouter::new(&configs)?;
+        Ok(MultiIssuerVerifier { router, verifiers })
+    }
+
+    /// The issuers, in the order given.
+    pub fn issuers(&self) -> &[String] {
+        self.router.issuers()
+    }
+
+    /// The verifier of `issuer` (for its key-source operations).
+    pub fn verifier(&self, issuer: &str) -> Option<&JwtVerifier> {
+        let index = self
+            .router
+            .issuers()
+            .iter()
+            .position(|known| known == issuer)?;
+        self.verifiers.get(index)
+    }
+
+    /// Verifies a bare token with its issuer's verifier.
+    pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
+        self.routed(self.router.route(token)?)?
+            .verify_access_token(token)
+    }
+
+    /// Verifies a bare token and deserializes its payload into `T`
+    /// (`claims_type_mismatch`, 500, when it does not fit).
+    pub fn verify_access_token_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
+        self.routed(self.router.route(token)?)?
+            .verify_access_token_as(token)
+    }
+
+    /// Verifies the token of an `Authorization` header value (`None` when
+    /// the request has no such header).
+    pub fn verify_authorization_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
+        let (index, token) = self.router.route_authorization(value)?;
+        self.routed(index)?.verify_access_token(token)
+    }
+
+    /// Verifies the token a request carries (the shared `token_sources`),
+    /// with `route`'s requirements on top of its issuer's configured ones.
+    pub fn verify_headers(
+        &self,
+        headers: &HeaderMap,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError> {
+        let (index, _) = self.router.route_headers(headers)?;
+        self.routed(index)?.verify_headers(headers, route)
+    }
+
+    /// Judges `route`'s requirements on claims this verifier returned, with
+    /// the configured ones of the issuer that verified them.
+    pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
+        let index = self
+            .router
+            .route_claims(claims)
+            .ok_or(AuthError::InvalidIssuer)?;
+        self.routed(index)?.authorize(claims, route)
+    }
+
+    /// Verifies a request and answers a refusal as a ready response, as
+    /// [`JwtVerifier::verify_request`] does.
+    // The ready response is what the caller returns at once: boxing it gains nothing.
+    #[allow(clippy::result_large_err)]
+    pub fn verify_request<B>(
+        &self,
+        request: &Request<B>,
+        realm: Option<&str>,
+    ) -> Result<Claims, Response<String>> {
+        let verified = self.verify_headers(request.headers(), &Requirements::new());
+        refusal_as_response(verified, realm)
+    }
+
+    /// Whether every issuer's keys are cached and usable (after fetching
+    /// them when rule 8 says so), each asked in turn.
+    pub fn healthcheck(&self, refresh: bool) -> bool {
+        let mut healthy = true;
+        for verifier in &self.verifiers {
+            healthy &= verifier.healthcheck(refresh);
+        }
+        healthy
+    }
+
+    /// The status of `issuer`'s key source and counters (a token refused
+    /// before it was routed counts in none).
+    pub fn status(&self, issuer: &str) -> Option<Status> {
+        self.verifier(issuer).map(JwtVerifier::status)
+    }
+
+    /// Waits until no issuer has a refresh under way.
+    pub fn wait_for_refresh(&self) {
+        for verifier in &self.verifiers {
+            verifier.wait_for_refresh();
+        }
+    }
+
+    /// Stops all I/O of every issuer, as [`JwtVerifier::close`].
+    pub fn close(&self) {
+        for verifier in &self.verifiers {
+            verifier.close();
+        }
+    }
+
+    /// The verifier at a position the router gave.
+    fn routed(&self, index: usize) -> Result<&JwtVerifier, AuthError> {
+        self.verifiers.get(index).ok_or(AuthError::InvalidIssuer)
+    }
+}
