@@ -14,7 +14,7 @@ mod reader;
 use serde_json::{Map, Value};
 
 use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderName, HeaderValue};
-use oidc_jwt_verifier_core::{AuthConfig, ConfigError, Requirements};
+use oidc_jwt_verifier_core::{AuthConfig, ConfigError, IncomingRequest, Requirements};
 
 pub use corpus::{load_corpus, CorpusError, LoadedCase, MAX_CASE_FILE_BYTES};
 /// What a `serve` step installs: the test kit's script entries, played by
@@ -188,6 +188,22 @@ pub struct RequestInput {
     pub required_scopes: Vec<String>,
     /// The route's permissions, on top of the configured ones.
     pub required_permissions: Vec<String>,
+    /// The request's method, target URI and client certificate, for a
+    /// whole request (`None`: the header fields alone).
+    pub target: Option<RequestTarget>,
+}
+
+/// What a `verify_request` step with `method` and `uri` adds to the header
+/// fields: the request the sender-constrained token checks need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestTarget {
+    /// The method, as sent.
+    pub method: String,
+    /// The absolute target URI.
+    pub uri: String,
+    /// The DER of the TLS client certificate (`client_certificate`, in the
+    /// case as unpadded base64url), when the connection had one.
+    pub client_certificate: Option<Vec<u8>>,
 }
 
 impl RequestInput {
@@ -204,6 +220,18 @@ impl RequestInput {
             }
         }
         map
+    }
+
+    /// The whole request (header fields `headers`, from
+    /// [`header_map`](Self::header_map)) when the step names its method and
+    /// URI.
+    pub fn incoming<'r>(&'r self, headers: &'r HeaderMap) -> Option<IncomingRequest<'r>> {
+        let target = self.target.as_ref()?;
+        let request = IncomingRequest::new(&target.method, &target.uri, headers);
+        Some(match &target.client_certificate {
+            Some(der) => request.with_client_certificate(der),
+            None => request,
+        })
     }
 
     /// The route's requirements.

@@ -196,6 +196,50 @@ fn verify_request_reads_header_fields_and_a_routes_requirements() {
         (&["w".to_owned()][..], &["p".to_owned()][..])
     );
 
+    assert_eq!(request.target, None);
+    assert!(request.incoming(&map).is_none());
+
+    // A whole request: method, URI and a client certificate.
+    let whole = with_steps(json!([
+        serve_jwks(),
+        step(
+            json!({"method": "GET", "uri": "https://api.test/x", "headers": {}, "client_certificate": "AAEC"})
+        )
+    ]));
+    let whole = parse_text(&whole.to_string()).expect("a valid case");
+    let Step::Verify {
+        input: VerifyInput::Request(request),
+        ..
+    } = &whole.steps[1]
+    else {
+        panic!("a verify_request step");
+    };
+    let headers = request.header_map();
+    let incoming = request.incoming(&headers).expect("a whole request");
+    assert_eq!(
+        (incoming.method, incoming.uri),
+        ("GET", "https://api.test/x")
+    );
+    assert_eq!(incoming.client_certificate, Some(&[0u8, 1, 2][..]));
+    step_refused(
+        step(json!({"method": "GET", "headers": {}})),
+        "method and uri come together",
+    );
+    step_refused(
+        step(json!({"headers": {}, "client_certificate": "AAEC"})),
+        "method and uri come together",
+    );
+    step_refused(
+        step(
+            json!({"method": "GET", "uri": "https://a.test/", "headers": {}, "client_certificate": "A=="}),
+        ),
+        "not unpadded base64url",
+    );
+    step_refused(
+        step(json!({"method": "G T", "uri": "https://a.test/", "headers": {}})),
+        "not an HTTP method",
+    );
+
     step_refused(step(json!({})), "steps[1].verify_request.headers: missing");
     step_refused(
         step(json!({"headers": {}, "body": ""})),

@@ -125,7 +125,7 @@ fn every_step_reaches_the_world_in_order_with_its_time_first() {
             "signing_keys false".into(),
             format!("fetch_count {JWKS_URL}"),
             "time 1767225603".into(),
-            r#"verify Request(RequestInput { headers: [("Cookie", "a=1"), ("Cookie", "b=2")], required_scopes: ["s"], required_permissions: [] })"#.into(),
+            r#"verify Request(RequestInput { headers: [("Cookie", "a=1"), ("Cookie", "b=2")], required_scopes: ["s"], required_permissions: [], target: None })"#.into(),
         ]
     );
 }

@@ -30,14 +30,21 @@ const SCHEME: &str = "Bearer";
 /// assert_eq!(token_from_authorization(Some("Basic abc")), Err(AuthError::InvalidRequest));
 /// ```
 pub fn token_from_authorization(value: Option<&str>) -> Result<&str, AuthError> {
+    credentials(value, SCHEME)
+}
+
+/// The token of an `Authorization` value of `scheme` (`Bearer`, or RFC
+/// 9449's `DPoP`, whose `token68` is RFC 6750's `b64token`), by the rules
+/// of [`token_from_authorization`].
+pub(crate) fn credentials<'v>(value: Option<&'v str>, scheme: &str) -> Result<&'v str, AuthError> {
     let value = value.unwrap_or_default();
     if value.chars().all(char::is_whitespace) {
         return Err(AuthError::MissingToken);
     }
     let after_scheme = value
-        .get(..SCHEME.len())
-        .filter(|scheme| scheme.eq_ignore_ascii_case(SCHEME))
-        .and_then(|_| value.get(SCHEME.len()..))
+        .get(..scheme.len())
+        .filter(|name| name.eq_ignore_ascii_case(scheme))
+        .and_then(|_| value.get(scheme.len()..))
         .ok_or(AuthError::InvalidRequest)?;
     let token = after_scheme.trim_start_matches(' ');
     if token.is_empty() {

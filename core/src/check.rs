@@ -14,11 +14,13 @@ use crate::alg::Algorithm;
 use crate::bearer::token_from_authorization;
 use crate::claims::{self, Claims};
 use crate::config::Policy;
-use crate::error::AuthError;
+use crate::error::{AuthError, ErrorResponse};
 use crate::explain::{CheckName, Trace};
 use crate::jwk::{SigningKey, VerifyingKey};
+use crate::replay::ReplayCache;
 use crate::request::token_from_headers;
 use crate::requirements::{Requirements, NO_REQUIREMENTS};
+use crate::sender::{self, IncomingRequest, Presentation};
 use crate::status::VerdictCounters;
 use crate::time::UnixTime;
 use crate::token::{self, Jws};
@@ -34,11 +36,18 @@ use crate::Verifier;
 pub struct TokenReader {
     policy: Arc<Policy>,
     verdicts: Arc<VerdictCounters>,
+    /// The DPoP proofs accepted within the window (every clone shares it).
+    replay: Arc<ReplayCache>,
 }
 
 impl TokenReader {
     pub(crate) fn new(policy: Arc<Policy>, verdicts: Arc<VerdictCounters>) -> Self {
-        TokenReader { policy, verdicts }
+        let replay = Arc::new(ReplayCache::new(policy.dpop.replay_cache_size));
+        TokenReader {
+            policy,
+            verdicts,
+            replay,
+        }
     }
 
     /// Reads a bare token.
@@ -70,7 +79,22 @@ impl TokenReader {
         read
     }
 
+    /// Reads the token of a whole request: its `Authorization` field by
+    /// the schemes the configuration's `dpop` accepts and, under `DPoP`,
+    /// the first step of its proof; the client certificate is kept for a
+    /// certificate-bound token. The rest of the proof is checked when the
+    /// token is finished, after its signature.
+    pub fn read_request<'t>(&self, request: &IncomingRequest<'t>) -> Result<Token<'t>, AuthError> {
+        let read = self.read_request_uncounted(request);
+        if read.is_err() {
+            self.verdicts.record(&read);
+        }
+        read
+    }
+
     /// [`read`](Self::read) without counting a refusal (the caller does).
+    /// A bare token is a bearer token: `dpop_required` when the
+    /// configuration accepts DPoP only.
     pub(crate) fn read_uncounted<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
         self.read_traced(token, &mut ())
     }
@@ -82,9 +106,13 @@ impl TokenReader {
         token: &'t str,
         trace: &mut impl Trace,
     ) -> Result<Token<'t>, AuthError> {
+        if !self.policy.dpop.mode.accepts_bearer() {
+            return Err(AuthError::DpopRequired);
+        }
         token::parse_traced(token, &self.policy, trace).map(|jws| Token {
             jws,
             route: &NO_REQUIREMENTS,
+            presentation: Presentation::bearer(),
         })
     }
 
@@ -95,6 +123,33 @@ impl TokenReader {
     ) -> Result<Token<'t>, AuthError> {
         token_from_headers(&self.policy.token_sources, headers)
             .and_then(|token| self.read_uncounted(token))
+    }
+
+    /// [`read_request`](Self::read_request) without counting a refusal.
+    pub(crate) fn read_request_uncounted<'t>(
+        &self,
+        request: &IncomingRequest<'t>,
+    ) -> Result<Token<'t>, AuthError> {
+        let (token, presentation) = sender::read_request(request, &self.policy, &self.replay)?;
+        token::parse(token, &self.policy).map(|jws| Token {
+            jws,
+            route: &NO_REQUIREMENTS,
+            presentation,
+        })
+    }
+
+    /// The `WWW-Authenticate` value answering `error` under this
+    /// configuration: with DPoP on, a `DPoP` challenge listing `dpop_algs`
+    /// (RFC 9449 section 7.1), after the `Bearer` one when bearer tokens
+    /// are accepted too (see the rules, "The challenge"). `None` for 503s.
+    pub fn www_authenticate(&self, error: &AuthError, realm: Option<&str>) -> Option<String> {
+        error.challenge_under(realm, &self.policy.dpop)
+    }
+
+    /// [`AuthError::response`] with this configuration's challenge
+    /// ([`www_authenticate`](Self::www_authenticate)).
+    pub fn error_response(&self, error: &AuthError, realm: Option<&str>) -> ErrorResponse {
+        error.response_with(self.www_authenticate(error, realm))
     }
 
     pub(crate) fn verdicts(&self) -> &Arc<VerdictCounters> {
@@ -115,6 +170,8 @@ pub struct Token<'t> {
     jws: Jws<'t>,
     /// A route's own scopes and permissions, judged with the configured ones.
     route: &'t Requirements,
+    /// How it was presented: what it must prove once its signature verified.
+    presentation: Presentation<'t>,
 }
 
 impl<'t> Token<'t> {
@@ -128,6 +185,7 @@ impl<'t> Token<'t> {
         Token {
             jws: self.jws,
             route,
+            presentation: self.presentation,
         }
     }
 
@@ -189,6 +247,12 @@ impl<'t> Token<'t> {
         let signing_input = jws.signing_input.as_bytes();
         jws.with_signature(|signature| key.verify(alg, signing_input, signature))
             .unwrap_or(Err(AuthError::InvalidSignature))?;
+        sender::judge(
+            &self.presentation,
+            &jws.payload,
+            &chosen.policy,
+            chosen.wall,
+        )?;
         claims::check_traced(&chosen.policy, jws.payload, chosen.wall, self.route, trace)
     }
 }

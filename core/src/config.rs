@@ -9,6 +9,7 @@ mod json;
 use std::time::Duration;
 
 use crate::alg::Algorithm;
+use crate::dpop::{self, DpopMode, DpopPolicy};
 use crate::pointer::ClaimPath;
 use crate::request::{self, Source, TokenSource};
 use crate::url::HttpUrl;
@@ -101,6 +102,22 @@ pub struct AuthConfig {
     /// handed the token or the `Authorization` value. Default
     /// `[AuthorizationBearer]`.
     pub token_sources: Vec<TokenSource>,
+    /// Which authorization schemes are accepted: bearer tokens only (the
+    /// default), DPoP (RFC 9449) only, or either. See [`DpopMode`].
+    pub dpop: DpopMode,
+    /// The `alg`s a DPoP proof may be signed with (asymmetric only).
+    /// Default `["ES256", "PS256", "EdDSA", "Ed25519"]`: FAPI 2.0's, Ed25519
+    /// under both its names (RFC 9864).
+    pub dpop_algs: Vec<String>,
+    /// How old a DPoP proof's `iat` may be, seconds (1 to 3600): the
+    /// window's past side, and how long its `jti` is remembered. Default 60.
+    pub dpop_iat_past_s: f64,
+    /// How far ahead of now a DPoP proof's `iat` may be, seconds (0 to
+    /// 3600): the client's clock running fast. Default 5.
+    pub dpop_iat_future_s: f64,
+    /// The most DPoP proofs the replay cache remembers (1 to 10000000);
+    /// what happens when it is full is in the rules. Default 100000.
+    pub dpop_replay_cache_size: usize,
 }
 
 /// Which claim the audience check reads (`audience_claim`).
@@ -174,6 +191,7 @@ pub(crate) struct Policy {
     pub(crate) required_claims: Vec<RequiredClaim>,
     pub(crate) audience_claim: AudienceClaim,
     pub(crate) token_sources: Vec<Source>,
+    pub(crate) dpop: DpopPolicy,
 }
 
 /// The validated key-source settings (read by the fetch and cache state machine).
@@ -274,6 +292,18 @@ impl AuthConfig {
             required_claims: Vec::new(),
             audience_claim: "aud".to_owned(),
             token_sources: vec![TokenSource::AuthorizationBearer],
+            dpop: DpopMode::BearerOnly,
+            dpop_algs: [
+                Algorithm::ES256,
+                Algorithm::PS256,
+                Algorithm::EdDSA,
+                Algorithm::Ed25519,
+            ]
+            .map(|alg| alg.name().to_owned())
+            .to_vec(),
+            dpop_iat_past_s: 60.0,
+            dpop_iat_future_s: 5.0,
+            dpop_replay_cache_size: 100_000,
         }
     }
 
@@ -294,6 +324,7 @@ impl AuthConfig {
         let required_claims = self.required_claims()?;
         let audience_claim = self.audience_claim()?;
         let token_sources = request::checked_sources(&self.token_sources)?;
+        let dpop = dpop::policy(self)?;
         let policy = Policy {
             issuer: self.issuer.clone(),
             audiences: self.audience.clone(),
@@ -309,6 +340,7 @@ impl AuthConfig {
             required_claims,
             audience_claim,
             token_sources,
+            dpop,
         };
         Ok((policy, settings))
     }

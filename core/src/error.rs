@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::dpop::{DpopPolicy, DpopProblem};
 use crate::http::{TransportFailure, TransportKind};
 
 /// The most bytes of untrusted text (a published issuer, a `kid`) kept for
@@ -26,7 +27,7 @@ pub(crate) fn for_logs(text: &str) -> String {
 
 /// Every stable error code, in the order of the rules' table (the
 /// `rejected` counters of [`Status`](crate::Status) are keyed by them).
-pub const ERROR_CODES: [&str; 22] = [
+pub const ERROR_CODES: [&str; 27] = [
     "missing_token",
     "invalid_request",
     "token_too_large",
@@ -49,6 +50,11 @@ pub const ERROR_CODES: [&str; 22] = [
     "jwks_error",
     "issuer_mismatch",
     "claims_type_mismatch",
+    "dpop_required",
+    "invalid_dpop_proof",
+    "invalid_dpop_binding",
+    "dpop_proof_replayed",
+    "invalid_certificate_binding",
 ];
 
 /// A registered claim that a check names in its message.
@@ -66,6 +72,10 @@ pub enum ClaimName {
     Aud,
     /// `client_id`, when `audience_claim` makes it the audience.
     ClientId,
+    /// `cnf`, the confirmation of a sender-constrained token (RFC 7800):
+    /// present but not an object, or a `jkt` or `x5t#S256` in it that is
+    /// not a string.
+    Cnf,
 }
 
 impl ClaimName {
@@ -78,6 +88,7 @@ impl ClaimName {
             ClaimName::Iss => "iss",
             ClaimName::Aud => "aud",
             ClaimName::ClientId => "client_id",
+            ClaimName::Cnf => "cnf",
         }
     }
 }
@@ -436,6 +447,26 @@ pub enum AuthError {
     /// the [`source`](std::error::Error::source).
     #[error("Claims do not fit the expected type")]
     ClaimsTypeMismatch(#[source] ClaimsTypeError),
+    /// A token presented as `Bearer` where a DPoP proof is needed: the
+    /// verifier accepts DPoP only, or the token is DPoP-bound (`cnf.jkt`).
+    #[error("DPoP proof required")]
+    DpopRequired,
+    /// The request's DPoP proof is missing, repeated, or fails a check of
+    /// RFC 9449 section 4.3; the [`DpopProblem`] says which (for logs).
+    #[error("Invalid DPoP proof")]
+    InvalidDpopProof(DpopProblem),
+    /// A token presented with a DPoP proof has no `cnf.jkt`, or another
+    /// key's thumbprint.
+    #[error("Invalid DPoP key binding")]
+    InvalidDpopBinding,
+    /// The DPoP proof (its key and `jti`) was accepted before, within the
+    /// `iat` window.
+    #[error("DPoP proof replayed")]
+    DpopProofReplayed,
+    /// A certificate-bound token (`cnf.x5t#S256`) came without a client
+    /// certificate, or with another one (RFC 8705 section 3).
+    #[error("Invalid certificate binding")]
+    InvalidCertificateBinding,
 }
 
 impl AuthError {
@@ -464,6 +495,11 @@ impl AuthError {
             AuthError::JwksError(_) => "jwks_error",
             AuthError::IssuerMismatch(_) => "issuer_mismatch",
             AuthError::ClaimsTypeMismatch(_) => "claims_type_mismatch",
+            AuthError::DpopRequired => "dpop_required",
+            AuthError::InvalidDpopProof(_) => "invalid_dpop_proof",
+            AuthError::InvalidDpopBinding => "invalid_dpop_binding",
+            AuthError::DpopProofReplayed => "dpop_proof_replayed",
+            AuthError::InvalidCertificateBinding => "invalid_certificate_binding",
         }
     }
 
@@ -492,6 +528,11 @@ impl AuthError {
             AuthError::JwksError(_) => 19,
             AuthError::IssuerMismatch(_) => 20,
             AuthError::ClaimsTypeMismatch(_) => 21,
+            AuthError::DpopRequired => 22,
+            AuthError::InvalidDpopProof(_) => 23,
+            AuthError::InvalidDpopBinding => 24,
+            AuthError::DpopProofReplayed => 25,
+            AuthError::InvalidCertificateBinding => 26,
         }
     }
 
@@ -512,6 +553,14 @@ impl AuthError {
     /// The fixed, human-readable message (the `Display` text).
     pub fn message(&self) -> String {
         self.to_string()
+    }
+
+    /// For `invalid_dpop_proof`: which check the proof failed (for logs).
+    pub fn dpop_problem(&self) -> Option<DpopProblem> {
+        match self {
+            AuthError::InvalidDpopProof(problem) => Some(*problem),
+            _ => None,
+        }
     }
 
     /// For 503 errors: why the key source could not answer (for logs only).
@@ -567,7 +616,12 @@ impl AuthError {
     }
 
     /// The RFC 6750 `WWW-Authenticate` value for this error, or `None` for
-    /// 503 and 500 errors, which carry no challenge.
+    /// 503 and 500 errors, which carry no challenge. The scheme is `Bearer`, or
+    /// `DPoP` for the errors only a DPoP proof can cause
+    /// (`invalid_dpop_proof`, `invalid_dpop_binding`,
+    /// `dpop_proof_replayed`); a verifier that accepts DPoP answers with
+    /// the challenges of every scheme it accepts
+    /// ([`Verifier::www_authenticate`](crate::Verifier::www_authenticate)).
     ///
     /// A 403 names every required scope (`scope="..."`) or permission
     /// (`permissions="..."`), present in the token or not, in configuration
@@ -585,10 +639,52 @@ impl AuthError {
     /// );
     /// ```
     pub fn www_authenticate(&self, realm: Option<&str>) -> Option<String> {
-        let error = match self.status() {
-            400 => "invalid_request",
-            401 => "invalid_token",
-            403 => "insufficient_scope",
+        let schemes = if self.is_dpop_only() {
+            Schemes::DPOP
+        } else {
+            Schemes::BEARER
+        };
+        self.challenge(realm, schemes, None)
+    }
+
+    /// Whether only a request presenting a DPoP proof can end in this error.
+    fn is_dpop_only(&self) -> bool {
+        matches!(
+            self,
+            AuthError::InvalidDpopProof(_)
+                | AuthError::InvalidDpopBinding
+                | AuthError::DpopProofReplayed
+        )
+    }
+
+    /// The challenges for this error under `dpop` (a verifier's DPoP
+    /// policy): with DPoP on, a `DPoP` challenge listing the proof
+    /// algorithms (RFC 9449 section 7.1), after a `Bearer` one when bearer
+    /// tokens are accepted too and the error is not one only DPoP causes.
+    pub(crate) fn challenge_under(&self, realm: Option<&str>, dpop: &DpopPolicy) -> Option<String> {
+        if !dpop.mode.accepts_dpop() {
+            return self.www_authenticate(realm);
+        }
+        let schemes = Schemes {
+            bearer: dpop.mode.accepts_bearer() && !self.is_dpop_only(),
+            dpop: true,
+        };
+        self.challenge(realm, schemes, Some(&dpop.algs_param()))
+    }
+
+    fn challenge(
+        &self,
+        realm: Option<&str>,
+        schemes: Schemes,
+        algs: Option<&str>,
+    ) -> Option<String> {
+        let error = match (self.status(), self) {
+            (_, AuthError::InvalidDpopProof(_) | AuthError::DpopProofReplayed) => {
+                "invalid_dpop_proof"
+            }
+            (400, _) => "invalid_request",
+            (401, _) => "invalid_token",
+            (403, _) => "insufficient_scope",
             _ => return None,
         };
         let mut params: Vec<(&str, String)> = Vec::with_capacity(4);
@@ -608,15 +704,64 @@ impl AuthError {
                 _ => {}
             }
         }
-        let mut out = String::from("Bearer");
-        for (i, (name, value)) in params.iter().enumerate() {
-            out.push_str(if i == 0 { " " } else { ", " });
-            out.push_str(name);
-            out.push_str("=\"");
-            push_quoted(&mut out, value);
-            out.push('"');
+        let mut out = String::new();
+        if schemes.bearer {
+            push_challenge(&mut out, "Bearer", &params);
+        }
+        if schemes.dpop {
+            let mut params = params;
+            if let Some(algs) = algs {
+                params.push(("algs", algs.to_owned()));
+            }
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            push_challenge(&mut out, "DPoP", &params);
         }
         Some(out)
+    }
+
+    /// The [`ErrorResponse`] with `challenge` as its `WWW-Authenticate`.
+    pub(crate) fn response_with(&self, challenge: Option<String>) -> ErrorResponse {
+        let body = serde_json::json!({
+            "error": self.code(),
+            "error_description": self.message(),
+        });
+        ErrorResponse {
+            status: self.status(),
+            www_authenticate: challenge,
+            body: body.to_string(),
+        }
+    }
+}
+
+/// The schemes a challenge names.
+#[derive(Debug, Clone, Copy)]
+struct Schemes {
+    bearer: bool,
+    dpop: bool,
+}
+
+impl Schemes {
+    const BEARER: Schemes = Schemes {
+        bearer: true,
+        dpop: false,
+    };
+    const DPOP: Schemes = Schemes {
+        bearer: false,
+        dpop: true,
+    };
+}
+
+/// Appends `scheme` and its `params` as one challenge (RFC 9110 section 11.3).
+fn push_challenge(out: &mut String, scheme: &str, params: &[(&str, String)]) {
+    out.push_str(scheme);
+    for (i, (name, value)) in params.iter().enumerate() {
+        out.push_str(if i == 0 { " " } else { ", " });
+        out.push_str(name);
+        out.push_str("=\"");
+        push_quoted(out, value);
+        out.push('"');
     }
 }
 
@@ -636,15 +781,7 @@ impl AuthError {
     /// );
     /// ```
     pub fn response(&self, realm: Option<&str>) -> ErrorResponse {
-        let body = serde_json::json!({
-            "error": self.code(),
-            "error_description": self.message(),
-        });
-        ErrorResponse {
-            status: self.status(),
-            www_authenticate: self.www_authenticate(realm),
-            body: body.to_string(),
-        }
+        self.response_with(self.www_authenticate(realm))
     }
 }
 
@@ -889,6 +1026,11 @@ mod tests {
             AuthError::ClaimsTypeMismatch(ClaimsTypeError {
                 message: Arc::from("m"),
             }),
+            AuthError::DpopRequired,
+            AuthError::InvalidDpopProof(DpopProblem::Missing),
+            AuthError::InvalidDpopBinding,
+            AuthError::DpopProofReplayed,
+            AuthError::InvalidCertificateBinding,
         ];
         for (index, error) in all.iter().enumerate() {
             assert_eq!(

@@ -15,6 +15,7 @@
 //! | --- | --- |
 //! | Error codes, statuses, `WWW-Authenticate`; 503 causes | `error` |
 //! | `Authorization` header | `bearer` |
+//! | Sender-constrained tokens: the scheme, what a request must prove | `sender` (DPoP proofs in `dpop`, their replay cache in `replay`, `cnf` and thumbprints in `confirmation`) |
 //! | Token sources: `Authorization`, a named header, a cookie | `request` (RFC 6265 cookies in `cookie`) |
 //! | Per-route scopes and permissions | `requirements` (judged in `claims`) |
 //! | Several issuers: routing by the unverified `iss` | [`IssuerRouter`] (`issuers`) |
@@ -139,9 +140,11 @@ mod cache;
 mod check;
 mod claims;
 mod config;
+mod confirmation;
 mod cookie;
 mod crypto;
 mod discovery;
+mod dpop;
 mod error;
 mod event;
 mod explain;
@@ -158,8 +161,10 @@ pub mod preset;
 mod profile;
 mod progress;
 mod proxy;
+mod replay;
 mod request;
 mod requirements;
+mod sender;
 mod source;
 mod status;
 mod time;
@@ -178,6 +183,7 @@ pub use check::{Check, ChosenKey, Token, TokenReader};
 pub use claims::{Audience, Claims, NumericDate};
 pub use config::{AuthConfig, ConfigError};
 pub use crypto::SIGNATURE_BACKEND;
+pub use dpop::{DpopMode, DpopProblem};
 pub use error::{
     AuthError, ClaimName, ClaimsTypeError, ErrorResponse, SourceError, SourceProblem, ERROR_CODES,
 };
@@ -197,6 +203,7 @@ pub use progress::{FetchNext, Progress};
 pub use proxy::{HttpsProxy, ProxyError};
 pub use request::TokenSource;
 pub use requirements::Requirements;
+pub use sender::IncomingRequest;
 pub use status::{Counters, KeysState, LastFailure, Status};
 pub use time::{Clock, ManualClock, Now, SystemClock, UnixTime};
 pub use timer::{Timer, TimerReason};

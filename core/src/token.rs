@@ -397,7 +397,7 @@ fn check_type(typ: Option<&str>, expected: Option<&str>) -> Result<(), AuthError
 /// `/` stands for `application/<value>` (RFC 7515 section 4.1.9), and media
 /// type names compare ignoring ASCII case. So `at+jwt`, `AT+JWT` and
 /// `application/at+jwt` are one type.
-fn same_media_type(a: &str, b: &str) -> bool {
+pub(crate) fn same_media_type(a: &str, b: &str) -> bool {
     let (a_type, a_subtype) = media_type(a);
     let (b_type, b_subtype) = media_type(b);
     a_type.eq_ignore_ascii_case(b_type) && a_subtype.eq_ignore_ascii_case(b_subtype)

@@ -82,6 +82,55 @@ impl<'a> HttpUrl<'a> {
     }
 }
 
+/// The target URI of an HTTP request without its query and fragment,
+/// normalised as RFC 3986 sections 6.2.2 and 6.2.3 say (what RFC 9449
+/// section 4.3 compares DPoP's `htu` with): scheme and host in lower case,
+/// the default port (443, 80) dropped, percent-encodings of unreserved
+/// characters decoded and the others' hex digits in upper case, dot
+/// segments removed, an empty path made `/`. `None` when `uri` is not an
+/// absolute `http` or `https` URL (no user info) or has a broken
+/// percent-encoding.
+pub(crate) fn normalized_target(uri: &str) -> Option<String> {
+    let url = HttpUrl::parse(uri)?;
+    let (scheme, default_port) = if url.https {
+        ("https", ":443")
+    } else {
+        ("http", ":80")
+    };
+    let authority = url.authority.to_ascii_lowercase();
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    let path_end = url.rest.find(['?', '#']).unwrap_or(url.rest.len());
+    let path = normalized_percent_encoding(&url.rest[..path_end])?;
+    let path = remove_dot_segments(&path);
+    let path = if path.is_empty() { "/" } else { &path };
+    Some(format!("{scheme}://{authority}{path}"))
+}
+
+/// Section 6.2.2.1 and 6.2.2.2: `%` triplets with upper-case hex digits,
+/// those of unreserved characters decoded; `None` for a `%` not followed by
+/// two hex digits.
+fn normalized_percent_encoding(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let hex = rest.get(at + 1..at + 3)?;
+        let byte = u8::from_str_radix(hex, 16).ok()?;
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push_str(&hex.to_ascii_uppercase());
+        }
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// A URI reference split into its five components (RFC 3986 appendix B):
 /// `None` for a component that is absent, which differs from an empty one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,6 +303,40 @@ mod tests {
             "jwks",
         ] {
             assert_eq!(HttpUrl::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn targets_are_compared_normalised_without_query_and_fragment() {
+        for (given, normal) in [
+            (
+                "https://server.example.com/token",
+                "https://server.example.com/token",
+            ),
+            (
+                "HTTPS://Server.Example.COM:443/token?x=1#f",
+                "https://server.example.com/token",
+            ),
+            ("http://a.test:80", "http://a.test/"),
+            ("http://a.test:8080/", "http://a.test:8080/"),
+            ("https://a.test:80/", "https://a.test:80/"),
+            ("https://a.test/%7euser/%2f%41", "https://a.test/~user/%2FA"),
+            ("https://a.test/a/./b/../c", "https://a.test/a/c"),
+            ("https://a.test/a/%2E%2E/c", "https://a.test/c"),
+            ("https://a.test?q", "https://a.test/"),
+            ("https://[::1]:443/p", "https://[::1]/p"),
+        ] {
+            assert_eq!(normalized_target(given).as_deref(), Some(normal), "{given}");
+        }
+        for bad in [
+            "/token",
+            "ftp://a.test/",
+            "https://a.test/%",
+            "https://a.test/%g1",
+            "https://a.test/%+1",
+            "https://u@a.test/",
+        ] {
+            assert_eq!(normalized_target(bad), None, "{bad}");
         }
     }
 

@@ -12,6 +12,7 @@ use crate::check::{Check, ChosenKey, Token, TokenReader};
 use crate::claims::{self, Claims};
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::AuthError;
+use crate::error::ErrorResponse;
 use crate::event::Event;
 use crate::explain::{CheckName, Explain, Reached, Run, Trace};
 use crate::http::FetchId;
@@ -20,6 +21,7 @@ use crate::jwks::KeySet;
 use crate::progress::{FetchNext, Progress};
 use crate::request::token_from_headers;
 use crate::requirements::{Requirements, NO_REQUIREMENTS};
+use crate::sender::IncomingRequest;
 use crate::source::KeySource;
 use crate::status::Status;
 use crate::time::Now;
@@ -233,6 +235,36 @@ impl Verifier {
     /// would answer. Needs no key and counts nothing.
     pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
         claims::check_granted(self.reader.policy(), claims, route)
+    }
+
+    /// [`verify`](Self::verify) for a whole request: the token of its
+    /// `Authorization` field, under the schemes the configuration's `dpop`
+    /// accepts, with its DPoP proof checked against the request's method,
+    /// URI and token, and a certificate-bound token against the client
+    /// certificate (the rules, "Sender-constrained tokens"), with a
+    /// route's own [`Requirements`] judged on top of the configured ones
+    /// (`&Requirements::new()` for none). The same [`Progress`] and
+    /// [`Check`] as `verify`.
+    pub fn verify_request<'t>(
+        &mut self,
+        request: &IncomingRequest<'t>,
+        route: &'t Requirements,
+        query: &mut Query,
+        now: Now,
+    ) -> Progress<Result<Check<'t>, AuthError>> {
+        let read = self.reader.read_request_uncounted(request);
+        self.verify_read(read.map(|token| token.for_route(route)), query, now)
+    }
+
+    /// The `WWW-Authenticate` value answering `error` under this
+    /// configuration (see [`TokenReader::www_authenticate`]).
+    pub fn www_authenticate(&self, error: &AuthError, realm: Option<&str>) -> Option<String> {
+        self.reader.www_authenticate(error, realm)
+    }
+
+    /// [`AuthError::response`] with this configuration's challenge.
+    pub fn error_response(&self, error: &AuthError, realm: Option<&str>) -> ErrorResponse {
+        self.reader.error_response(error, realm)
     }
 
     fn verify_read<'t>(

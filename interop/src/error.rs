@@ -59,6 +59,9 @@ pub enum HarnessError {
         /// What the provider printed.
         log: String,
     },
+    /// The DPoP client answered something other than what it was asked.
+    #[error("the DPoP client: {0}")]
+    DpopClient(String),
     /// An HTTP exchange with the provider failed or answered something
     /// unusable.
     #[error("{url}: {detail}")]
@@ -82,6 +85,7 @@ impl HarnessError {
             HarnessError::ProviderExited { .. } => "provider_exited",
             HarnessError::ProviderNotReady { .. } => "provider_not_ready",
             HarnessError::Http { .. } => "http",
+            HarnessError::DpopClient(_) => "dpop_client",
         }
     }
 

@@ -1,5 +1,6 @@
-//! The provider's Node packages: installed from the lockfile with `npm ci`
-//! when `node_modules` is missing or differs from it, once per process.
+//! The Node packages of the provider (`provider/`) and of the DPoP client
+//! (`dpop-client/`): installed from their lockfiles with `npm ci` when
+//! `node_modules` is missing or differs from it, once per process.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,27 +18,41 @@ const NODE_MAJOR_MIN: u32 = 20;
 /// serializing `cargo test` needs).
 static INSTALL: Mutex<()> = Mutex::new(());
 
-/// The folder of the Node project (`package.json`, `package-lock.json`,
-/// `provider.mjs`).
-fn provider_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("provider")
+/// The Node projects of this crate (each a `package.json`, a
+/// `package-lock.json` and its script).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum NodeProject {
+    /// panva's `oidc-provider`, `provider/`.
+    Provider,
+    /// panva's `dpop`, `dpop-client/`.
+    DpopClient,
+}
+
+impl NodeProject {
+    fn dir(self) -> PathBuf {
+        let name = match self {
+            NodeProject::Provider => "provider",
+            NodeProject::DpopClient => "dpop-client",
+        };
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+    }
 }
 
 /// Makes sure `node` (20 or later) and `npm` are on the `PATH` and that
-/// `node_modules` holds exactly what `package-lock.json` pins, running
-/// `npm ci` otherwise. Returns the provider folder.
-pub(crate) fn ensure_installed() -> Result<PathBuf, HarnessError> {
+/// the project's `node_modules` holds exactly what its `package-lock.json`
+/// pins, running `npm ci` otherwise. Returns the project folder.
+pub(crate) fn ensure_installed(project: NodeProject) -> Result<PathBuf, HarnessError> {
     let _serialized = INSTALL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let dir = provider_dir();
+    let dir = project.dir();
     check_node()?;
     if matches_lockfile(&dir) {
         return Ok(dir);
     }
     let output = run(
         "npm",
-        // No install scripts: the provider and its dependencies need none.
+        // No install scripts: the packages and their dependencies need none.
         &["ci", "--no-audit", "--no-fund", "--ignore-scripts"],
         &dir,
     )?;
@@ -68,8 +83,8 @@ fn run(program: &str, args: &[&str], dir: &Path) -> Result<Output, HarnessError>
         .map_err(|error| {
             HarnessError::NodeUnavailable(format!(
                 "cannot run `{program}` ({error}): the interop test needs Node.js \
-                 {NODE_MAJOR_MIN} or later and npm on the PATH (it starts panva's \
-                 oidc-provider; it is never skipped)"
+                 {NODE_MAJOR_MIN} or later and npm on the PATH (it runs panva's \
+                 oidc-provider and dpop; it is never skipped)"
             ))
         })
 }

@@ -19,13 +19,20 @@
 //! starts `node provider/provider.mjs` on a free port. The scenarios are in
 //! `tests/oidc_provider.rs`; run them alone with
 //! `cargo test -p oidc-jwt-verifier-interop`.
+//!
+//! [`DpopClient`] runs panva's `dpop` package (pinned by
+//! `dpop-client/package-lock.json`, installed the same way) as a real DPoP
+//! client: its key pair, its thumbprint, its proofs; `tests/dpop_client.rs`
+//! verifies them.
 #![forbid(unsafe_code)]
 
+mod dpop_client;
 mod error;
 mod install;
 mod keys;
 mod provider;
 
+pub use dpop_client::{DpopClient, DPOP_CLIENT_ALGORITHMS};
 pub use error::HarnessError;
 pub use provider::{
     resource_for, OpenIdProvider, ACCESS_TOKEN_TTL_S, ALGORITHMS, AUDIENCE, CLIENT_ID,

@@ -87,7 +87,7 @@ impl OpenIdProvider {
     /// server certificate, starts the provider on a free port and waits
     /// until it serves its discovery document.
     pub fn start() -> Result<Self, HarnessError> {
-        let node_project = install::ensure_installed()?;
+        let node_project = install::ensure_installed(install::NodeProject::Provider)?;
         let ca = shared_ca()?;
         let ca_pem = ca.ca_pem().to_owned();
         let identity = ca.server_identity()?;

@@ -76,8 +76,8 @@ pub use oidc_jwt_verifier_core::http_types;
 pub use oidc_jwt_verifier_core::{
     preset, token_from_authorization, AccessTokenClaims, Algorithm, Audience, AuthConfig,
     AuthError, BuildError, ClaimName, Claims, ClaimsTypeError, Clock, ConfigError, Counters, Curve,
-    ErrorResponse, Event, FetchId, FreshnessSource, IssuerRouter, KeyFamily, KeysState,
-    LastFailure, ManualClock, Now, NumericDate, Requirements, SigningKey, SourceError,
-    SourceProblem, Status, SystemClock, TokenSource, TransportKind, UnixTime, Unusable,
-    ERROR_CODES, TRACING_TARGET,
+    DpopMode, DpopProblem, ErrorResponse, Event, FetchId, FreshnessSource, IncomingRequest,
+    IssuerRouter, KeyFamily, KeysState, LastFailure, ManualClock, Now, NumericDate, Requirements,
+    SigningKey, SourceError, SourceProblem, Status, SystemClock, TokenSource, TransportKind,
+    UnixTime, Unusable, ERROR_CODES, TRACING_TARGET,
 };

@@ -2,7 +2,9 @@
 //! [`JwksClient`] (keys alone).
 
 use oidc_jwt_verifier_core::http_types::{HeaderMap, Request, Response};
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Requirements, SigningKey, Status};
+use oidc_jwt_verifier_core::{
+    AuthConfig, AuthError, Claims, ErrorResponse, IncomingRequest, Requirements, SigningKey, Status,
+};
 use serde::de::DeserializeOwned;
 
 use crate::builder::Builder;
@@ -76,6 +78,37 @@ impl JwtVerifier {
         token.finish(key)
     }
 
+    /// Verifies a whole request (docs/rules.md, "Sender-constrained
+    /// tokens"): under the `DPoP` scheme its proof, checked against the
+    /// request's method and absolute URI, else its bearer token through the
+    /// configured `token_sources`; a certificate-bound token against the
+    /// client certificate the request carries
+    /// ([`IncomingRequest::with_client_certificate`]); `route`'s
+    /// requirements on top of the configured ones.
+    pub fn verify_incoming(
+        &self,
+        request: &IncomingRequest<'_>,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError> {
+        let token = self.engine.reader().read_request(request)?.for_route(route);
+        let key = self.engine.choose_key(&token)?;
+        token.finish(key)
+    }
+
+    /// The `WWW-Authenticate` value answering `error` under this
+    /// verifier's configuration: with DPoP on, a `DPoP` challenge with
+    /// `algs` (RFC 9449 section 7.1) after the `Bearer` one when bearer
+    /// tokens are accepted too.
+    pub fn www_authenticate(&self, error: &AuthError, realm: Option<&str>) -> Option<String> {
+        self.engine.reader().www_authenticate(error, realm)
+    }
+
+    /// [`AuthError::response`] with this verifier's challenge
+    /// ([`www_authenticate`](Self::www_authenticate)).
+    pub fn error_response(&self, error: &AuthError, realm: Option<&str>) -> ErrorResponse {
+        self.engine.reader().error_response(error, realm)
+    }
+
     /// Judges `route`'s requirements, with the configured ones, on claims
     /// this verifier returned: the 403 a verification requiring them would
     /// give, its challenge listing every required value. No I/O.
@@ -88,11 +121,16 @@ impl JwtVerifier {
         self.engine.config()
     }
 
-    /// Verifies a request (its header fields, as
-    /// [`verify_headers`](Self::verify_headers) with no route requirement)
-    /// and answers a refusal as a ready response: its status, the
-    /// `WWW-Authenticate` challenge (with `realm`, when given) and the JSON
-    /// body. A 503 or 500 is logged first, with its cause.
+    /// Verifies a request as [`verify_incoming`](Self::verify_incoming)
+    /// does, with its method, its URI as the request carries it and no
+    /// client certificate, with no route requirement, and answers a refusal
+    /// as a ready response: its status, this verifier's `WWW-Authenticate`
+    /// challenge (with `realm`, when given) and the JSON body. A 503 or 500
+    /// is logged first, with its cause. With DPoP on, the URI must be the
+    /// absolute one the client addressed (a server that holds only the
+    /// path builds an [`IncomingRequest`] with its public origin and calls
+    /// `verify_incoming`); bearer tokens are read as
+    /// [`verify_headers`](Self::verify_headers) reads them.
     // The ready response is what the caller returns at once: boxing it gains nothing.
     #[allow(clippy::result_large_err)]
     pub fn verify_request<B>(
@@ -100,8 +138,13 @@ impl JwtVerifier {
         request: &Request<B>,
         realm: Option<&str>,
     ) -> Result<Claims, Response<String>> {
-        let verified = self.verify_headers(request.headers(), &Requirements::new());
-        refusal_as_response(verified, realm)
+        let uri = request.uri().to_string();
+        let incoming = IncomingRequest::new(request.method().as_str(), &uri, request.headers());
+        let verified = self.verify_incoming(&incoming, &Requirements::new());
+        verified.map_err(|error| {
+            error.emit();
+            self.error_response(&error, realm).into_http()
+        })
     }
 
     /// The usable signing keys, fetched first when nothing fresh is cached or

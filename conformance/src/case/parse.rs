@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use super::reader::{as_string, Object};
 use super::{
-    Body, Case, CaseError, ErrorExpect, KeysExpect, Reply, RequestInput, Response, Serve, Step,
-    VerifyExpect, VerifyInput, FORMAT_VERSION,
+    Body, Case, CaseError, ErrorExpect, KeysExpect, Reply, RequestInput, RequestTarget, Response,
+    Serve, Step, VerifyExpect, VerifyInput, FORMAT_VERSION,
 };
 use crate::server::Encoding;
 
@@ -188,7 +188,14 @@ fn refresh(value: &Value, path: &str) -> Result<bool, String> {
 /// the route's `required_scopes` and `required_permissions`.
 fn request_input(value: &Value, path: &str) -> Result<RequestInput, String> {
     let object = Object::new(value, path)?;
-    object.only(&["headers", "required_scopes", "required_permissions"])?;
+    object.only(&[
+        "headers",
+        "required_scopes",
+        "required_permissions",
+        "method",
+        "uri",
+        "client_certificate",
+    ])?;
     let headers = request_headers(&object.object("headers")?)?;
     let strings = |key: &str| -> Result<Vec<String>, String> {
         match object.optional(key) {
@@ -207,7 +214,43 @@ fn request_input(value: &Value, path: &str) -> Result<RequestInput, String> {
         headers,
         required_scopes: strings("required_scopes")?,
         required_permissions: strings("required_permissions")?,
+        target: request_target(&object, path)?,
     })
+}
+
+/// `method` and `uri` (both or neither), and `client_certificate` (only
+/// with them): unpadded base64url of a DER certificate.
+fn request_target(object: &Object<'_>, path: &str) -> Result<Option<RequestTarget>, String> {
+    let text = |key: &str| -> Result<Option<String>, String> {
+        object
+            .optional(key)
+            .map(|value| as_string(value, &format!("{path}.{key}")).map(str::to_owned))
+            .transpose()
+    };
+    let (method, uri, certificate) = (text("method")?, text("uri")?, text("client_certificate")?);
+    let (method, uri) = match (method, uri) {
+        (Some(method), Some(uri)) => (method, uri),
+        (None, None) if certificate.is_none() => return Ok(None),
+        _ => {
+            return Err(format!(
+                "{path}: method and uri come together, and client_certificate only with them"
+            ))
+        }
+    };
+    if method.is_empty() || !method.bytes().all(is_token_byte) {
+        return Err(format!("{path}.method: not an HTTP method"));
+    }
+    let client_certificate = certificate
+        .map(|text| {
+            crate::issuer::b64url_decode(&text)
+                .ok_or_else(|| format!("{path}.client_certificate: not unpadded base64url"))
+        })
+        .transpose()?;
+    Ok(Some(RequestTarget {
+        method,
+        uri,
+        client_certificate,
+    }))
 }
 
 /// A request's header fields: a value may hold any text but control

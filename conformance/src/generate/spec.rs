@@ -50,12 +50,22 @@ pub enum Code {
     JwksError,
     /// `issuer_mismatch`, 503.
     IssuerMismatch,
+    /// `dpop_required`, 401.
+    DpopRequired,
+    /// `invalid_dpop_proof`, 401 (challenge under `DPoP`).
+    InvalidDpopProof,
+    /// `invalid_dpop_binding`, 401 (challenge under `DPoP`).
+    InvalidDpopBinding,
+    /// `dpop_proof_replayed`, 401 (challenge under `DPoP`).
+    DpopProofReplayed,
+    /// `invalid_certificate_binding`, 401.
+    InvalidCertificateBinding,
 }
 
 impl Code {
     /// Every code, in the order of the error table of docs/rules.md.
     #[cfg(test)]
-    pub(crate) const ALL: [Code; 21] = [
+    pub(crate) const ALL: [Code; 26] = [
         Code::MissingToken,
         Code::InvalidRequest,
         Code::TokenTooLarge,
@@ -77,6 +87,11 @@ impl Code {
         Code::JwksFetchFailed,
         Code::JwksError,
         Code::IssuerMismatch,
+        Code::DpopRequired,
+        Code::InvalidDpopProof,
+        Code::InvalidDpopBinding,
+        Code::DpopProofReplayed,
+        Code::InvalidCertificateBinding,
     ];
 
     /// The stable code string.
@@ -121,6 +136,15 @@ impl Code {
             Code::JwksFetchFailed => ("jwks_fetch_failed", 503, "JWKS fetch failed"),
             Code::JwksError => ("jwks_error", 503, "JWKS is unusable"),
             Code::IssuerMismatch => ("issuer_mismatch", 503, "Discovery issuer mismatch"),
+            Code::DpopRequired => ("dpop_required", 401, "DPoP proof required"),
+            Code::InvalidDpopProof => ("invalid_dpop_proof", 401, "Invalid DPoP proof"),
+            Code::InvalidDpopBinding => ("invalid_dpop_binding", 401, "Invalid DPoP key binding"),
+            Code::DpopProofReplayed => ("dpop_proof_replayed", 401, "DPoP proof replayed"),
+            Code::InvalidCertificateBinding => (
+                "invalid_certificate_binding",
+                401,
+                "Invalid certificate binding",
+            ),
         }
     }
 }
@@ -184,16 +208,26 @@ impl ExpectedError {
 
     /// The exact `WWW-Authenticate` value with no realm (docs/rules.md,
     /// "The challenge"); `None` for the 503 errors.
+    /// The scheme is `DPoP` for the three errors only a DPoP proof can
+    /// cause, whose `error` is `invalid_dpop_proof` for the proof's own
+    /// (RFC 9449 sections 7.1 and 12.2).
     pub fn www_authenticate(&self) -> Option<String> {
         let error = match self.code.status() {
             _ if self.code == Code::MissingToken => return Some("Bearer".to_owned()),
+            _ if matches!(self.code, Code::InvalidDpopProof | Code::DpopProofReplayed) => {
+                "invalid_dpop_proof"
+            }
             400 => "invalid_request",
             401 => "invalid_token",
             403 => "insufficient_scope",
             _ => return None,
         };
+        let scheme = match self.code {
+            Code::InvalidDpopProof | Code::InvalidDpopBinding | Code::DpopProofReplayed => "DPoP",
+            _ => "Bearer",
+        };
         let mut challenge = format!(
-            "Bearer error={}, error_description={}",
+            "{scheme} error={}, error_description={}",
             quoted(error),
             quoted(&self.message())
         );
@@ -248,14 +282,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_table_has_21_unique_codes_with_their_statuses() {
+    fn the_table_has_26_unique_codes_with_their_statuses() {
         let mut names: Vec<&str> = Code::ALL.iter().map(|code| code.name()).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 21);
+        assert_eq!(names.len(), 26);
         let count = |status| Code::ALL.iter().filter(|c| c.status() == status).count();
         assert_eq!(count(400), 1);
-        assert_eq!(count(401), 15);
+        assert_eq!(count(401), 20);
         assert_eq!(count(403), 2);
         assert_eq!(count(503), 3);
     }

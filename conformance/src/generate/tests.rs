@@ -228,6 +228,11 @@ fn every_config_rule_has_a_refused_case_naming_its_field() {
         "refresh_ahead_s",
         "fetch_attempts",
         "max_token_bytes",
+        "dpop",
+        "dpop_algs",
+        "dpop_iat_past_s",
+        "dpop_iat_future_s",
+        "dpop_replay_cache_size",
     ] {
         assert!(fields.contains(field), "no config_error case names {field}");
     }

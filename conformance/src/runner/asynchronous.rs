@@ -5,7 +5,7 @@ use std::io;
 
 use oidc_jwt_verifier_async::AsyncJwtVerifier;
 use oidc_jwt_verifier_core::http_types::HeaderMap;
-use oidc_jwt_verifier_core::{AuthError, Claims, Requirements, SigningKey};
+use oidc_jwt_verifier_core::{AuthError, Claims, IncomingRequest, Requirements, SigningKey};
 use tokio::runtime::Runtime;
 
 use super::sockets::{build_failure, start_world, Driver, DriverSetup};
@@ -89,6 +89,15 @@ impl Driver for BlockingOn<'_> {
     ) -> Result<Claims, AuthError> {
         self.runtime
             .block_on(self.verifier.verify_headers(headers, route))
+    }
+
+    fn verify_incoming(
+        &self,
+        request: &IncomingRequest<'_>,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError> {
+        self.runtime
+            .block_on(self.verifier.verify_incoming(request, route))
     }
 
     fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {

@@ -3,7 +3,7 @@
 
 use oidc_jwt_verifier_blocking::JwtVerifier;
 use oidc_jwt_verifier_core::http_types::HeaderMap;
-use oidc_jwt_verifier_core::{AuthError, Claims, Requirements, SigningKey};
+use oidc_jwt_verifier_core::{AuthError, Claims, IncomingRequest, Requirements, SigningKey};
 
 use super::sockets::{build_failure, start_world, Driver, DriverSetup};
 use super::{Layer, StartError, World};
@@ -48,6 +48,14 @@ impl Driver for JwtVerifier {
         route: &Requirements,
     ) -> Result<Claims, AuthError> {
         JwtVerifier::verify_headers(self, headers, route)
+    }
+
+    fn verify_incoming(
+        &self,
+        request: &IncomingRequest<'_>,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError> {
+        JwtVerifier::verify_incoming(self, request, route)
     }
 
     fn signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {

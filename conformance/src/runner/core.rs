@@ -166,9 +166,10 @@ impl World for CoreWorld {
                 VerifyInput::Header(header) => {
                     verifier.verify_authorization(header.as_deref(), &mut query, now)
                 }
-                VerifyInput::Request(_) => {
-                    verifier.verify_headers(&headers, &route, &mut query, now)
-                }
+                VerifyInput::Request(request) => match request.incoming(&headers) {
+                    Some(incoming) => verifier.verify_request(&incoming, &route, &mut query, now),
+                    None => verifier.verify_headers(&headers, &route, &mut query, now),
+                },
             })
         })?;
         Ok(verified(outcome))

@@ -16,8 +16,8 @@ use std::time::Instant;
 use oidc_jwt_verifier_core::http_types::header::LOCATION;
 use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderValue};
 use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Claims, Clock, Hop, ManualClock, Now, Progress, Query, Requirements,
-    SigningKey, UnixTime, Verifier,
+    AuthConfig, AuthError, Claims, Clock, Hop, IncomingRequest, ManualClock, Now, Progress, Query,
+    Requirements, SigningKey, UnixTime, Verifier,
 };
 use serde_json::Value;
 
@@ -36,6 +36,12 @@ pub(crate) trait Driver {
     fn verify_headers(
         &self,
         headers: &HeaderMap,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError>;
+    /// `verify_incoming`.
+    fn verify_incoming(
+        &self,
+        request: &IncomingRequest<'_>,
         route: &Requirements,
     ) -> Result<Claims, AuthError>;
     /// `get_signing_keys(refresh)`.
@@ -153,7 +159,11 @@ impl<D: Driver> World for SocketWorld<D> {
             VerifyInput::Token(token) => driver.verify_token(token),
             VerifyInput::Header(header) => driver.verify_header(header.as_deref()),
             VerifyInput::Request(request) => {
-                driver.verify_headers(&request.header_map(), &request.requirements())
+                let (headers, route) = (request.header_map(), request.requirements());
+                match request.incoming(&headers) {
+                    Some(incoming) => driver.verify_incoming(&incoming, &route),
+                    None => driver.verify_headers(&headers, &route),
+                }
             }
         })))
     }

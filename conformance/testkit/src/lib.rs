@@ -14,7 +14,8 @@
 //!   (flipped, truncated, zeroed or DER-encoded signatures, padding, the
 //!   standard base64 alphabet, JWE shape). [`issuer::small_order`] has the
 //!   Edwards keys a verifier must refuse and the forgery they allow;
-//!   [`filler_rsa_jwks`] pads a key set.
+//!   [`filler_rsa_jwks`] pads a key set. [`DpopProofBuilder`] signs the
+//!   DPoP proofs (RFC 9449) of a client, well-formed or broken.
 //! - [`ScriptedServer`]: the provider's discovery and JWKS endpoints on
 //!   loopback, HTTPS with a generated CA ([`TestCa`], which also issues
 //!   other servers' certificates and `x5c` chains), answers a test changes
@@ -104,8 +105,9 @@ pub mod server;
 pub use ca::{CaError, ServerIdentity, TestCa};
 pub use clock::SimulatedTime;
 pub use issuer::{
-    discovery_document, filler_rsa_jwks, jwks_of, tamper, FixedKey, Issuer, IssuerError, KeyKind,
-    Retire, Segment, SigningAlg, TestKey, TokenBuilder,
+    access_token_hash, certificate_thumbprint, discovery_document, filler_rsa_jwks, jwks_of,
+    tamper, DpopProofBuilder, FixedKey, Issuer, IssuerError, KeyKind, Retire, Segment, SigningAlg,
+    TestKey, TokenBuilder,
 };
 pub use proxy::{ConnectProxy, Tunnel};
 pub use rng::SeededRng;

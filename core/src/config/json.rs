@@ -6,6 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{AuthConfig, ConfigError};
+use crate::dpop::DpopMode;
 use crate::request::TokenSource;
 
 impl AuthConfig {
@@ -78,6 +79,11 @@ impl AuthConfig {
             "http_timeout_s" => self.http_timeout_s = json_number(key, value)?,
             "required_claims" => self.required_claims = json_strings(key, value)?,
             "audience_claim" => self.audience_claim = json_string(key, value)?,
+            "dpop" => self.dpop = json_dpop_mode(key, value)?,
+            "dpop_algs" => self.dpop_algs = json_strings(key, value)?,
+            "dpop_iat_past_s" => self.dpop_iat_past_s = json_number(key, value)?,
+            "dpop_iat_future_s" => self.dpop_iat_future_s = json_number(key, value)?,
+            "dpop_replay_cache_size" => self.dpop_replay_cache_size = json_count(key, value)?,
             "token_sources" => self.token_sources = json_token_sources(key, value)?,
             _ => return Err(ConfigError::new(key, "unsupported config key")),
         }
@@ -131,6 +137,11 @@ impl AuthConfig {
         put("audience_claim", json!(self.audience_claim));
         let sources: Vec<Value> = self.token_sources.iter().map(token_source_json).collect();
         put("token_sources", Value::Array(sources));
+        put("dpop", json!(self.dpop.name()));
+        put("dpop_algs", json!(self.dpop_algs));
+        put("dpop_iat_past_s", seconds_json(self.dpop_iat_past_s));
+        put("dpop_iat_future_s", seconds_json(self.dpop_iat_future_s));
+        put("dpop_replay_cache_size", json!(self.dpop_replay_cache_size));
         Value::Object(members)
     }
 }
@@ -208,6 +219,15 @@ fn json_audience(field: &str, value: &Value) -> Result<Vec<String>, ConfigError>
             "must be a string or an array of strings",
         )),
     }
+}
+
+fn json_dpop_mode(field: &str, value: &Value) -> Result<DpopMode, ConfigError> {
+    value.as_str().and_then(DpopMode::from_name).ok_or_else(|| {
+        ConfigError::new(
+            field,
+            "must be \"bearer_only\", \"dpop_only\" or \"either\"",
+        )
+    })
 }
 
 fn json_bool(field: &str, value: &Value) -> Result<bool, ConfigError> {
@@ -312,6 +332,8 @@ mod tests {
             "stale_if_error_s": 7, "refresh_ahead_s": 0, "allow_insecure_http": true,
             "fetch_attempts": 4, "http_timeout_s": 0.25,
             "required_claims": ["sub", "/a/b"], "audience_claim": "client_id",
+            "dpop": "either", "dpop_algs": ["ES384"], "dpop_iat_past_s": 30,
+            "dpop_iat_future_s": 0.5, "dpop_replay_cache_size": 7,
             "token_sources": [{"cookie": "c"}, "authorization_bearer", {"header": "X-T"}]
         });
         let expected = AuthConfig {
@@ -337,6 +359,11 @@ mod tests {
             http_timeout_s: 0.25,
             required_claims: vec!["sub".into(), "/a/b".into()],
             audience_claim: "client_id".into(),
+            dpop: DpopMode::Either,
+            dpop_algs: vec!["ES384".into()],
+            dpop_iat_past_s: 30.0,
+            dpop_iat_future_s: 0.5,
+            dpop_replay_cache_size: 7,
             token_sources: vec![
                 TokenSource::cookie("c"),
                 TokenSource::AuthorizationBearer,
@@ -344,6 +371,10 @@ mod tests {
             ],
         };
         assert_eq!(AuthConfig::from_json(&json).unwrap(), expected);
+        assert_eq!(
+            from_json_error(json!({"issuer": "i", "audience": "a", "dpop": "DPoP"})).0,
+            "dpop"
+        );
     }
 
     #[test]

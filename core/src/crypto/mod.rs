@@ -193,6 +193,14 @@ impl PreparedKey {
     }
 }
 
+/// SHA-256 of the concatenation of `parts`, by the build's backend: the
+/// hash of DPoP's `ath` and of the RFC 7638 and RFC 8705 thumbprints.
+pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(backend::digest(Hash::Sha256, parts).as_ref());
+    out
+}
+
 fn is_all_zero(bytes: &[u8]) -> bool {
     bytes.iter().all(|byte| *byte == 0)
 }

@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 use crate::world::{jwks, Key, Script, World, AUDIENCE, ISSUER, JWKS_URL, T0};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use oidc_jwt_verifier_core::{AuthConfig, AuthError};
+use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderValue};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, DpopMode, IncomingRequest, Requirements};
+use oidc_jwt_verifier_testkit::{DpopProofBuilder, FixedKey, TestKey};
 use serde_json::{json, Value};
 
 fn key() -> &'static Key {
@@ -251,6 +253,79 @@ fn every_error_code_is_produced_with_its_status_and_challenge() {
         "claims_type_mismatch",
         500,
         None,
+    );
+
+    // Sender-constrained tokens (docs/rules.md, "Sender-constrained tokens").
+    let client = TestKey::fixed(FixedKey::Ed25519).unwrap();
+    let bound = k.sign(&with(|c| c["cnf"] = json!({"jkt": client.thumbprint()})));
+    let mut dpop = world(|c| c.dpop = DpopMode::Either);
+    expect(
+        error_of(&mut dpop, &bound),
+        "dpop_required",
+        401,
+        Some(invalid("DPoP proof required")),
+    );
+    let certificate_bound = k.sign(&with(|c| c["cnf"] = json!({"x5t#S256": "c2VydA"})));
+    expect(
+        error_of(&mut dpop, &certificate_bound),
+        "invalid_certificate_binding",
+        401,
+        Some(invalid("Invalid certificate binding")),
+    );
+    let uri = "https://api.example.test/orders";
+    let request_error = |w: &mut World, token: &str, proof: &str| {
+        let mut headers = HeaderMap::new();
+        let authorization = format!("DPoP {token}");
+        headers.insert(
+            "authorization",
+            HeaderValue::from_str(&authorization).unwrap(),
+        );
+        headers.insert("dpop", HeaderValue::from_str(proof).unwrap());
+        let request = IncomingRequest::new("GET", uri, &headers);
+        let route = Requirements::new();
+        let mut query = oidc_jwt_verifier_core::Query::new();
+        w.run(|v, now| {
+            v.verify_request(&request, &route, &mut query, now)
+                .map(|check| check.and_then(|check| check.finish()))
+        })
+    };
+    let iat = dpop.now() as u64;
+    let proof = DpopProofBuilder::new(&client, "GET", uri, iat)
+        .access_token(&bound)
+        .sign(&client)
+        .unwrap();
+    assert!(request_error(&mut dpop, &bound, &proof).is_ok());
+    let dpop_challenge = |error: &str, description: &str| {
+        Some(format!(
+            r#"DPoP error="{error}", error_description="{description}""#
+        ))
+    };
+    expect(
+        request_error(&mut dpop, &bound, &proof).unwrap_err(),
+        "dpop_proof_replayed",
+        401,
+        dpop_challenge("invalid_dpop_proof", "DPoP proof replayed"),
+    );
+    let post = DpopProofBuilder::new(&client, "POST", uri, iat)
+        .access_token(&bound)
+        .sign(&client)
+        .unwrap();
+    expect(
+        request_error(&mut dpop, &bound, &post).unwrap_err(),
+        "invalid_dpop_proof",
+        401,
+        dpop_challenge("invalid_dpop_proof", "Invalid DPoP proof"),
+    );
+    let unbound = k.sign(&claims());
+    let for_unbound = DpopProofBuilder::new(&client, "GET", uri, iat)
+        .access_token(&unbound)
+        .sign(&client)
+        .unwrap();
+    expect(
+        request_error(&mut dpop, &unbound, &for_unbound).unwrap_err(),
+        "invalid_dpop_binding",
+        401,
+        dpop_challenge("invalid_token", "Invalid DPoP key binding"),
     );
 
     let all: BTreeSet<String> = oidc_jwt_verifier_core::ERROR_CODES

@@ -7,6 +7,7 @@ mod claims;
 mod client_id;
 mod configuration;
 mod discovery;
+mod dpop;
 mod encoding;
 mod jose_header;
 mod keys;
@@ -28,7 +29,7 @@ use super::world::{jwks_of, rsa, JWKS_URL};
 type Topic = fn() -> Result<Vec<CaseSpec>, GenerateError>;
 
 /// Every topic, in the order the corpus is generated.
-const TOPICS: [Topic; 19] = [
+const TOPICS: [Topic; 20] = [
     authorization::cases,
     token_shape::cases,
     jose_header::cases,
@@ -48,6 +49,7 @@ const TOPICS: [Topic; 19] = [
     providers::cases,
     sources::cases,
     routes::cases,
+    dpop::cases,
 ];
 
 /// Every case of every topic.

@@ -26,7 +26,7 @@ pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
     let both = || {
         vec![
             ("client_id", Some(json!("s6BhdRkqt3"))),
-            ("cnf", Some(json!({"jkt": "0ZcOCORZNYy"}))),
+            ("ext", Some(json!({"tenant": "acme"}))),
         ]
     };
     let with = |mut edits: Vec<(&'static str, Option<Value>)>,
@@ -34,14 +34,14 @@ pub(super) fn cases() -> Result<Vec<CaseSpec>, GenerateError> {
         edits.extend(more);
         edits
     };
-    let required: &[&str] = &["client_id", "/cnf/jkt"];
+    let required: &[&str] = &["client_id", "/ext/tenant"];
     let rows = vec![
-        Row { slug: "all-present", description: "required_claims [client_id, /cnf/jkt], both in the token: valid.", required, edits: both(), expect: Expect::claims(alice()) },
+        Row { slug: "all-present", description: "required_claims [client_id, /ext/tenant], both in the token: valid.", required, edits: both(), expect: Expect::claims(alice()) },
         Row { slug: "name-missing", description: "No client_id: missing_claim, the message naming the configured client_id.", required, edits: with(both(), vec![("client_id", None)]), expect: Expect::missing_claim("client_id") },
         Row { slug: "null-counts-as-missing", description: "client_id is null: a required claim needs a value, missing_claim naming client_id.", required, edits: with(both(), vec![("client_id", Some(Value::Null))]), expect: Expect::missing_claim("client_id") },
-        Row { slug: "pointer-missing", description: "cnf without jkt: the JSON Pointer /cnf/jkt finds nothing, missing_claim naming /cnf/jkt.", required, edits: with(both(), vec![("cnf", Some(json!({"x5t#S256": "bwcK"})))]), expect: Expect::missing_claim("/cnf/jkt") },
+        Row { slug: "pointer-missing", description: "ext without tenant: the JSON Pointer /ext/tenant finds nothing, missing_claim naming /ext/tenant.", required, edits: with(both(), vec![("ext", Some(json!({"region": "eu"})))]), expect: Expect::missing_claim("/ext/tenant") },
         Row { slug: "first-in-configuration-order", description: "Both missing: the first of required_claims in configuration order is named.", required, edits: vec![], expect: Expect::missing_claim("client_id") },
-        Row { slug: "any-value-but-null", description: "client_id 0 and cnf.jkt false are values: presence is all required_claims asks, valid.", required, edits: vec![("client_id", Some(json!(0))), ("cnf", Some(json!({"jkt": false})))], expect: Expect::ok() },
+        Row { slug: "any-value-but-null", description: "client_id 0 and ext.tenant false are values: presence is all required_claims asks, valid.", required, edits: vec![("client_id", Some(json!(0))), ("ext", Some(json!({"tenant": false})))], expect: Expect::ok() },
         Row { slug: "after-the-registered-claims", description: "aud and client_id both missing: exp, iss and aud come first, missing_claim naming aud.", required, edits: vec![("aud", None)], expect: Expect::missing_claim("aud") },
         Row { slug: "before-invalid-claims", description: "client_id missing and nbf a string: every missing_claim comes before invalid_claim in the table.", required, edits: vec![("nbf", Some(json!("soon")))], expect: Expect::missing_claim("client_id") },
         Row { slug: "registered-claim-required", description: "required_claims [nbf] and no nbf (optional by default): missing_claim naming nbf.", required: &["nbf"], edits: vec![], expect: Expect::missing_claim("nbf") },

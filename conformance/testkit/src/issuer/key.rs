@@ -122,6 +122,13 @@ impl TestKey {
         Value::Object(jwk)
     }
 
+    /// The public key as a JWK of the RFC 7638 required members only
+    /// (`kty` and `crv`, `x`, `y`, or `n`, `e`): what a DPoP client puts
+    /// in its proofs.
+    pub fn public_members(&self) -> Value {
+        Value::Object(self.required_members.clone())
+    }
+
     /// The RFC 7638 JWK thumbprint (SHA-256, base64url).
     pub fn thumbprint(&self) -> &str {
         &self.thumbprint

@@ -7,6 +7,7 @@
 
 mod alg;
 mod b64;
+mod dpop;
 mod error;
 mod fixed;
 mod key;
@@ -18,6 +19,7 @@ mod token;
 
 pub use alg::{KeyKind, SigningAlg};
 pub use b64::{b64url, b64url_decode};
+pub use dpop::{access_token_hash, certificate_thumbprint, DpopProofBuilder};
 pub use error::IssuerError;
 pub use fixed::FixedKey;
 pub use key::TestKey;
