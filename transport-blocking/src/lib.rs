@@ -54,16 +54,12 @@
 #![forbid(unsafe_code)]
 
 mod builder;
-#[cfg(feature = "cli")]
-#[doc(hidden)]
-pub mod cli;
 mod engine;
 mod http;
 mod multi;
 mod tls;
 mod verifier;
 
-pub use builder::Builder;
 pub use http::HttpClient;
 pub use multi::MultiIssuerVerifier;
 pub use verifier::{JwksClient, JwtVerifier};
@@ -75,9 +71,10 @@ pub use oidc_jwt_verifier_core::http_types;
 /// Every core type a user of this driver meets.
 pub use oidc_jwt_verifier_core::{
     preset, token_from_authorization, AccessTokenClaims, Algorithm, Audience, AuthConfig,
-    AuthError, BuildError, ClaimName, Claims, ClaimsTypeError, Clock, ConfigError, Counters, Curve,
-    DpopMode, DpopProblem, ErrorResponse, Event, FetchId, FreshnessSource, IncomingRequest,
-    IssuerRouter, KeyFamily, KeysState, LastFailure, ManualClock, Now, NumericDate, Requirements,
-    SigningKey, SourceError, SourceProblem, Status, SystemClock, TokenSource, TransportKind,
-    UnixTime, Unusable, ERROR_CODES, TRACING_TARGET,
+    AuthError, BuildError, Builder, CheckName, CheckReport, ClaimName, Claims, ClaimsTypeError,
+    Clock, Compared, ConfigError, Counters, Curve, DpopMode, DpopProblem, ErrorResponse, Event,
+    Explain, FetchId, FreshnessSource, IncomingRequest, IssuerRouter, KeyFamily, KeysState,
+    LastFailure, ManualClock, Now, NumericDate, Origin, Outcome, Requirements, SigningKey,
+    SourceError, SourceProblem, Status, SystemClock, TokenSource, TransportKind, UnixTime,
+    Unusable, ERROR_CODES, TRACING_TARGET,
 };

@@ -1,20 +1,21 @@
 //! Verifying and explaining against the run's key source: over the network
-//! through this driver's own engine, or from a local JWK Set file by
+//! through the blocking driver, or from a local JWK Set file by
 //! driving the core directly, the file's bytes answering its request.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use oidc_jwt_verifier_core::http_types::HeaderMap;
-use oidc_jwt_verifier_core::{
+use oidc_jwt_verifier_blocking::core::http_types::HeaderMap;
+use oidc_jwt_verifier_blocking::core::{
     AuthError, Claims, Clock, Explain, FetchNext, FetchRequest, HttpResponse, Now, Progress, Query,
     SystemClock, UnixTime, Verifier, MAX_BODY_BYTES,
 };
 
+use oidc_jwt_verifier_blocking::JwtVerifier;
+
 use super::input;
 use super::settings::{KeySource, Settings};
 use super::UsageError;
-use crate::JwtVerifier;
 
 /// The most rounds one operation is asked: a verification needs at most
 /// one refresh, and a file answers it at once.
@@ -94,11 +95,7 @@ impl Judge {
     /// Explains what verifying `token` does, check by check.
     pub(crate) fn explain(&mut self, token: &str) -> Result<Explain, UsageError> {
         match self {
-            Judge::Network(verifier) => {
-                Ok(verifier.engine.run(Query::new(), |core, query, now| {
-                    core.explain(token, query, now)
-                }))
-            }
+            Judge::Network(verifier) => Ok(verifier.explain(token)),
             Judge::File(keys) => keys.run(|core, query, now| core.explain(token, query, now)),
         }
     }

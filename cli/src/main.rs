@@ -1,11 +1,13 @@
-//! `jwtverify`, the command line (feature `cli`): verifies or explains one
-//! token against an issuer's keys, for a person at a terminal or a script.
-//! Not a library API: the binary is its only user.
+//! `jwtverify`: verifies or explains one JWT access token against an
+//! issuer's keys, for a person at a terminal or a script (`jwtverify
+//! --help`; the README's "Command line: jwtverify").
 //!
-//! The checks are the library's own: a token is verified by this driver
-//! ([`JwtVerifier`](crate::JwtVerifier)) against a URL, or by the core
-//! driven directly against a local JWK Set file, and explained by the
-//! core's [`Explain`](oidc_jwt_verifier_core::Explain) report.
+//! The checks are the library's own: a token is verified by the blocking
+//! driver ([`JwtVerifier`](oidc_jwt_verifier_blocking::JwtVerifier)) against
+//! a URL, or by the core driven directly against a local JWK Set file, and
+//! explained by the core's
+//! [`Explain`](oidc_jwt_verifier_blocking::core::Explain) report.
+#![forbid(unsafe_code)]
 
 mod args;
 mod input;
@@ -16,7 +18,7 @@ mod settings;
 use std::process::ExitCode;
 
 use clap::Parser;
-use oidc_jwt_verifier_core::{BuildError, ConfigError};
+use oidc_jwt_verifier_blocking::core::{BuildError, ConfigError};
 
 use self::args::Args;
 use self::judge::Judge;
@@ -50,7 +52,7 @@ impl From<BuildError> for UsageError {
 /// Runs `jwtverify` with the process's arguments and standard input; the
 /// exit status says how it went (0 accepted, 1 refused, 2 usage, 3 key
 /// source unavailable).
-pub fn main() -> ExitCode {
+fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
         Ok(exit) => exit,

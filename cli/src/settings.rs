@@ -6,10 +6,10 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use oidc_jwt_verifier_core::preset::{
+use oidc_jwt_verifier_blocking::core::preset::{
     Auth0, CloudflareAccess, Cognito, EntraId, Google, Keycloak, Okta,
 };
-use oidc_jwt_verifier_core::{AuthConfig, UnixTime};
+use oidc_jwt_verifier_blocking::core::{AuthConfig, UnixTime};
 
 use super::args::{Args, PresetName};
 use super::UsageError;

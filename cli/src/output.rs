@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use oidc_jwt_verifier_core::{AuthError, Claims, Explain};
+use oidc_jwt_verifier_blocking::core::{AuthError, Claims, Explain};
 use serde_json::{json, Value};
 
 use super::settings::JWKS_FILE_URL;
