@@ -31,7 +31,7 @@
 //! | Redirects (rule 9) | `hops`, `url` (RFC 3986 resolution) |
 //! | Bodies (rule 10): limit, `Content-Encoding` | `body` |
 //! | The driving protocol | `progress`, `timer`, `event`, `status`; the lock-free halves of a verification in `check` |
-//! | The drivers' transport options: roots, the HTTPS proxy (`HTTPS_PROXY`, `NO_PROXY`) | `transport`, `proxy` |
+//! | The drivers' builder: clock, roots, the HTTPS proxy (`HTTPS_PROXY`, `NO_PROXY`), the caller's client | `builder`, `transport`, `proxy` |
 //! | The explain report (the same checks, reported one by one) | `explain` |
 //!
 //! # The driver loop
@@ -136,6 +136,7 @@ mod backoff;
 mod bearer;
 mod body;
 mod build;
+mod builder;
 mod cache;
 mod check;
 mod claims;
@@ -178,6 +179,7 @@ pub use alg::{Algorithm, Curve, KeyFamily};
 pub use answer::FetchAnswer;
 pub use bearer::token_from_authorization;
 pub use build::{root_certificates_from_pem, BuildError};
+pub use builder::{Build, BuildParts, Builder, ClientChoice};
 pub use cache::FreshnessSource;
 pub use check::{Check, ChosenKey, Token, TokenReader};
 pub use claims::{Audience, Claims, NumericDate};

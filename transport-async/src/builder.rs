@@ -1,118 +1,40 @@
-//! [`Builder`]: the options of a [`AsyncJwtVerifier`] or [`AsyncJwksClient`] beyond its
-//! configuration.
+//! How an [`AsyncJwtVerifier`] and an [`AsyncJwksClient`] are built from
+//! the core's [`Builder`](oidc_jwt_verifier_core::Builder) options: the one
+//! place this driver makes its HTTP client.
 
-use std::fmt;
-use std::marker::PhantomData;
-use std::sync::Arc;
-
-use oidc_jwt_verifier_core::{AuthConfig, Clock, SystemClock, TransportOptions, Verifier};
+use oidc_jwt_verifier_core::{Build, BuildParts, ClientChoice};
 
 use crate::engine::Engine;
-use crate::http::{self, HttpClient};
+use crate::http::{Clients, HttpClient};
 use crate::{AsyncJwksClient, AsyncJwtVerifier, BuildError};
 
-/// Options for a [`AsyncJwtVerifier`] (from [`AsyncJwtVerifier::builder`]) or a
-/// [`AsyncJwksClient`] (from [`AsyncJwksClient::builder`]).
-pub struct Builder<T> {
-    config: AuthConfig,
-    clock: Arc<dyn Clock>,
-    transport: TransportOptions,
-    client: Option<HttpClient>,
-    built: PhantomData<fn() -> T>,
+/// The engine of either handle: the caller's client, or clients of the
+/// driver's own for the resolved transport (the timeout is set on each
+/// request).
+fn engine(parts: BuildParts<HttpClient>) -> Result<Engine, BuildError> {
+    let clients = match parts.client {
+        ClientChoice::Callers(client) => Clients::callers(client),
+        ClientChoice::Own(transport) => Clients::own(transport)?,
+    };
+    Ok(Engine::new(parts.core, parts.clock, clients))
 }
 
-impl<T> Builder<T> {
-    pub(crate) fn new(config: AuthConfig) -> Self {
-        Builder {
-            config,
-            clock: Arc::new(SystemClock),
-            transport: TransportOptions::default(),
-            client: None,
-            built: PhantomData,
-        }
-    }
+impl Build for AsyncJwtVerifier {
+    type HttpClient = HttpClient;
 
-    /// Reads time from `clock` instead of the system clocks.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Trusts the certificates of this PEM bundle as the only TLS roots, in
-    /// place of the platform's (which are then never loaded). May be called
-    /// again to add more.
-    pub fn root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.transport.add_root_certificate_pem(pem);
-        self
-    }
-
-    /// Trusts Mozilla's roots, compiled into this crate, in place of the
-    /// platform's (for an image without a root store, say).
-    pub fn webpki_roots(mut self) -> Self {
-        self.transport.use_webpki_roots();
-        self
-    }
-
-    /// Tunnels every `https` request through the HTTP proxy of `url`
-    /// (`http://[user:password@]host[:port]`, the credentials sent as Basic
-    /// auth), with `CONNECT`. Without this or [`Builder::proxy_from_env`],
-    /// no proxy is used, whatever the environment says.
-    pub fn proxy(mut self, url: &str) -> Self {
-        self.transport.set_proxy(url);
-        self
-    }
-
-    /// Tunnels `https` requests through the proxy `HTTPS_PROXY` (or
-    /// `https_proxy`) names, if any, except to the hosts `NO_PROXY` (or
-    /// `no_proxy`) exempts; the variables are read by `build`.
-    pub fn proxy_from_env(mut self) -> Self {
-        self.transport.set_proxy_from_env();
-        self
-    }
-
-    /// Uses the caller's HTTP client instead of building one.
-    pub fn http_client(mut self, client: HttpClient) -> Self {
-        self.client = Some(client);
-        self
-    }
-
-    fn engine(self) -> Result<Engine, BuildError> {
-        let core = Verifier::new(self.config)?;
-        let client = match self.client {
-            Some(client) => {
-                self.transport.check_callers_client()?;
-                http::Clients::callers(client)
-            }
-            None => http::Clients::own(self.transport.resolve(std::env::var_os)?)?,
-        };
-        Ok(Engine::new(core, self.clock, client))
-    }
-}
-
-impl Builder<AsyncJwtVerifier> {
-    /// Validates the configuration and builds the verifier.
-    pub fn build(self) -> Result<AsyncJwtVerifier, BuildError> {
+    fn build(parts: BuildParts<HttpClient>) -> Result<Self, BuildError> {
         Ok(AsyncJwtVerifier {
-            engine: self.engine()?,
+            engine: engine(parts)?,
         })
     }
 }
 
-impl Builder<AsyncJwksClient> {
-    /// Validates the configuration and builds the key client.
-    pub fn build(self) -> Result<AsyncJwksClient, BuildError> {
+impl Build for AsyncJwksClient {
+    type HttpClient = HttpClient;
+
+    fn build(parts: BuildParts<HttpClient>) -> Result<Self, BuildError> {
         Ok(AsyncJwksClient {
-            engine: self.engine()?,
+            engine: engine(parts)?,
         })
-    }
-}
-
-impl<T> fmt::Debug for Builder<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("config", &self.config)
-            .field("transport", &self.transport)
-            .field("http_client", &self.client.is_some())
-            .finish_non_exhaustive()
     }
 }

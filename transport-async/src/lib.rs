@@ -79,7 +79,6 @@ mod multi;
 mod tls;
 mod verifier;
 
-pub use builder::Builder;
 pub use http::HttpClient;
 pub use multi::AsyncMultiIssuerVerifier;
 pub use verifier::{AsyncJwksClient, AsyncJwtVerifier};
@@ -91,9 +90,10 @@ pub use oidc_jwt_verifier_core::http_types;
 /// Every core type a user of this driver meets.
 pub use oidc_jwt_verifier_core::{
     preset, token_from_authorization, AccessTokenClaims, Algorithm, Audience, AuthConfig,
-    AuthError, BuildError, ClaimName, Claims, ClaimsTypeError, Clock, ConfigError, Counters, Curve,
-    DpopMode, DpopProblem, ErrorResponse, Event, FetchId, FreshnessSource, IncomingRequest,
-    IssuerRouter, KeyFamily, KeysState, LastFailure, ManualClock, Now, NumericDate, Requirements,
-    SigningKey, SourceError, SourceProblem, Status, SystemClock, TokenSource, TransportKind,
-    UnixTime, Unusable, ERROR_CODES, TRACING_TARGET,
+    AuthError, BuildError, Builder, CheckName, CheckReport, ClaimName, Claims, ClaimsTypeError,
+    Clock, Compared, ConfigError, Counters, Curve, DpopMode, DpopProblem, ErrorResponse, Event,
+    Explain, FetchId, FreshnessSource, IncomingRequest, IssuerRouter, KeyFamily, KeysState,
+    LastFailure, ManualClock, Now, NumericDate, Origin, Outcome, Requirements, SigningKey,
+    SourceError, SourceProblem, Status, SystemClock, TokenSource, TransportKind, UnixTime,
+    Unusable, ERROR_CODES, TRACING_TARGET,
 };

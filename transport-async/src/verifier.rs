@@ -3,11 +3,11 @@
 
 use oidc_jwt_verifier_core::http_types::{HeaderMap, Request, Response};
 use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Claims, ErrorResponse, IncomingRequest, Requirements, SigningKey, Status,
+    AuthConfig, AuthError, Builder, Claims, ErrorResponse, Explain, IncomingRequest, Query,
+    Requirements, SigningKey, Status,
 };
 use serde::de::DeserializeOwned;
 
-use crate::builder::Builder;
 use crate::engine::Engine;
 use crate::{BuildError, HttpClient};
 
@@ -122,6 +122,18 @@ impl AsyncJwtVerifier {
     /// give, its challenge listing every required value. No I/O.
     pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
         self.engine.authorize(claims, route)
+    }
+
+    /// Explains what verifying `token` does, check by check, each with its
+    /// outcome and the values it compared (the core's [`Explain`]): the same
+    /// checks, fetching keys as a verification would. A diagnostic: it is
+    /// not counted in [`status`](Self::status)'s verdicts.
+    pub async fn explain(&self, token: &str) -> Explain {
+        self.engine
+            .run(Query::new(), |core, query, now| {
+                core.explain(token, query, now)
+            })
+            .await
     }
 
     /// The configuration this verifier was built from.

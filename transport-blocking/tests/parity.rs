@@ -128,7 +128,8 @@ fn both_drivers_offer_the_same_public_api() {
     for expected in [
         "impl JwtVerifier :: pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError>",
         "impl JwksClient :: pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError>",
-        "impl Builder<JwtVerifier> :: pub fn build(self) -> Result<JwtVerifier, BuildError>",
+        "impl JwtVerifier :: pub fn builder(config: AuthConfig) -> Builder<Self>",
+        "impl JwtVerifier :: pub fn explain(&self, token: &str) -> Explain",
         "impl JwtVerifier :: pub fn status(&self) -> Status",
         "impl JwksClient :: pub fn status(&self) -> Status",
         "impl MultiIssuerVerifier :: pub fn status(&self, issuer: &str) -> Option<Status>",
