@@ -15,15 +15,15 @@ use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Instant;
 
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Clock, ManualClock, Query, Verifier};
+use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, Clock, ManualClock, Verifier};
 use serde_json::{json, Map, Value};
 use tokio::runtime::Runtime;
 
-use crate::case::{Reply, Response, Serve};
+use crate::case::{Reply, Response, Serve, VerifyInput};
 use crate::issuer::{tamper, FixedKey, Issuer, IssuerError, Retire, TestKey, TokenBuilder};
 use crate::runner::asynchronous::{build_async, runtime};
 use crate::runner::blocking::build_blocking;
-use crate::runner::core::{finished, SansIo};
+use crate::runner::core::SansIo;
 use crate::runner::sockets::{serve_on, Driver, DriverSetup};
 use crate::runner::LayerName;
 use crate::server::{ScriptedServer, ServerTls};
@@ -325,11 +325,9 @@ impl Subject for CoreSubject {
         &mut self,
         authorization: Option<&str>,
     ) -> Result<Result<Claims, AuthError>, DemoError> {
-        let mut query = Query::new();
+        let input = VerifyInput::Header(authorization.map(str::to_owned));
         self.core
-            .run(self.clock.now(), |verifier, now| {
-                finished(verifier.verify_authorization(authorization, &mut query, now))
-            })
+            .verify(&input, self.clock.now())
             .map_err(|error| DemoError::new("core loop", error))
     }
 

@@ -52,7 +52,7 @@ pub(crate) struct SansIo {
 }
 
 /// A verification's progress with its check finished (signature and claims).
-pub(crate) fn finished(
+fn finished(
     progress: Progress<Result<Check<'_>, AuthError>>,
 ) -> Progress<Result<Claims, AuthError>> {
     progress.map(|check| check.and_then(Check::finish))
@@ -75,6 +75,35 @@ impl SansIo {
     /// Requests `url` has received so far.
     pub(crate) fn fetch_count(&self, url: &str) -> u64 {
         self.endpoints.fetch_count(url)
+    }
+
+    /// Verifies a case's input at `now`, as a driver's entry point for that
+    /// input would: a bare token, an `Authorization` value, or a request
+    /// (with a method and URI, read as a whole request, proofs included;
+    /// else by its header fields).
+    pub(crate) fn verify(
+        &mut self,
+        input: &VerifyInput,
+        now: Now,
+    ) -> Result<Result<Claims, AuthError>, LayerError> {
+        let mut query = Query::new();
+        // Built once: the verifier's answer borrows them across rounds.
+        let (headers, route) = match input {
+            VerifyInput::Request(request) => (request.header_map(), request.requirements()),
+            _ => (HeaderMap::new(), Requirements::new()),
+        };
+        self.run(now, |verifier, now| {
+            finished(match input {
+                VerifyInput::Token(token) => verifier.verify(token, &mut query, now),
+                VerifyInput::Header(header) => {
+                    verifier.verify_authorization(header.as_deref(), &mut query, now)
+                }
+                VerifyInput::Request(request) => match request.incoming(&headers) {
+                    Some(incoming) => verifier.verify_request(&incoming, &route, &mut query, now),
+                    None => verifier.verify_headers(&headers, &route, &mut query, now),
+                },
+            })
+        })
     }
 
     /// The canonical driver loop: ask; do what the answer says (perform the
@@ -153,25 +182,7 @@ impl World for CoreWorld {
     }
 
     fn verify(&mut self, input: &VerifyInput) -> Result<Verified, LayerError> {
-        let now = self.now()?;
-        let mut query = Query::new();
-        // Built once: the verifier's answer borrows them across rounds.
-        let (headers, route) = match input {
-            VerifyInput::Request(request) => (request.header_map(), request.requirements()),
-            _ => (HeaderMap::new(), Requirements::new()),
-        };
-        let outcome = self.core.run(now, |verifier, now| {
-            finished(match input {
-                VerifyInput::Token(token) => verifier.verify(token, &mut query, now),
-                VerifyInput::Header(header) => {
-                    verifier.verify_authorization(header.as_deref(), &mut query, now)
-                }
-                VerifyInput::Request(request) => match request.incoming(&headers) {
-                    Some(incoming) => verifier.verify_request(&incoming, &route, &mut query, now),
-                    None => verifier.verify_headers(&headers, &route, &mut query, now),
-                },
-            })
-        })?;
+        let outcome = self.core.verify(input, self.now()?)?;
         Ok(verified(outcome))
     }
 

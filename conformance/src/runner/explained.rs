@@ -12,13 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use oidc_jwt_verifier_core::http_types::HeaderMap;
 use oidc_jwt_verifier_core::{
-    token_from_authorization, AuthError, Claims, Explain, Now, Outcome, Query, Requirements,
-    Verifier,
+    token_from_authorization, AuthError, Claims, Explain, Now, Outcome, Query, Verifier,
 };
 
-use super::core::{finished, SansIo};
+use super::core::SansIo;
 use super::step_time::StepTimes;
 use super::{key_ids, verified, Layer, LayerError, Rejection, StartError, Verified, World};
 use crate::case::{Case, Serve, VerifyInput};
@@ -146,23 +144,7 @@ impl World for ExplainedWorld {
 
     fn verify(&mut self, input: &VerifyInput) -> Result<Verified, LayerError> {
         let now = self.now()?;
-        let mut query = Query::new();
-        // Built once: the verifier's answer borrows them across rounds.
-        let (headers, route) = match input {
-            VerifyInput::Request(request) => (request.header_map(), request.requirements()),
-            _ => (HeaderMap::new(), Requirements::new()),
-        };
-        let verdict = self.verifying.run(now, |verifier, now| {
-            finished(match input {
-                VerifyInput::Token(token) => verifier.verify(token, &mut query, now),
-                VerifyInput::Header(header) => {
-                    verifier.verify_authorization(header.as_deref(), &mut query, now)
-                }
-                VerifyInput::Request(_) => {
-                    verifier.verify_headers(&headers, &route, &mut query, now)
-                }
-            })
-        })?;
+        let verdict = self.verifying.verify(input, now)?;
         match self.explain(input, now)? {
             Ok(report) => {
                 if let Some(why) = disagreement(&report, &verdict) {
