@@ -585,17 +585,18 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
-    const ISSUER: &str = "https://id.example.test/";
-    const AUDIENCE: &str = "https://api.example.test";
-    const JWKS: &str = "https://login.example.test/.well-known/jwks.json";
-    const DISCOVERY: &str = "https://login.example.test/.well-known/openid-configuration";
+    // Shared with the JSON form's tests (`config/json.rs`).
+    pub(super) const ISSUER: &str = "https://id.example.test/";
+    pub(super) const AUDIENCE: &str = "https://api.example.test";
+    pub(super) const JWKS: &str = "https://login.example.test/.well-known/jwks.json";
+    pub(super) const DISCOVERY: &str = "https://login.example.test/.well-known/openid-configuration";
 
-    fn base() -> AuthConfig {
+    pub(super) fn base() -> AuthConfig {
         AuthConfig::with_jwks_url(ISSUER, AUDIENCE, JWKS)
     }
 
     /// The field `validate` names for `config`.
-    fn refused_field(config: &AuthConfig) -> String {
+    pub(super) fn refused_field(config: &AuthConfig) -> String {
         match config.validate() {
             Ok(_) => panic!("configuration accepted: {config:?}"),
             Err(e) => e.field().to_owned(),

@@ -274,24 +274,8 @@ fn seconds_json(secs: f64) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{base, refused_field, AUDIENCE, DISCOVERY, ISSUER, JWKS};
     use super::*;
-
-    const ISSUER: &str = "https://id.example.test/";
-    const AUDIENCE: &str = "https://api.example.test";
-    const JWKS: &str = "https://login.example.test/.well-known/jwks.json";
-    const DISCOVERY: &str = "https://login.example.test/.well-known/openid-configuration";
-
-    fn base() -> AuthConfig {
-        AuthConfig::with_jwks_url(ISSUER, AUDIENCE, JWKS)
-    }
-
-    /// The field `validate` names for `config`.
-    fn refused_field(config: &AuthConfig) -> String {
-        match config.validate() {
-            Ok(_) => panic!("configuration accepted: {config:?}"),
-            Err(e) => e.field().to_owned(),
-        }
-    }
 
     fn from_json_error(value: serde_json::Value) -> (String, String) {
         let e = AuthConfig::from_json(&value).unwrap_err();
