@@ -21,6 +21,10 @@ pub trait Build: Sized {
 
     /// Builds the handle from the checked options.
     fn build(parts: BuildParts<Self::HttpClient>) -> Result<Self, BuildError>;
+
+    /// Reads the process environment, as `std::env::var_os` does, for
+    /// [`Builder::proxy_from_env`]: the driver reads it, the core never does.
+    fn environment(name: &'static str) -> Option<OsString>;
 }
 
 /// What a [`Builder`] hands its driver once every option is checked.
@@ -114,11 +118,11 @@ impl<T: Build> Builder<T> {
 
     /// Validates the configuration and the options, and builds the handle.
     pub fn build(self) -> Result<T, BuildError> {
-        self.build_with_env(std::env::var_os)
+        self.build_with_env(T::environment)
     }
 
-    /// [`build`](Self::build), the environment read through `var` (as
-    /// `std::env::var_os` reads it) when the proxy comes from it.
+    /// [`build`](Self::build), the environment read through `var` (in place
+    /// of [`Build::environment`]) when the proxy comes from it.
     pub fn build_with_env(
         self,
         var: impl Fn(&'static str) -> Option<OsString>,
@@ -164,6 +168,10 @@ mod tests {
 
         fn build(parts: BuildParts<&'static str>) -> Result<Self, BuildError> {
             Ok(Kept(parts.client))
+        }
+
+        fn environment(_: &'static str) -> Option<OsString> {
+            None
         }
     }
 

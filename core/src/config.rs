@@ -589,7 +589,8 @@ mod tests {
     pub(super) const ISSUER: &str = "https://id.example.test/";
     pub(super) const AUDIENCE: &str = "https://api.example.test";
     pub(super) const JWKS: &str = "https://login.example.test/.well-known/jwks.json";
-    pub(super) const DISCOVERY: &str = "https://login.example.test/.well-known/openid-configuration";
+    pub(super) const DISCOVERY: &str =
+        "https://login.example.test/.well-known/openid-configuration";
 
     pub(super) fn base() -> AuthConfig {
         AuthConfig::with_jwks_url(ISSUER, AUDIENCE, JWKS)

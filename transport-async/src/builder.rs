@@ -2,6 +2,8 @@
 //! the core's [`Builder`](oidc_jwt_verifier_core::Builder) options: the one
 //! place this driver makes its HTTP client.
 
+use std::ffi::OsString;
+
 use oidc_jwt_verifier_core::{Build, BuildParts, ClientChoice};
 
 use crate::engine::Engine;
@@ -27,6 +29,10 @@ impl Build for AsyncJwtVerifier {
             engine: engine(parts)?,
         })
     }
+
+    fn environment(name: &'static str) -> Option<OsString> {
+        std::env::var_os(name)
+    }
 }
 
 impl Build for AsyncJwksClient {
@@ -36,5 +42,9 @@ impl Build for AsyncJwksClient {
         Ok(AsyncJwksClient {
             engine: engine(parts)?,
         })
+    }
+
+    fn environment(name: &'static str) -> Option<OsString> {
+        std::env::var_os(name)
     }
 }

@@ -2,6 +2,8 @@
 //! [`Builder`](oidc_jwt_verifier_core::Builder) options: the one place this
 //! driver makes its HTTP client.
 
+use std::ffi::OsString;
+
 use oidc_jwt_verifier_core::{Build, BuildParts, ClientChoice};
 
 use crate::engine::Engine;
@@ -26,6 +28,10 @@ impl Build for JwtVerifier {
             engine: engine(parts)?,
         })
     }
+
+    fn environment(name: &'static str) -> Option<OsString> {
+        std::env::var_os(name)
+    }
 }
 
 impl Build for JwksClient {
@@ -35,5 +41,9 @@ impl Build for JwksClient {
         Ok(JwksClient {
             engine: engine(parts)?,
         })
+    }
+
+    fn environment(name: &'static str) -> Option<OsString> {
+        std::env::var_os(name)
     }
 }
