@@ -5,7 +5,6 @@
 
 use std::error::Error;
 use std::sync::Arc;
-use std::time::Instant;
 
 use oidc_jwt_verifier_blocking::{
     AuthConfig, JwtVerifier, KeysState, ManualClock, TransportKind, TRACING_TARGET,
@@ -17,16 +16,14 @@ use oidc_jwt_verifier_testkit::{
 use serde_json::json;
 use tracing::Level;
 
+mod support;
+use support::*;
+
 /// How the TLS stack words a certificate it does not trust.
 #[cfg(feature = "native-tls")]
 const UNTRUSTED: &str = "certificate verify failed";
 #[cfg(feature = "rustls")]
 const UNTRUSTED: &str = "invalid peer certificate";
-
-const ISSUER: &str = "https://issuer.test/";
-const AUDIENCE: &str = "api://tests";
-const T0: f64 = 1_700_000_000.0;
-const JWKS: &str = "http://keys.test/jwks";
 
 fn capture() {
     logs::capture().expect("the kit's subscriber is the global one");
@@ -52,10 +49,6 @@ fn publishing(key: &TestKey) -> (ScriptedServer, String) {
     server.serve_json(JWKS, jwks_of(&[key])).expect("served");
     let url = server.map_url(JWKS).expect("mapped");
     (server, url)
-}
-
-fn clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::new(Instant::now(), T0))
 }
 
 fn verifier(url: &str, clock: &Arc<ManualClock>) -> JwtVerifier {

@@ -6,16 +6,16 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use oidc_jwt_verifier_blocking::{AuthConfig, AuthError, JwtVerifier, ManualClock};
+use oidc_jwt_verifier_blocking::{AuthConfig, JwtVerifier, ManualClock};
 use oidc_jwt_verifier_core::SourceProblem;
 use oidc_jwt_verifier_testkit::{
     jwks_of, ConnectProxy, FixedKey, ScriptedServer, TestKey, TokenBuilder,
 };
 use serde_json::json;
 
-const ISSUER: &str = "https://issuer.test/";
-const AUDIENCE: &str = "api://tests";
-const T0: f64 = 1_700_000_000.0;
+mod support;
+use support::*;
+
 const JWKS: &str = "https://keys.test/jwks";
 
 /// An issuer's key, its key set served at `url`, and a token it signed.
@@ -34,13 +34,6 @@ fn serving(url: &str) -> (ScriptedServer, String) {
     (server, token)
 }
 
-fn config(server: &ScriptedServer, url: &str) -> AuthConfig {
-    let mut config =
-        AuthConfig::with_jwks_url(ISSUER, AUDIENCE, server.map_url(url).expect("mapped"));
-    config.allow_insecure_http = true;
-    config
-}
-
 /// `host:port` of the loopback URL `url` is mapped to, as `CONNECT` names it.
 fn authority(server: &ScriptedServer, url: &str) -> String {
     let mapped = server.map_url(url).expect("mapped");
@@ -57,13 +50,6 @@ fn verifier(config: AuthConfig, server: &ScriptedServer, proxy: Option<&str>) ->
         None => builder,
     };
     builder.build().expect("valid")
-}
-
-fn problem(
-    result: Result<impl std::fmt::Debug, AuthError>,
-) -> (&'static str, Option<SourceProblem>) {
-    let error = result.expect_err("an error");
-    (error.code(), error.source_problem())
 }
 
 #[test]

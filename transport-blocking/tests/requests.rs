@@ -10,50 +10,18 @@ use oidc_jwt_verifier_blocking::http_types::{HeaderMap, HeaderValue, Request};
 use oidc_jwt_verifier_blocking::{
     AuthConfig, AuthError, JwtVerifier, ManualClock, MultiIssuerVerifier, Requirements,
 };
-use oidc_jwt_verifier_testkit::{jwks_of, FixedKey, ScriptedServer, TestKey, TokenBuilder};
-use serde_json::{json, Value};
+use oidc_jwt_verifier_testkit::{jwks_of, ScriptedServer, TestKey};
+use serde_json::json;
 
-const ISSUER: &str = "https://issuer.test/";
+mod support;
+use support::*;
+
 const OTHER: &str = "https://other.issuer.test/";
-const AUDIENCE: &str = "api://tests";
-/// The wall-clock time tests start at (Unix seconds).
-const T0: f64 = 1_700_000_000.0;
-/// The key set URLs of the two issuers, as they would publish them (the
-/// server maps each to a loopback listener of its own).
-const JWKS: &str = "http://keys.test/jwks";
 const OTHER_JWKS: &str = "http://other-keys.test/jwks";
-
-/// A fixed TEST ONLY RSA key published as `kid`: "a" and "b" differ.
-fn key(kid: &str) -> TestKey {
-    let fixed = match kid {
-        "a" => FixedKey::Rsa2048A,
-        _ => FixedKey::Rsa2048B,
-    };
-    TestKey::fixed(fixed).expect("a fixed key").with_kid(kid)
-}
-
-/// A token signed by `key` for [`ISSUER`] and [`AUDIENCE`], valid from
-/// [`T0`] for a day, with the `extra` claims set.
-fn token_with(key: &TestKey, extra: Value) -> String {
-    let mut builder = TokenBuilder::for_key(key)
-        .claim("iss", json!(ISSUER))
-        .claim("aud", json!(AUDIENCE))
-        .claim("sub", json!("user-1"))
-        .claim("iat", json!(T0 as i64))
-        .claim("exp", json!(T0 as i64 + 86_400));
-    if let Value::Object(extra) = extra {
-        builder = builder.claims(&extra);
-    }
-    builder.sign(key).expect("a signed token")
-}
 
 /// A server publishing `key` at `url`.
 fn publish(server: &ScriptedServer, url: &str, key: &TestKey) {
     server.serve_json(url, jwks_of(&[key])).expect("served");
-}
-
-fn start() -> ScriptedServer {
-    ScriptedServer::start().expect("a scripted server")
 }
 
 fn verifier(
