@@ -131,50 +131,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+// The drivers' shared test world: issuers, keys, tokens.
+#[cfg(test)]
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 #[cfg(test)]
 mod tests {
+    use super::support::*;
     use super::*;
     use std::time::Instant;
 
     use oidc_jwt_verifier_blocking::{ManualClock, TokenSource};
-    use oidc_jwt_verifier_testkit::{
-        jwks_of, FixedKey, Response, ScriptedServer, TestKey, TokenBuilder,
-    };
+    use oidc_jwt_verifier_testkit::{jwks_of, Response, ScriptedServer, TestKey};
     use serde_json::{json, Value};
-
-    const ISSUER: &str = "https://issuer.test/";
-    const OTHER: &str = "https://other.issuer.test/";
-    const AUDIENCE: &str = "api://tests";
-    /// The wall-clock time tests start at (Unix seconds).
-    const T0: f64 = 1_700_000_000.0;
-    /// The issuers' key set URLs, as they would publish them (the test
-    /// kit's scripted server maps each to a loopback listener).
-    const JWKS: &str = "http://keys.test/jwks";
-    const OTHER_JWKS: &str = "http://other-keys.test/jwks";
-
-    /// A fixed TEST ONLY RSA key published as `kid`: "a" and "b" differ.
-    fn key(kid: &str) -> TestKey {
-        let fixed = match kid {
-            "a" => FixedKey::Rsa2048A,
-            _ => FixedKey::Rsa2048B,
-        };
-        TestKey::fixed(fixed).expect("a fixed key").with_kid(kid)
-    }
-
-    /// A token signed by `key` for [`ISSUER`] and [`AUDIENCE`], valid from
-    /// [`T0`] for a day, with the `extra` claims set.
-    fn token_with(key: &TestKey, extra: Value) -> String {
-        let mut builder = TokenBuilder::for_key(key)
-            .claim("iss", json!(ISSUER))
-            .claim("aud", json!(AUDIENCE))
-            .claim("sub", json!("user-1"))
-            .claim("iat", json!(T0 as i64))
-            .claim("exp", json!(T0 as i64 + 86_400));
-        if let Value::Object(extra) = extra {
-            builder = builder.claims(&extra);
-        }
-        builder.sign(key).expect("a signed token")
-    }
 
     /// A scripted server publishing each `(url, key)`.
     fn key_server(published: &[(&str, &TestKey)]) -> ScriptedServer {

@@ -16,9 +16,6 @@ use serde_json::json;
 mod support;
 use support::*;
 
-const OTHER: &str = "https://other.issuer.test/";
-const OTHER_JWKS: &str = "http://other-keys.test/jwks";
-
 /// A server publishing `key` at `url`.
 fn publish(server: &ScriptedServer, url: &str, key: &TestKey) {
     server.serve_json(url, jwks_of(&[key])).expect("served");

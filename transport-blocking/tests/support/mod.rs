@@ -22,6 +22,9 @@ pub(crate) const T0: f64 = 1_700_000_000.0;
 /// The key set URL, as the issuer would publish it (the server maps it to
 /// loopback).
 pub(crate) const JWKS: &str = "http://keys.test/jwks";
+/// A second issuer, and its key set URL, for the tests of several issuers.
+pub(crate) const OTHER: &str = "https://other.issuer.test/";
+pub(crate) const OTHER_JWKS: &str = "http://other-keys.test/jwks";
 
 /// A fixed TEST ONLY RSA key published as `kid`: "a" and "old" are one key,
 /// any other kid the other.
