@@ -194,19 +194,6 @@ impl AsyncJwtVerifier {
     }
 }
 
-/// A verification's refusal as the ready HTTP answer, a server-side one
-/// (503, 500) logged first with its cause.
-#[allow(clippy::result_large_err)]
-pub(crate) fn refusal_as_response(
-    verified: Result<Claims, AuthError>,
-    realm: Option<&str>,
-) -> Result<Claims, Response<String>> {
-    verified.map_err(|error| {
-        error.emit();
-        error.response(realm).into_http()
-    })
-}
-
 /// The key-source operations alone: the keys of the configured source, with
 /// the same cache, single flight and rules as [`AsyncJwtVerifier`].
 #[derive(Debug)]

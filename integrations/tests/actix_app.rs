@@ -9,12 +9,12 @@ use std::sync::mpsc;
 use std::sync::Arc;
 
 use actix_web::{web as actix, App, HttpResponse, HttpServer};
-use oidc_jwt_verifier_async::integration::actix::{
-    AuthMiddleware, Authenticated, AuthenticatedAs, MaybeAuthenticated,
-};
-use oidc_jwt_verifier_async::integration::RequestVerifier;
 use oidc_jwt_verifier_async::Requirements;
 use oidc_jwt_verifier_testkit::logs::{self, logged};
+use oidc_jwt_verifier_web::actix::{
+    AuthMiddleware, Authenticated, AuthenticatedAs, MaybeAuthenticated,
+};
+use oidc_jwt_verifier_web::RequestVerifier;
 use serde_json::json;
 use web::{bearer, get, header_and_cookie, World, T0};
 
@@ -98,7 +98,7 @@ async fn tenant(AuthenticatedAs(tenant): AuthenticatedAs<Tenant>) -> String {
 async fn admin<V: RequestVerifier>(
     verifier: actix::Data<V>,
     Authenticated(claims): Authenticated,
-) -> Result<HttpResponse, oidc_jwt_verifier_async::integration::AuthRejection> {
+) -> Result<HttpResponse, oidc_jwt_verifier_web::AuthRejection> {
     verifier.authorize_claims(&claims, &Requirements::new().permission("admin"))?;
     Ok(HttpResponse::Ok().body("admin"))
 }
