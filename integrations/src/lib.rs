@@ -8,7 +8,7 @@
 //! - feature `actix`: [`actix::AuthMiddleware`] and extractors for
 //!   actix-web 4.
 //!
-//! The layer and the middleware are one type, [`AuthGuard`], over an
+//! The layer and the middleware are one type, `AuthGuard`, over an
 //! [`AsyncJwtVerifier`](oidc_jwt_verifier_async::AsyncJwtVerifier) or an
 //! [`AsyncMultiIssuerVerifier`](oidc_jwt_verifier_async::AsyncMultiIssuerVerifier)
 //! ([`RequestVerifier`]). Each request is verified whole: its method, its
@@ -44,8 +44,10 @@ pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod certificate;
+#[cfg(any(feature = "tower", feature = "actix"))]
 mod guard;
 mod origin;
+#[cfg(any(feature = "tower", feature = "actix"))]
 mod protection;
 mod rejection;
 #[cfg(feature = "tower")]
@@ -53,6 +55,7 @@ pub mod tower;
 mod verifier;
 
 pub use certificate::ClientCertificate;
+#[cfg(any(feature = "tower", feature = "actix"))]
 pub use guard::AuthGuard;
 pub use origin::{OriginError, PublicOrigin};
 pub use rejection::{AuthRejection, Unauthenticated};

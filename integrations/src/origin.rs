@@ -88,11 +88,12 @@ impl PublicOrigin {
         if authority.as_str().contains('@') {
             return Err(OriginError::UserInfo);
         }
-        if authority.as_str().ends_with(':') {
-            return Err(OriginError::Port);
-        }
         if authority.host().is_empty() {
             return Err(OriginError::NotAbsolute);
+        }
+        let port = authority.as_str().strip_prefix(authority.host());
+        if !port.is_some_and(|port| port.is_empty() || is_port(port)) {
+            return Err(OriginError::Port);
         }
         if !matches!(uri.path(), "" | "/") || uri.query().is_some() || text.ends_with('?') {
             return Err(OriginError::NotAnOrigin);
@@ -108,9 +109,19 @@ impl PublicOrigin {
     }
 
     /// The absolute URI of a request whose target has `path_and_query`.
+    #[cfg(any(feature = "tower", feature = "actix"))]
     pub(crate) fn target(&self, path_and_query: &str) -> String {
         format!("{}{path_and_query}", self.origin)
     }
+}
+
+/// `:` and a port number.
+fn is_port(text: &str) -> bool {
+    text.strip_prefix(':').is_some_and(|digits| {
+        !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits.parse::<u16>().is_ok()
+    })
 }
 
 impl std::str::FromStr for PublicOrigin {
@@ -124,6 +135,7 @@ impl std::str::FromStr for PublicOrigin {
 /// The target URI the core checks a request's DPoP proof against: the
 /// origin's, with the request's path and query; without an origin the path
 /// and query alone, a relative URI that no proof's `htu` matches.
+#[cfg(any(feature = "tower", feature = "actix"))]
 pub(crate) fn request_target(origin: Option<&PublicOrigin>, path_and_query: &str) -> String {
     match origin {
         Some(origin) => origin.target(path_and_query),
@@ -153,7 +165,8 @@ mod tests {
             ("", OriginError::NotAbsolute),
             ("ftp://api.example.com", OriginError::Scheme),
             ("https://user@api.example.com", OriginError::UserInfo),
-            ("https://api.example.com:https", OriginError::NotAbsolute),
+            ("https://api.example.com:https", OriginError::Port),
+            ("https://api.example.com:99999", OriginError::Port),
             ("https://api.example.com:", OriginError::Port),
             ("https://api.example.com/v1", OriginError::NotAnOrigin),
             ("https://api.example.com?x=1", OriginError::NotAnOrigin),
@@ -165,6 +178,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(feature = "tower", feature = "actix"))]
     fn the_target_is_the_origin_and_the_requests_path() {
         let origin = PublicOrigin::new("https://api.example.com/").unwrap();
         assert_eq!(

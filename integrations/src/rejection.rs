@@ -2,7 +2,9 @@
 //! a request for them ([`Unauthenticated`], the claims).
 
 use oidc_jwt_verifier_async::http_types::{header, HeaderValue, Response, StatusCode};
-use oidc_jwt_verifier_async::{AuthError, Claims, ErrorResponse};
+#[cfg(any(feature = "axum", feature = "actix"))]
+use oidc_jwt_verifier_async::Claims;
+use oidc_jwt_verifier_async::{AuthError, ErrorResponse};
 
 /// Put in a request's extensions, in place of its [`Claims`], by an
 /// optional layer that found no credentials: the request goes on
