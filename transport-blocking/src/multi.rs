@@ -9,6 +9,7 @@ use oidc_jwt_verifier_core::{
 };
 use serde::de::DeserializeOwned;
 
+use crate::verifier::answer_refusal;
 use crate::{BuildError, JwtVerifier};
 
 /// Verifies tokens of several issuers, each against its own configuration
@@ -139,10 +140,7 @@ impl MultiIssuerVerifier {
         let uri = request.uri().to_string();
         let incoming = IncomingRequest::new(request.method().as_str(), &uri, request.headers());
         let verified = self.verify_incoming(&incoming, &Requirements::new());
-        verified.map_err(|error| {
-            error.emit();
-            self.error_response(&error, realm).into_http()
-        })
+        answer_refusal(verified, |error| self.error_response(error, realm))
     }
 
     /// Whether every issuer's keys are cached and usable (after fetching

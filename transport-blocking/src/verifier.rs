@@ -141,10 +141,7 @@ impl JwtVerifier {
         let uri = request.uri().to_string();
         let incoming = IncomingRequest::new(request.method().as_str(), &uri, request.headers());
         let verified = self.verify_incoming(&incoming, &Requirements::new());
-        verified.map_err(|error| {
-            error.emit();
-            self.error_response(&error, realm).into_http()
-        })
+        answer_refusal(verified, |error| self.error_response(error, realm))
     }
 
     /// The usable signing keys, fetched first when nothing fresh is cached or
@@ -184,6 +181,19 @@ impl JwtVerifier {
     pub fn close(&self) {
         self.engine.close();
     }
+}
+
+/// A verification's refusal as the ready HTTP answer `respond` gives, a
+/// server-side one (503, 500) logged first with its cause.
+#[allow(clippy::result_large_err)]
+pub(crate) fn answer_refusal(
+    verified: Result<Claims, AuthError>,
+    respond: impl FnOnce(&AuthError) -> ErrorResponse,
+) -> Result<Claims, Response<String>> {
+    verified.map_err(|error| {
+        error.emit();
+        respond(&error).into_http()
+    })
 }
 
 /// The key-source operations alone: the keys of the configured source, with
