@@ -272,7 +272,8 @@ mod tests {
         let mut dpop = config(B);
         dpop.dpop = DpopMode::Either;
         assert_eq!(field(&[config(A), dpop.clone()]), "dpop");
-        let mut algs = dpop.clone();
+        let mut algs = config(A);
+        algs.dpop = DpopMode::Either;
         algs.dpop_algs = vec!["ES256".into()];
         assert_eq!(field(&[dpop, algs]), "dpop");
     }
