@@ -32,6 +32,30 @@
 //! logged with a hint), bearer and certificate-bound tokens are not
 //! affected.
 //!
+//! With axum, a layer inside a nested router (`Router::nest`) sees the
+//! path with the nest's prefix removed: put the layer on the outer router
+//! (or around the nested one), where the path is the one the client sent,
+//! or DPoP proofs will not match there.
+//!
+//! # Client certificates
+//!
+//! A certificate-bound token (`cnf.x5t#S256`) needs the DER of the client
+//! certificate the TLS connection presented, as a [`ClientCertificate`];
+//! the integrations do not terminate TLS and never read a certificate
+//! from a header field.
+//!
+//! - tower and axum: the server's TLS acceptor (or the per-connection
+//!   service it builds) inserts it in each request's extensions before the
+//!   layer runs.
+//! - actix-web: `HttpServer::on_connect(|connection, data| ..)` downcasts
+//!   `connection` to the TLS stream type of the server's acceptor (with
+//!   rustls `actix_tls::accept::rustls_0_23::TlsStream<TcpStream>`, whose
+//!   `get_ref().1.peer_certificates()` holds the chain; with openssl
+//!   `actix_tls::accept::openssl::TlsStream<TcpStream>` and
+//!   `ssl().peer_certificate()`) and inserts the leaf's DER as a
+//!   `ClientCertificate` in `data`; the middleware reads it with
+//!   `HttpRequest::conn_data` (or from the request's extensions).
+//!
 //! # TLS stack and signature backend
 //!
 //! Features `native-tls` or `rustls`, and `openssl` or `aws-lc`, exactly
