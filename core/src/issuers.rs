@@ -9,8 +9,10 @@ use serde_json::Value;
 use crate::bearer::token_from_authorization;
 use crate::claims::Claims;
 use crate::config::{AuthConfig, ConfigError};
-use crate::error::AuthError;
+use crate::dpop::DpopPolicy;
+use crate::error::{AuthError, ErrorResponse};
 use crate::request::{token_from_headers, Source};
+use crate::sender::{read_presented, IncomingRequest};
 use crate::token;
 
 /// Routes a token to the configuration, of several, whose `issuer` its
@@ -39,11 +41,15 @@ use crate::token;
 /// assert_eq!(router.route("not-a-token"), Err(AuthError::MalformedToken));
 /// # Ok::<(), oidc_jwt_verifier_core::ConfigError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IssuerRouter {
     issuers: Vec<String>,
     max_token_bytes: usize,
     token_sources: Vec<Source>,
+    /// The first configuration's DPoP policy: every one has its `dpop`
+    /// and `dpop_algs` (the scheme a request is read with, and the
+    /// challenge of a refusal, are decided before its issuer is known).
+    dpop: DpopPolicy,
 }
 
 impl IssuerRouter {
@@ -60,6 +66,7 @@ impl IssuerRouter {
                     issuers: vec![policy.issuer],
                     max_token_bytes: policy.max_token_bytes,
                     token_sources: policy.token_sources,
+                    dpop: policy.dpop,
                 });
                 continue;
             };
@@ -73,6 +80,12 @@ impl IssuerRouter {
                 return Err(ConfigError::new(
                     "token_sources",
                     "every issuer of one verifier must read the same token sources",
+                ));
+            }
+            if router.dpop.mode != policy.dpop.mode || router.dpop.algs != policy.dpop.algs {
+                return Err(ConfigError::new(
+                    "dpop",
+                    "every issuer of one verifier must have the same dpop and dpop_algs",
                 ));
             }
             router.issuers.push(policy.issuer);
@@ -112,6 +125,32 @@ impl IssuerRouter {
         Ok((self.route(token)?, token))
     }
 
+    /// [`route`](Self::route) for the token of a whole request, read as
+    /// [`Verifier::verify_request`](crate::Verifier::verify_request) reads
+    /// it (under the `DPoP` scheme with the proof's first checks): the
+    /// position and the token. The issuer's verifier then verifies the
+    /// request whole.
+    pub fn route_request<'r>(
+        &self,
+        request: &IncomingRequest<'r>,
+    ) -> Result<(usize, &'r str), AuthError> {
+        let (token, _) = read_presented(request, &self.token_sources, &self.dpop)?;
+        Ok((self.route(token)?, token))
+    }
+
+    /// The `WWW-Authenticate` value answering `error` under the shared
+    /// `dpop` mode, as every issuer's verifier answers it
+    /// ([`Verifier::www_authenticate`](crate::Verifier::www_authenticate)).
+    pub fn www_authenticate(&self, error: &AuthError, realm: Option<&str>) -> Option<String> {
+        error.challenge_under(realm, &self.dpop)
+    }
+
+    /// [`AuthError::response`] with the shared challenge
+    /// ([`www_authenticate`](Self::www_authenticate)).
+    pub fn error_response(&self, error: &AuthError, realm: Option<&str>) -> ErrorResponse {
+        error.response_with(self.www_authenticate(error, realm))
+    }
+
     /// The position of the configuration that verified `claims` (by their
     /// issuer), for judging a route's requirements afterwards.
     pub fn route_claims(&self, claims: &Claims) -> Option<usize> {
@@ -126,6 +165,7 @@ impl IssuerRouter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dpop::DpopMode;
     use crate::request::TokenSource;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
@@ -229,6 +269,66 @@ mod tests {
         let mut broken = config(B);
         broken.allowed_algs = vec!["HS256".into()];
         assert_eq!(field(&[config(A), broken]), "allowed_algs");
+        let mut dpop = config(B);
+        dpop.dpop = DpopMode::Either;
+        assert_eq!(field(&[config(A), dpop.clone()]), "dpop");
+        let mut algs = config(A);
+        algs.dpop = DpopMode::Either;
+        algs.dpop_algs = vec!["ES256".into()];
+        assert_eq!(field(&[dpop, algs]), "dpop");
+    }
+
+    fn dpop_router(mode: DpopMode) -> IssuerRouter {
+        let configs = [config(A), config(B)].map(|mut config| {
+            config.dpop = mode;
+            config
+        });
+        IssuerRouter::new(&configs).unwrap()
+    }
+
+    #[test]
+    fn whole_requests_are_read_by_the_shared_dpop_mode_then_routed() {
+        let token = with_iss(json!(B));
+        let request = |authorization: String, proof: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                "authorization",
+                HeaderValue::from_str(&authorization).unwrap(),
+            );
+            if let Some(proof) = proof {
+                headers.insert("dpop", HeaderValue::from_str(proof).unwrap());
+            }
+            headers
+        };
+        let route = |router: &IssuerRouter, headers: &HeaderMap| {
+            let incoming = IncomingRequest::new("GET", "https://api.test/", headers);
+            router.route_request(&incoming).map(|(index, _)| index)
+        };
+        let bearer = request(format!("Bearer {token}"), None);
+        let dpop_without_proof = request(format!("DPoP {token}"), None);
+        let either = dpop_router(DpopMode::Either);
+        assert_eq!(route(&either, &bearer), Ok(1));
+        assert_eq!(
+            route(&either, &dpop_without_proof).map_err(|e| e.code()),
+            Err("invalid_dpop_proof")
+        );
+        let only = dpop_router(DpopMode::DpopOnly);
+        assert_eq!(route(&only, &bearer), Err(AuthError::DpopRequired));
+        assert_eq!(
+            route(&router(), &dpop_without_proof),
+            Err(AuthError::InvalidRequest)
+        );
+        // The challenge is the shared mode's.
+        let challenge = only
+            .www_authenticate(&AuthError::DpopRequired, None)
+            .unwrap();
+        assert!(challenge.starts_with("DPoP "), "{challenge}");
+        assert_eq!(
+            only.error_response(&AuthError::DpopRequired, None)
+                .www_authenticate
+                .as_deref(),
+            Some(challenge.as_str())
+        );
     }
 
     #[test]

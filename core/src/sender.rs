@@ -14,10 +14,10 @@ use crate::bearer::credentials;
 use crate::claims::Payload;
 use crate::config::Policy;
 use crate::confirmation::{certificate_thumbprint, jwk_thumbprint, Confirmation};
-use crate::dpop::{read_proof, DpopProblem, Proof};
+use crate::dpop::{read_proof, DpopPolicy, DpopProblem, Proof};
 use crate::error::AuthError;
 use crate::replay::ReplayCache;
-use crate::request::token_from_headers;
+use crate::request::{token_from_headers, Source};
 use crate::time::UnixTime;
 
 /// The authorization scheme of RFC 9449 section 7.1.
@@ -97,8 +97,23 @@ pub(crate) fn read_request<'r>(
     policy: &Policy,
     replay: &Arc<ReplayCache>,
 ) -> Result<(&'r str, Presentation<'r>), AuthError> {
-    let certificate = request.client_certificate.map(certificate_thumbprint);
-    let dpop = &policy.dpop;
+    let (token, proof) = read_presented(request, &policy.token_sources, &policy.dpop)?;
+    let presentation = Presentation {
+        proof: proof.map(|proof| (proof, Arc::clone(replay))),
+        certificate: request.client_certificate.map(certificate_thumbprint),
+    };
+    Ok((token, presentation))
+}
+
+/// The reading of [`read_request`] by the token sources and the DPoP
+/// policy alone: the token and, under the `DPoP` scheme, its proof after
+/// the proof's first checks. What a verifier of several issuers reads
+/// before it knows the issuer.
+pub(crate) fn read_presented<'r>(
+    request: &IncomingRequest<'r>,
+    token_sources: &[Source],
+    dpop: &DpopPolicy,
+) -> Result<(&'r str, Option<Proof<'r>>), AuthError> {
     if dpop.mode.accepts_dpop() {
         let authorization = only_authorization(request.headers)?;
         if is_scheme(authorization, DPOP_SCHEME) {
@@ -110,24 +125,14 @@ pub(crate) fn read_request<'r>(
                 Some(token),
                 dpop,
             )?;
-            let presentation = Presentation {
-                proof: Some((proof, Arc::clone(replay))),
-                certificate,
-            };
-            return Ok((token, presentation));
+            return Ok((token, Some(proof)));
         }
     }
-    let token = token_from_headers(&policy.token_sources, request.headers)?;
+    let token = token_from_headers(token_sources, request.headers)?;
     if !dpop.mode.accepts_bearer() {
         return Err(AuthError::DpopRequired);
     }
-    Ok((
-        token,
-        Presentation {
-            proof: None,
-            certificate,
-        },
-    ))
+    Ok((token, None))
 }
 
 /// The one `Authorization` field as text (`None` when absent); several,

@@ -29,11 +29,8 @@
 //!
 //! # Framework integrations
 //!
-//! Behind features, in the module `integration`: `tower` (a layer verifying every
-//! request, for any tower-based server), `axum` (extractors of the
-//! verified claims; implies `tower`) and `actix` (an actix-web 4
-//! middleware and extractors). They work over an [`AsyncJwtVerifier`] or
-//! an [`AsyncMultiIssuerVerifier`]; every rule they apply is the core's.
+//! The tower layer, the axum extractors and the actix-web middleware over
+//! this driver are the crate `oidc-jwt-verifier-web`.
 //!
 //! # Example
 //!
@@ -73,8 +70,6 @@
 mod builder;
 mod engine;
 mod http;
-#[cfg(any(feature = "tower", feature = "actix"))]
-pub mod integration;
 mod multi;
 mod tls;
 mod verifier;

@@ -161,10 +161,7 @@ impl AsyncJwtVerifier {
         let uri = request.uri().to_string();
         let incoming = IncomingRequest::new(request.method().as_str(), &uri, request.headers());
         let verified = self.verify_incoming(&incoming, &Requirements::new()).await;
-        verified.map_err(|error| {
-            error.emit();
-            self.error_response(&error, realm).into_http()
-        })
+        answer_refusal(verified, |error| self.error_response(error, realm))
     }
 
     /// The usable signing keys, fetched first when nothing fresh is cached or
@@ -206,16 +203,16 @@ impl AsyncJwtVerifier {
     }
 }
 
-/// A verification's refusal as the ready HTTP answer, a server-side one
-/// (503, 500) logged first with its cause.
+/// A verification's refusal as the ready HTTP answer `respond` gives, a
+/// server-side one (503, 500) logged first with its cause.
 #[allow(clippy::result_large_err)]
-pub(crate) fn refusal_as_response(
+pub(crate) fn answer_refusal(
     verified: Result<Claims, AuthError>,
-    realm: Option<&str>,
+    respond: impl FnOnce(&AuthError) -> ErrorResponse,
 ) -> Result<Claims, Response<String>> {
     verified.map_err(|error| {
         error.emit();
-        error.response(realm).into_http()
+        respond(&error).into_http()
     })
 }
 

@@ -3,10 +3,13 @@
 //! core's [`IssuerRouter`]).
 
 use oidc_jwt_verifier_core::http_types::{HeaderMap, Request, Response};
-use oidc_jwt_verifier_core::{AuthConfig, AuthError, Claims, IssuerRouter, Requirements, Status};
+use oidc_jwt_verifier_core::{
+    AuthConfig, AuthError, Claims, ErrorResponse, IncomingRequest, IssuerRouter, Requirements,
+    Status,
+};
 use serde::de::DeserializeOwned;
 
-use crate::verifier::refusal_as_response;
+use crate::verifier::answer_refusal;
 use crate::{BuildError, JwtVerifier};
 
 /// Verifies tokens of several issuers, each against its own configuration
@@ -90,6 +93,31 @@ impl MultiIssuerVerifier {
         self.routed(index)?.verify_headers(headers, route)
     }
 
+    /// Verifies a whole request, as [`JwtVerifier::verify_incoming`] does, with
+    /// its issuer's verifier: the token is read (under the `DPoP` scheme
+    /// with its proof, by the shared `dpop` mode) and routed by its `iss`,
+    /// then that issuer verifies the request whole.
+    pub fn verify_incoming(
+        &self,
+        request: &IncomingRequest<'_>,
+        route: &Requirements,
+    ) -> Result<Claims, AuthError> {
+        let (index, _) = self.router.route_request(request)?;
+        self.routed(index)?.verify_incoming(request, route)
+    }
+
+    /// The `WWW-Authenticate` value answering `error`, as each issuer's
+    /// verifier answers it (every issuer has the same `dpop` mode).
+    pub fn www_authenticate(&self, error: &AuthError, realm: Option<&str>) -> Option<String> {
+        self.router.www_authenticate(error, realm)
+    }
+
+    /// [`AuthError::response`] with this verifier's challenge
+    /// ([`www_authenticate`](Self::www_authenticate)).
+    pub fn error_response(&self, error: &AuthError, realm: Option<&str>) -> ErrorResponse {
+        self.router.error_response(error, realm)
+    }
+
     /// Judges `route`'s requirements on claims this verifier returned, with
     /// the configured ones of the issuer that verified them.
     pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
@@ -109,8 +137,10 @@ impl MultiIssuerVerifier {
         request: &Request<B>,
         realm: Option<&str>,
     ) -> Result<Claims, Response<String>> {
-        let verified = self.verify_headers(request.headers(), &Requirements::new());
-        refusal_as_response(verified, realm)
+        let uri = request.uri().to_string();
+        let incoming = IncomingRequest::new(request.method().as_str(), &uri, request.headers());
+        let verified = self.verify_incoming(&incoming, &Requirements::new());
+        answer_refusal(verified, |error| self.error_response(error, realm))
     }
 
     /// Whether every issuer's keys are cached and usable (after fetching

@@ -8,9 +8,10 @@ use std::time::Instant;
 
 use oidc_jwt_verifier_blocking::http_types::{HeaderMap, HeaderValue, Request};
 use oidc_jwt_verifier_blocking::{
-    AuthConfig, AuthError, JwtVerifier, ManualClock, MultiIssuerVerifier, Requirements,
+    AuthConfig, AuthError, DpopMode, IncomingRequest, JwtVerifier, ManualClock,
+    MultiIssuerVerifier, Requirements,
 };
-use oidc_jwt_verifier_testkit::{jwks_of, ScriptedServer, TestKey};
+use oidc_jwt_verifier_testkit::{jwks_of, DpopProofBuilder, FixedKey, ScriptedServer, TestKey};
 use serde_json::json;
 
 mod support;
@@ -27,11 +28,23 @@ fn verifier(
     url: &str,
     clock: &Arc<ManualClock>,
 ) -> JwtVerifier {
+    verifier_with(issuer, server, url, clock, |_| {})
+}
+
+/// [`verifier`] with its configuration changed by `edit`.
+fn verifier_with(
+    issuer: &str,
+    server: &ScriptedServer,
+    url: &str,
+    clock: &Arc<ManualClock>,
+    edit: impl FnOnce(&mut AuthConfig),
+) -> JwtVerifier {
     let jwks_url = server.map_url(url).expect("mapped");
     let mut config = AuthConfig::with_jwks_url(issuer, AUDIENCE, jwks_url);
     config.allow_insecure_http = true;
     config.fetch_attempts = 1;
     config.required_scopes = vec!["read".into()];
+    edit(&mut config);
     JwtVerifier::builder(config)
         .clock(clock.clone())
         .build()
@@ -160,4 +173,67 @@ fn the_issuers_of_one_verifier_must_differ() {
     let error = MultiIssuerVerifier::from_verifiers(twice).expect_err("the same issuer twice");
     assert!(error.to_string().contains("issuer"), "{error}");
     assert!(MultiIssuerVerifier::new(Vec::new()).is_err());
+}
+
+#[test]
+fn several_issuers_verify_whole_requests_with_their_dpop_proofs() {
+    let clock = Arc::new(ManualClock::new(Instant::now(), T0));
+    let (first, second) = (key("a"), key("b"));
+    let server = start();
+    publish(&server, JWKS, &first);
+    publish(&server, OTHER_JWKS, &second);
+    let either = |config: &mut AuthConfig| config.dpop = DpopMode::Either;
+    let both = MultiIssuerVerifier::from_verifiers(vec![
+        verifier_with(ISSUER, &server, JWKS, &clock, either),
+        verifier_with(OTHER, &server, OTHER_JWKS, &clock, either),
+    ])
+    .expect("two issuers");
+    let client = TestKey::fixed(FixedKey::P256).expect("a fixed key");
+    let cnf = json!({"jkt": client.thumbprint()});
+    let bound = token_with(&second, json!({"iss": OTHER, "scope": "read", "cnf": cnf}));
+    let uri = "https://api.test/orders";
+    let proof = DpopProofBuilder::new(&client, "GET", uri, T0 as u64)
+        .access_token(&bound)
+        .sign(&client)
+        .expect("a proof");
+    let mut headers = HeaderMap::new();
+    let dpop = format!("DPoP {bound}");
+    headers.insert(
+        "authorization",
+        HeaderValue::from_str(&dpop).expect("ASCII"),
+    );
+    headers.insert("dpop", HeaderValue::from_str(&proof).expect("ASCII"));
+    let incoming = IncomingRequest::new("GET", uri, &headers);
+    let claims = both
+        .verify_incoming(&incoming, &Requirements::new())
+        .expect("verified");
+    assert_eq!(claims.issuer, OTHER);
+
+    // As a bearer token it is refused, with the shared DPoP challenge.
+    let error = both
+        .verify_headers(&bearer(&bound), &Requirements::new())
+        .expect_err("a bound token");
+    assert_eq!(error, AuthError::DpopRequired);
+    let challenge = both.www_authenticate(&error, Some("api"));
+    assert!(
+        challenge
+            .as_deref()
+            .is_some_and(|c| c.contains(r#"DPoP realm="api""#)),
+        "{challenge:?}"
+    );
+    // verify_request reads the whole request too (its absolute URI here):
+    // the same proof again is a replay.
+    let request = Request::get(uri)
+        .header("authorization", dpop)
+        .header("dpop", proof)
+        .body(())
+        .expect("a request");
+    let refusal = both
+        .verify_request(&request, Some("api"))
+        .expect_err("the proof was taken once");
+    assert_eq!(refusal.status(), 401);
+    assert!(
+        refusal.body().contains("dpop_proof_replayed"),
+        "{refusal:?}"
+    );
 }

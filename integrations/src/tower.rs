@@ -4,7 +4,8 @@
 //! A verified request reaches the inner service with its [`Claims`] in the
 //! request extensions; a refused one is answered by the layer: the error's
 //! status, its `WWW-Authenticate` challenge (with the layer's realm) and
-//! the JSON body of [`AuthError::response`](oidc_jwt_verifier_core::AuthError::response).
+//! the JSON body of the verifier's
+//! [`error_response`](crate::RequestVerifier::error_response).
 //! 503s (the issuer's keys cannot be had) and 500s are logged through
 //! `tracing` with their cause.
 
@@ -13,74 +14,21 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use oidc_jwt_verifier_core::http_types::{Request, Response};
-use oidc_jwt_verifier_core::{Claims, Requirements};
+use oidc_jwt_verifier_async::http_types::{Request, Response};
+use oidc_jwt_verifier_async::Claims;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{Decision, Protection, RequestVerifier};
+use crate::protection::{Decision, Protection, Seen};
+use crate::{AuthGuard, ClientCertificate, RequestVerifier};
 
-/// Verifies every request with `V` ([`AsyncJwtVerifier`](crate::AsyncJwtVerifier)
-/// or [`AsyncMultiIssuerVerifier`](crate::AsyncMultiIssuerVerifier)).
-///
-/// - A request whose extensions already hold [`Claims`] (an outer
-///   `AuthLayer` verified it) is not verified again: only this layer's own
-///   [`require`](Self::require)ments are judged on those claims. So one
-///   layer on the whole router and one per route with more requirements
-///   verify each token once.
-/// - [`optional`](Self::optional): a request with no credentials
-///   (`missing_token`) goes on unauthenticated, with [`Unauthenticated`]
-///   in its extensions; bad credentials are still refused.
-///
-/// [`Unauthenticated`]: super::Unauthenticated
-#[derive(Debug)]
-pub struct AuthLayer<V> {
-    verifier: Arc<V>,
-    protection: Arc<Protection>,
-}
+/// The tower layer: an [`AuthGuard`], configured as its documentation
+/// says. The [`ClientCertificate`] in a request's extensions, when the
+/// server's TLS acceptor put one there, is the request's client
+/// certificate.
+pub type AuthLayer<V> = AuthGuard<V>;
 
-impl<V> Clone for AuthLayer<V> {
-    fn clone(&self) -> Self {
-        AuthLayer {
-            verifier: Arc::clone(&self.verifier),
-            protection: Arc::clone(&self.protection),
-        }
-    }
-}
-
-impl<V: RequestVerifier> AuthLayer<V> {
-    /// A layer that requires a valid token on every request.
-    pub fn new(verifier: Arc<V>) -> Self {
-        AuthLayer {
-            verifier,
-            protection: Arc::default(),
-        }
-    }
-
-    /// Names `realm` in every challenge (`Bearer realm="..."`).
-    pub fn realm(self, realm: impl Into<String>) -> Self {
-        self.protect(|protection| protection.realm = Some(Arc::from(realm.into())))
-    }
-
-    /// Also requires `route`'s scopes and permissions (on top of the
-    /// configured ones): a token lacking one is refused with the 403 whose
-    /// challenge lists every value required.
-    pub fn require(self, route: Requirements) -> Self {
-        self.protect(|protection| protection.route = route)
-    }
-
-    /// Lets requests without credentials through unauthenticated.
-    pub fn optional(self) -> Self {
-        self.protect(|protection| protection.optional = true)
-    }
-
-    fn protect(mut self, change: impl FnOnce(&mut Protection)) -> Self {
-        change(Arc::make_mut(&mut self.protection));
-        self
-    }
-}
-
-impl<S, V> Layer<S> for AuthLayer<V> {
+impl<S, V> Layer<S> for AuthGuard<V> {
     type Service = AuthService<S, V>;
 
     fn layer(&self, inner: S) -> Self::Service {
@@ -138,8 +86,19 @@ where
             // The head alone is borrowed across the verification: a body
             // need not be `Sync`.
             let (mut head, body) = request.into_parts();
+            let path_and_query = head
+                .uri
+                .path_and_query()
+                .map_or("/", |target| target.as_str());
+            let seen = Seen {
+                method: head.method.as_str(),
+                path_and_query,
+                headers: &head.headers,
+                certificate: head.extensions.get::<ClientCertificate>(),
+            };
             let claims = head.extensions.get::<Claims>();
-            match protection.decide(&*verifier, &head.headers, claims).await {
+            let decision = protection.decide(&*verifier, seen, claims).await;
+            match decision {
                 Decision::Authenticated(claims) => {
                     head.extensions.insert(claims);
                 }

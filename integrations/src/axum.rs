@@ -1,10 +1,10 @@
-//! axum extractors over what [`AuthLayer`](super::tower::AuthLayer) put
+//! axum extractors over what [`AuthLayer`](crate::tower::AuthLayer) put
 //! in a request (feature `axum`, which implies `tower`).
 //!
 //! - [`Authenticated`]: the verified [`Claims`];
 //! - [`AuthenticatedAs<T>`]: the verified claims as the caller's own type;
 //! - `Option<Authenticated>` and `Option<AuthenticatedAs<T>>`: `None` for a
-//!   request an [optional](super::tower::AuthLayer::optional) layer let
+//!   request an [optional](crate::AuthGuard::optional) layer let
 //!   through without credentials.
 //!
 //! The extractors never verify anything themselves: they read what the
@@ -18,16 +18,16 @@
 //! handler: `verifier.authorize(&claims, &route)?` (the [`AuthRejection`]
 //! a `?` makes of the error is the exact 403).
 
-use oidc_jwt_verifier_core::Claims;
+use oidc_jwt_verifier_async::Claims;
 use serde::de::DeserializeOwned;
 
 use axum_core::body::Body;
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
-use oidc_jwt_verifier_core::http_types::request::Parts;
+use oidc_jwt_verifier_async::http_types::request::Parts;
 
-use super::{typed, Left};
-pub use super::{AuthRejection, Unauthenticated};
+use crate::rejection::{typed, Left};
+pub use crate::{AuthRejection, Unauthenticated};
 
 /// The claims of the request's verified token.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,14 +9,17 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::get as route;
 use axum::{Json, Router};
-use oidc_jwt_verifier_async::integration::axum::{AuthRejection, Authenticated, AuthenticatedAs};
-use oidc_jwt_verifier_async::integration::tower::AuthLayer;
-use oidc_jwt_verifier_async::integration::RequestVerifier;
 use oidc_jwt_verifier_async::{AsyncJwtVerifier, Requirements};
 use oidc_jwt_verifier_testkit::logs::{self, logged};
+use oidc_jwt_verifier_web::axum::{AuthRejection, Authenticated, AuthenticatedAs};
+use oidc_jwt_verifier_web::tower::AuthLayer;
+use oidc_jwt_verifier_web::{ClientCertificate, PublicOrigin, RequestVerifier};
 use serde_json::{json, Value};
 use tokio::runtime::Runtime;
-use web::{bearer, get, header_and_cookie, World, T0};
+use web::{
+    bearer, check_certificate, check_dpop, dpop, dpop_either, get, header_and_cookie, proof, World,
+    CERTIFICATE, ORIGIN, T0,
+};
 
 /// Serves `app` on a loopback port; the runtime keeps it running.
 fn serve(app: Router) -> (Runtime, String) {
@@ -362,4 +365,80 @@ fn a_route_no_layer_covers_fails_closed() {
         (500, "server_error")
     );
     assert_eq!(world.fetches().0, 0);
+}
+
+/// `/me` behind a layer of `verifier` with the public origin [`ORIGIN`],
+/// `/no-origin/me` behind one without, realm `orders` on both.
+fn dpop_app<V: RequestVerifier>(verifier: Arc<V>) -> Router {
+    let layer = AuthLayer::new(verifier).realm("orders");
+    let origin = PublicOrigin::new(ORIGIN).expect("an origin");
+    Router::new()
+        .route("/me", route(me).layer(layer.clone().public_origin(origin)))
+        .route("/no-origin/me", route(me).layer(layer))
+}
+
+#[test]
+fn dpop_bound_tokens_need_a_proof_for_the_public_origin() {
+    let world = World::new();
+    let (_runtime, base) = serve(dpop_app(world.verifier(dpop_either)));
+    check_dpop(&format!("{base}/me"), &world.dpop_token());
+}
+
+#[test]
+fn several_issuers_take_dpop_proofs_alike() {
+    let world = World::new();
+    let (_runtime, base) = serve(dpop_app(world.both_with(dpop_either)));
+    let url = format!("{base}/me");
+    check_dpop(&url, &world.other_dpop_token());
+    let token = world.dpop_token();
+    let answer = get(
+        &url,
+        &[
+            ("authorization", &dpop(&token)),
+            ("dpop", &proof(&format!("{ORIGIN}/me"), &token, "first")),
+        ],
+    );
+    assert_eq!(answer.json()["iss"], web::ISSUER);
+}
+
+#[test]
+fn without_a_public_origin_no_proof_matches() {
+    logs::capture().expect("the kit's subscriber is the global one");
+    let world = World::new();
+    let (_runtime, base) = serve(dpop_app(world.verifier(dpop_either)));
+    let url = format!("{base}/no-origin/me");
+    let token = world.dpop_token();
+    for (htu, jti) in [(format!("{ORIGIN}/no-origin/me"), "a"), (url.clone(), "b")] {
+        let answer = get(
+            &url,
+            &[
+                ("authorization", &dpop(&token)),
+                ("dpop", &proof(&htu, &token, jti)),
+            ],
+        );
+        assert_eq!(answer.code(), "invalid_dpop_proof", "{htu}");
+    }
+    assert!(logged()
+        .iter()
+        .any(|event| event.field("event") == Some("dpop_without_public_origin")));
+    // Bearer tokens are not affected.
+    let plain = world.token(json!({}));
+    assert_eq!(get(&url, &[("authorization", &bearer(&plain))]).status, 200);
+}
+
+#[test]
+fn certificate_bound_tokens_need_the_client_certificate_extension() {
+    let world = World::new();
+    let verifier = world.verifier(|_| {});
+    // The TLS acceptor's part: the certificate in the request's extensions,
+    // outside the layer.
+    let mtls = Router::new()
+        .route("/mtls/me", route(me))
+        .layer(AuthLayer::new(verifier.clone()))
+        .layer(axum::Extension(ClientCertificate::new(CERTIFICATE)));
+    let plain = Router::new()
+        .route("/me", route(me))
+        .layer(AuthLayer::new(verifier));
+    let (_runtime, base) = serve(mtls.merge(plain));
+    check_certificate(&world, &format!("{base}/mtls/me"), &format!("{base}/me"));
 }

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use oidc_jwt_verifier_async::{
-    AsyncJwtVerifier, AsyncMultiIssuerVerifier, AuthConfig, ManualClock, TokenSource,
+    AsyncJwtVerifier, AsyncMultiIssuerVerifier, AuthConfig, DpopMode, ManualClock, TokenSource,
 };
 use oidc_jwt_verifier_testkit::{
-    jwks_of, FixedKey, Response, ScriptedServer, TestKey, TokenBuilder,
+    certificate_thumbprint, jwks_of, DpopProofBuilder, FixedKey, Response, ScriptedServer, TestKey,
+    TokenBuilder,
 };
 use serde_json::{json, Value};
 
@@ -88,11 +89,17 @@ impl World {
 
     /// A verifier of both issuers.
     pub fn both(&self) -> Arc<AsyncMultiIssuerVerifier> {
+        self.both_with(|_| {})
+    }
+
+    /// A verifier of both issuers, each configuration changed by `edit`.
+    pub fn both_with(&self, edit: impl Fn(&mut AuthConfig)) -> Arc<AsyncMultiIssuerVerifier> {
         let other = self.server.map_url(OTHER_JWKS).expect("mapped");
-        let verifiers = vec![
-            self.build(self.config()),
-            self.build(config(OTHER_ISSUER, other)),
-        ];
+        let verifiers = [self.config(), config(OTHER_ISSUER, other)].map(|mut config| {
+            edit(&mut config);
+            self.build(config)
+        });
+        let verifiers = Vec::from(verifiers);
         Arc::new(AsyncMultiIssuerVerifier::from_verifiers(verifiers).expect("two issuers"))
     }
 
@@ -108,6 +115,19 @@ impl World {
         token_with(&self.key, claims)
     }
 
+    /// A token of the first issuer bound to the DPoP client key.
+    pub fn dpop_token(&self) -> String {
+        self.token(json!({"cnf": {"jkt": client_key().thumbprint()}}))
+    }
+
+    /// A token of the second issuer bound to the DPoP client key.
+    pub fn other_dpop_token(&self) -> String {
+        token_with(
+            &self.other_key,
+            json!({"iss": OTHER_ISSUER, "cnf": {"jkt": client_key().thumbprint()}}),
+        )
+    }
+
     /// A token of the second issuer.
     pub fn other_token(&self) -> String {
         token_with(&self.other_key, json!({"iss": OTHER_ISSUER, "sub": "bob"}))
@@ -116,6 +136,130 @@ impl World {
     /// A token signed by the second issuer's key but naming the first.
     pub fn forged_token(&self) -> String {
         token_with(&self.other_key, json!({}))
+    }
+}
+
+/// The public origin the sender-constrained apps are configured with.
+pub const ORIGIN: &str = "https://api.example.test";
+
+/// TEST ONLY client certificates (DER is never parsed: the binding hashes
+/// the bytes).
+pub const CERTIFICATE: &[u8] = b"TEST ONLY client certificate A";
+pub const OTHER_CERTIFICATE: &[u8] = b"TEST ONLY client certificate B";
+
+/// Accepts DPoP proofs beside bearer tokens.
+pub fn dpop_either(config: &mut AuthConfig) {
+    config.dpop = DpopMode::Either;
+}
+
+/// The DPoP client's TEST ONLY key.
+pub fn client_key() -> TestKey {
+    TestKey::fixed(FixedKey::P256).expect("a fixed key")
+}
+
+/// A proof by the client key for a GET of `htu`, for `token`, issued at
+/// [`T0`], with its own `jti`.
+pub fn proof(htu: &str, token: &str, jti: &str) -> String {
+    let key = client_key();
+    DpopProofBuilder::new(&key, "GET", htu, T0 as u64)
+        .access_token(token)
+        .jti(jti)
+        .sign(&key)
+        .expect("a signed proof")
+}
+
+/// `Authorization: DPoP <token>`.
+pub fn dpop(token: &str) -> String {
+    format!("DPoP {token}")
+}
+
+/// The checks a DPoP app passes: `url` serves `/me` (behind a layer of a
+/// verifier of `issuer` accepting DPoP, realm `orders`, public origin
+/// [`ORIGIN`]), `token` is bound to the client key.
+pub fn check_dpop(url: &str, token: &str) {
+    let htu = format!("{ORIGIN}/me");
+    // The query is not part of `htu`.
+    let query = format!("{url}?page=2");
+    let valid = get(
+        &query,
+        &[
+            ("authorization", &dpop(token)),
+            ("dpop", &proof(&htu, token, "one")),
+        ],
+    );
+    assert_eq!(valid.status, 200, "{valid:?}");
+    let replayed = get(
+        url,
+        &[
+            ("authorization", &dpop(token)),
+            ("dpop", &proof(&htu, token, "one")),
+        ],
+    );
+    assert_eq!(
+        (replayed.status, replayed.code().as_str()),
+        (401, "dpop_proof_replayed")
+    );
+    // The bound token as a bearer token: the verifier's challenge, with
+    // the DPoP scheme and its algorithms.
+    let bearer_answer = get(url, &[("authorization", &bearer(token))]);
+    assert_eq!(
+        (bearer_answer.status, bearer_answer.code().as_str()),
+        (401, "dpop_required")
+    );
+    let challenge = bearer_answer.challenge.expect("a challenge");
+    assert!(
+        challenge.contains(r#"DPoP realm="orders""#) && challenge.contains("algs=\"ES256"),
+        "{challenge}"
+    );
+    // A proof for another target; and one for the address the client
+    // reached, which is what `Host` names: the origin alone counts.
+    for (htu, jti) in [
+        (format!("{ORIGIN}/other"), "two"),
+        (url.to_owned(), "three"),
+    ] {
+        let answer = get(
+            url,
+            &[
+                ("authorization", &dpop(token)),
+                ("dpop", &proof(&htu, token, jti)),
+            ],
+        );
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (401, "invalid_dpop_proof"),
+            "{htu}"
+        );
+        let challenge = answer.challenge.unwrap_or_default();
+        assert!(challenge.starts_with("DPoP "), "{challenge}");
+    }
+    // A forwarded host does not move the origin either.
+    let forwarded = get(
+        url,
+        &[
+            ("authorization", &dpop(token)),
+            ("dpop", &proof(&htu.replace("api.", "evil."), token, "four")),
+            ("x-forwarded-host", "evil.example.test"),
+            ("x-forwarded-proto", "https"),
+        ],
+    );
+    assert_eq!(forwarded.code(), "invalid_dpop_proof");
+}
+
+/// The checks a certificate-bound app passes: `with` serves `/me` to
+/// requests whose client certificate is [`CERTIFICATE`], `without` to
+/// requests with none.
+pub fn check_certificate(world: &World, with: &str, without: &str) {
+    let bound = |der: &[u8]| world.token(json!({"cnf": {"x5t#S256": certificate_thumbprint(der)}}));
+    let (ours, theirs) = (bound(CERTIFICATE), bound(OTHER_CERTIFICATE));
+    let accepted = get(with, &[("authorization", &bearer(&ours))]);
+    assert_eq!(accepted.status, 200, "{accepted:?}");
+    for (url, token) in [(with, &theirs), (without, &ours)] {
+        let answer = get(url, &[("authorization", &bearer(token))]);
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (401, "invalid_certificate_binding"),
+            "{url}"
+        );
     }
 }
 

@@ -9,22 +9,40 @@ use std::sync::mpsc;
 use std::sync::Arc;
 
 use actix_web::{web as actix, App, HttpResponse, HttpServer};
-use oidc_jwt_verifier_async::integration::actix::{
-    AuthMiddleware, Authenticated, AuthenticatedAs, MaybeAuthenticated,
-};
-use oidc_jwt_verifier_async::integration::RequestVerifier;
 use oidc_jwt_verifier_async::Requirements;
 use oidc_jwt_verifier_testkit::logs::{self, logged};
+use oidc_jwt_verifier_web::actix::{
+    AuthMiddleware, Authenticated, AuthenticatedAs, MaybeAuthenticated,
+};
+use oidc_jwt_verifier_web::{ClientCertificate, PublicOrigin, RequestVerifier};
 use serde_json::json;
-use web::{bearer, get, header_and_cookie, World, T0};
+use web::{
+    bearer, check_certificate, check_dpop, dpop_either, get, header_and_cookie, World, CERTIFICATE,
+    ORIGIN, T0,
+};
 
 /// Serves the app `verifier` protects on a loopback port, on an actix
 /// system of its own thread; returns its base URL.
 fn serve<V: RequestVerifier>(verifier: Arc<V>) -> String {
+    serve_with_certificate(verifier, None)
+}
+
+/// [`serve`], every connection presenting `certificate` (what the
+/// `on_connect` hook of a TLS server stores: the TLS itself is not the
+/// point here).
+fn serve_with_certificate<V: RequestVerifier>(
+    verifier: Arc<V>,
+    certificate: Option<&'static [u8]>,
+) -> String {
     let (sender, address) = mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let server = HttpServer::new(move || app(verifier.clone()))
+                .on_connect(move |_connection, data| {
+                    if let Some(der) = certificate {
+                        data.insert(ClientCertificate::new(der));
+                    }
+                })
                 .workers(1)
                 .bind(("127.0.0.1", 0))
                 .expect("a loopback port");
@@ -37,7 +55,8 @@ fn serve<V: RequestVerifier>(verifier: Arc<V>) -> String {
 
 /// `/api/*` behind the middleware (realm `orders`): `/api/orders` also
 /// requiring `orders:write`, `/api/admin` judging a permission in its
-/// handler; `/public/*` optional; `/forgotten` with no middleware.
+/// handler; `/public/*` optional; `/forgotten` with no middleware; `/me`
+/// behind one with the public origin [`ORIGIN`].
 fn app<V: RequestVerifier>(
     verifier: Arc<V>,
 ) -> App<
@@ -50,7 +69,13 @@ fn app<V: RequestVerifier>(
     >,
 > {
     let auth = AuthMiddleware::new(verifier.clone()).realm("orders");
+    let origin = PublicOrigin::new(ORIGIN).expect("an origin");
     App::new()
+        .service(
+            actix::resource("/me")
+                .wrap(auth.clone().public_origin(origin))
+                .route(actix::get().to(me)),
+        )
         .app_data(actix::Data::from(verifier))
         .service(
             actix::scope("/api")
@@ -98,7 +123,7 @@ async fn tenant(AuthenticatedAs(tenant): AuthenticatedAs<Tenant>) -> String {
 async fn admin<V: RequestVerifier>(
     verifier: actix::Data<V>,
     Authenticated(claims): Authenticated,
-) -> Result<HttpResponse, oidc_jwt_verifier_async::integration::AuthRejection> {
+) -> Result<HttpResponse, oidc_jwt_verifier_web::AuthRejection> {
     verifier.authorize_claims(&claims, &Requirements::new().permission("admin"))?;
     Ok(HttpResponse::Ok().body("admin"))
 }
@@ -267,5 +292,25 @@ fn two_issuers_typed_claims_and_a_forgotten_middleware() {
     assert_eq!(
         (answer.status, answer.code().as_str()),
         (500, "server_error")
+    );
+}
+
+#[test]
+fn dpop_bound_tokens_need_a_proof_for_the_public_origin() {
+    let world = World::new();
+    let base = serve(world.verifier(dpop_either));
+    check_dpop(&format!("{base}/me"), &world.dpop_token());
+}
+
+#[test]
+fn certificate_bound_tokens_need_the_connections_client_certificate() {
+    let world = World::new();
+    let verifier = world.verifier(|_| {});
+    let with = serve_with_certificate(verifier.clone(), Some(CERTIFICATE));
+    let without = serve(verifier);
+    check_certificate(
+        &world,
+        &format!("{with}/api/me"),
+        &format!("{without}/api/me"),
     );
 }

@@ -18,63 +18,24 @@ use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceRes
 use actix_web::http::header::{HeaderName as ActixName, HeaderValue as ActixValue};
 use actix_web::http::StatusCode as ActixStatus;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
-use oidc_jwt_verifier_core::http_types::{HeaderMap, HeaderName, HeaderValue, Response};
-use oidc_jwt_verifier_core::{Claims, Requirements};
+use oidc_jwt_verifier_async::http_types::{HeaderMap, HeaderName, HeaderValue, Response};
+use oidc_jwt_verifier_async::Claims;
 use serde::de::DeserializeOwned;
 
-use super::{typed, Decision, Left, Protection, RequestVerifier};
-pub use super::{AuthRejection, Unauthenticated};
+use crate::protection::{Decision, Protection, Seen};
+use crate::rejection::{typed, Left};
+use crate::{AuthGuard, ClientCertificate, RequestVerifier};
+pub use crate::{AuthRejection, Unauthenticated};
 
-/// Verifies every request of the scope or app it wraps (`.wrap(..)`), as
-/// [`AuthLayer`](super::tower::AuthLayer) does: claims verified by an
-/// outer `AuthMiddleware` are not verified again, only this one's own
-/// requirements judged on them.
-#[derive(Debug)]
-pub struct AuthMiddleware<V> {
-    verifier: Arc<V>,
-    protection: Rc<Protection>,
-}
+/// The actix-web middleware (`.wrap(..)`): an [`AuthGuard`], configured as
+/// its documentation says. Claims verified by an outer `AuthMiddleware`
+/// are not verified again, only this one's own requirements judged on
+/// them. The request's client certificate is the [`ClientCertificate`]
+/// stored for its connection (`HttpServer::on_connect`, see the crate's
+/// documentation) or, failing that, one in the request's extensions.
+pub type AuthMiddleware<V> = AuthGuard<V>;
 
-impl<V> Clone for AuthMiddleware<V> {
-    fn clone(&self) -> Self {
-        AuthMiddleware {
-            verifier: Arc::clone(&self.verifier),
-            protection: Rc::clone(&self.protection),
-        }
-    }
-}
-
-impl<V: RequestVerifier> AuthMiddleware<V> {
-    /// A middleware that requires a valid token on every request.
-    pub fn new(verifier: Arc<V>) -> Self {
-        AuthMiddleware {
-            verifier,
-            protection: Rc::default(),
-        }
-    }
-
-    /// Names `realm` in every challenge.
-    pub fn realm(self, realm: impl Into<String>) -> Self {
-        self.protect(|protection| protection.realm = Some(Arc::from(realm.into())))
-    }
-
-    /// Also requires `route`'s scopes and permissions.
-    pub fn require(self, route: Requirements) -> Self {
-        self.protect(|protection| protection.route = route)
-    }
-
-    /// Lets requests without credentials through unauthenticated.
-    pub fn optional(self) -> Self {
-        self.protect(|protection| protection.optional = true)
-    }
-
-    fn protect(mut self, change: impl FnOnce(&mut Protection)) -> Self {
-        change(Rc::make_mut(&mut self.protection));
-        self
-    }
-}
-
-impl<S, B, V> Transform<S, ServiceRequest> for AuthMiddleware<V>
+impl<S, B, V> Transform<S, ServiceRequest> for AuthGuard<V>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: 'static,
@@ -90,7 +51,7 @@ where
         ready(Ok(AuthMiddlewareService {
             service: Rc::new(service),
             verifier: Arc::clone(&self.verifier),
-            protection: Rc::clone(&self.protection),
+            protection: Arc::clone(&self.protection),
         }))
     }
 }
@@ -100,7 +61,7 @@ where
 pub struct AuthMiddlewareService<S, V> {
     service: Rc<S>,
     verifier: Arc<V>,
-    protection: Rc<Protection>,
+    protection: Arc<Protection>,
 }
 
 /// The future of an [`AuthMiddlewareService`] call.
@@ -120,16 +81,24 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let (verifier, protection) = (Arc::clone(&self.verifier), Rc::clone(&self.protection));
+        let (verifier, protection) = (Arc::clone(&self.verifier), Arc::clone(&self.protection));
         Box::pin(async move {
             let headers = core_headers(request.headers());
             // Extensions live in a RefCell: nothing of them is held across
             // the verification.
             let claims = request.extensions().get::<Claims>().cloned();
-            match protection
-                .decide(&*verifier, &headers, claims.as_ref())
-                .await
-            {
+            let certificate = client_certificate(request.request());
+            let seen = Seen {
+                method: request.method().as_str(),
+                path_and_query: request
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |target| target.as_str()),
+                headers: &headers,
+                certificate: certificate.as_ref(),
+            };
+            let decision = protection.decide(&*verifier, seen, claims.as_ref()).await;
+            match decision {
                 Decision::Authenticated(claims) => {
                     request.extensions_mut().insert(claims);
                 }
@@ -146,6 +115,15 @@ where
             Ok(response.map_into_left_body())
         })
     }
+}
+
+/// The certificate stored for the request's connection, else one in its
+/// extensions.
+fn client_certificate(request: &HttpRequest) -> Option<ClientCertificate> {
+    request
+        .conn_data::<ClientCertificate>()
+        .cloned()
+        .or_else(|| request.extensions().get::<ClientCertificate>().cloned())
 }
 
 /// actix-web's header fields as the core's `HeaderMap`, byte for byte.
