@@ -256,7 +256,7 @@ fn two_issuers_typed_claims_and_a_forgotten_middleware() {
     );
     assert_eq!(
         get(&me, &[("authorization", &bearer(&world.other_token()))]).body,
-        format!("bob {}", web::OTHER_ISSUER)
+        format!("bob {}", web::OTHER)
     );
     let stranger = world.token(json!({"iss": "https://stranger.test/"}));
     let answer = get(&me, &[("authorization", &bearer(&stranger))]);

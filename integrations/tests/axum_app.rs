@@ -295,7 +295,7 @@ fn two_issuers_each_verify_their_own_tokens() {
     let answer = get(&me, &[("authorization", &bearer(&world.other_token()))]);
     assert_eq!(
         (answer.status, answer.json()["iss"].clone()),
-        (200, json!(web::OTHER_ISSUER))
+        (200, json!(web::OTHER))
     );
     assert_eq!(world.fetches(), (1, 1));
     // Signed by the first issuer's key but naming an issuer off the list:
@@ -314,7 +314,7 @@ fn two_issuers_each_verify_their_own_tokens() {
     );
     assert_eq!(world.fetches(), (1, 1));
     assert_eq!(
-        both.status(web::OTHER_ISSUER)
+        both.status(web::OTHER)
             .map(|status| status.counters.accepted),
         Some(1)
     );

@@ -12,21 +12,14 @@ use oidc_jwt_verifier_async::{
 };
 use oidc_jwt_verifier_testkit::{
     certificate_thumbprint, jwks_of, DpopProofBuilder, FixedKey, Response, ScriptedServer, TestKey,
-    TokenBuilder,
 };
 use serde_json::{json, Value};
 
-/// The first issuer's `iss`, and the audience of both.
-pub const ISSUER: &str = "https://issuer.test/";
-pub const AUDIENCE: &str = "api://tests";
-/// The second issuer's `iss`.
-pub const OTHER_ISSUER: &str = "https://other.issuer.test/";
-/// The wall-clock time tests start at (Unix seconds).
-pub const T0: f64 = 1_700_000_000.0;
-/// The issuers' key set URLs, as they would publish them (the server maps
-/// each to a loopback listener of its own).
-const JWKS: &str = "http://keys.test/jwks";
-const OTHER_JWKS: &str = "http://other-keys.test/jwks";
+// The drivers' shared test world: the two issuers (`ISSUER`, `OTHER`),
+// their key set URLs, the audience, the start time `T0`, and tokens.
+#[path = "../../../transport-blocking/tests/support/mod.rs"]
+mod support;
+pub(crate) use support::{token_with, AUDIENCE, ISSUER, JWKS, OTHER, OTHER_JWKS, T0};
 
 /// Two issuers with fixed TEST ONLY keys (`a` and `b`) published on one
 /// scripted server, and the clock every verifier reads.
@@ -95,7 +88,7 @@ impl World {
     /// A verifier of both issuers, each configuration changed by `edit`.
     pub fn both_with(&self, edit: impl Fn(&mut AuthConfig)) -> Arc<AsyncMultiIssuerVerifier> {
         let other = self.server.map_url(OTHER_JWKS).expect("mapped");
-        let verifiers = [self.config(), config(OTHER_ISSUER, other)].map(|mut config| {
+        let verifiers = [self.config(), config(OTHER, other)].map(|mut config| {
             edit(&mut config);
             self.build(config)
         });
@@ -124,13 +117,13 @@ impl World {
     pub fn other_dpop_token(&self) -> String {
         token_with(
             &self.other_key,
-            json!({"iss": OTHER_ISSUER, "cnf": {"jkt": client_key().thumbprint()}}),
+            json!({"iss": OTHER, "cnf": {"jkt": client_key().thumbprint()}}),
         )
     }
 
     /// A token of the second issuer.
     pub fn other_token(&self) -> String {
-        token_with(&self.other_key, json!({"iss": OTHER_ISSUER, "sub": "bob"}))
+        token_with(&self.other_key, json!({"iss": OTHER, "sub": "bob"}))
     }
 
     /// A token signed by the second issuer's key but naming the first.
@@ -261,21 +254,6 @@ pub fn check_certificate(world: &World, with: &str, without: &str) {
             "{url}"
         );
     }
-}
-
-/// A token signed by `key` for [`ISSUER`] and [`AUDIENCE`], valid from
-/// [`T0`] for a day, with the `extra` claims set.
-fn token_with(key: &TestKey, extra: Value) -> String {
-    let mut builder = TokenBuilder::for_key(key)
-        .claim("iss", json!(ISSUER))
-        .claim("aud", json!(AUDIENCE))
-        .claim("sub", json!("user-1"))
-        .claim("iat", json!(T0 as i64))
-        .claim("exp", json!(T0 as i64 + 86_400));
-    if let Value::Object(extra) = extra {
-        builder = builder.claims(&extra);
-    }
-    builder.sign(key).expect("a signed token")
 }
 
 fn config(issuer: &str, jwks_url: String) -> AuthConfig {

@@ -2,8 +2,9 @@
 //! of every test token, fixed keys and the tokens they sign, the test kit's
 //! scripted key server, a manual clock and a configuration for a served URL.
 //! The blocking driver's tests declare it as `mod support`; the async
-//! driver's include this very file (`#[path]`), so the twin tests of the
-//! two drivers start from one definition.
+//! driver's tests, the sync_server example's and the framework apps' tests
+//! of oidc-jwt-verifier-web include this very file (`#[path]`), so the twin
+//! tests of the two drivers and the integrations start from one definition.
 // Each test file uses its own part of it.
 #![allow(dead_code)]
 
