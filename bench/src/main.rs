@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release -p oidc-jwt-verifier-bench --bin bench -- [--quick] [--json] [--threads N] [--micro | --cold]
+//! cargo run --release -p oidc-jwt-verifier-bench --bin bench -- --repeat LAYER ALG N
 //! ```
 //!
 //! It measures, in one process and one run: the hot path's tokens per
@@ -11,6 +12,8 @@
 //! per verification; cold start phases against a loopback HTTPS issuer; an
 //! unknown-kid flood; peak memory holding a 100-key JWK Set; and the core's
 //! parts alone. It asserts nothing about any timing: the figures are read.
+//! `--repeat` runs one layer's verifications alone, for an instruction
+//! counter (see `repeat.rs`).
 #![forbid(unsafe_code)]
 // A benchmark reads clocks and starts threads.
 #![allow(clippy::disallowed_methods)]
@@ -23,6 +26,7 @@ mod flood;
 mod layers;
 mod micro;
 mod options;
+mod repeat;
 mod report;
 mod rss;
 mod stats;
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::RssChild(child) => rss::child_main(child),
+        Command::Repeat(repeat) => repeat::run(repeat),
         Command::Bench(options) => run(&options),
     };
     match outcome {

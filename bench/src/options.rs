@@ -2,16 +2,21 @@
 
 use std::time::Duration;
 
+use crate::repeat::Repeat;
 use crate::rss::Child;
 
 pub(crate) const USAGE: &str = "\
 usage: bench [--quick] [--json] [--threads N] [--micro | --cold]
+       bench --repeat LAYER ALG N
 
   --quick      a short run (under a minute on 2 cores); noisier figures
   --json       print one JSON object instead of tables
   --threads N  the many-thread figures use N threads (default: all cores)
   --micro      only the micro-benchmarks of the core's parts
-  --cold       only the cold starts (a few seconds)";
+  --cold       only the cold starts (a few seconds)
+  --repeat     only LAYER (floor, core, blocking, async, jsonwebtoken)
+               verifying the ALG (RS256, PS256, ES256, EdDSA) token N
+               times, for an instruction counter (see src/repeat.rs)";
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +25,8 @@ pub(crate) enum Command {
     Bench(Options),
     /// Print the usage.
     Help,
+    /// One layer's verifications and nothing else.
+    Repeat(Repeat),
     /// Be a child process of the memory measurement.
     RssChild(Child),
 }
@@ -117,6 +124,11 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, S
                     _ => return Err(format!("--threads {value}: not a positive number")),
                 }
             }
+            "--repeat" => {
+                let mut next = || args.next().ok_or("--repeat needs LAYER ALG N");
+                let (layer, alg, times) = (next()?, next()?, next()?);
+                return Repeat::parse(&layer, &alg, &times).map(Command::Repeat);
+            }
             "--rss-child" => {
                 let value = args.next().unwrap_or_default();
                 return Child::from_arg(&value)
@@ -165,6 +177,18 @@ mod tests {
         assert!(parsed(&["--fast"]).is_err());
         assert!(parsed(&["--micro", "--cold"]).is_err());
         assert!(parsed(&["--rss-child", "other"]).is_err());
+        assert!(parsed(&["--repeat", "core", "EdDSA"]).is_err());
+        assert!(parsed(&["--repeat", "kernel", "EdDSA", "10"]).is_err());
+        assert!(parsed(&["--repeat", "core", "HS256", "10"]).is_err());
+        assert!(parsed(&["--repeat", "core", "EdDSA", "-1"]).is_err());
+        assert_eq!(
+            parsed(&["--repeat", "async", "ES256", "10"]),
+            Ok(Command::Repeat(Repeat {
+                layer: crate::layers::LayerName::Async,
+                alg: crate::fixture::Alg::Es256,
+                times: 10,
+            }))
+        );
         assert_eq!(parsed(&["--help"]), Ok(Command::Help));
         assert_eq!(
             parsed(&["--rss-child", "with-keys"]),

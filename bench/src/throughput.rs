@@ -198,6 +198,13 @@ fn on_tasks(layer: &AsyncLayer, threads: usize, slice: Duration) -> Result<Vec<W
             );
             runtime.spawn(async move {
                 barrier.wait().await;
+                // The barrier's last task wakes the others into its worker's
+                // LIFO slot, which no other worker may steal from, and a
+                // task verifying with cached keys never yields: they would
+                // run one after the other on that worker. Yielding once,
+                // before the window opens, puts each task where an idle
+                // worker takes it, as requests spread in a service.
+                tokio::task::yield_now().await;
                 let start = Instant::now();
                 let deadline = start + slice;
                 let (mut verified, mut refused) = (0, 0);

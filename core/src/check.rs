@@ -34,19 +34,31 @@ use crate::Verifier;
 /// [`Status`](crate::Status).
 #[derive(Debug, Clone)]
 pub struct TokenReader {
-    policy: Arc<Policy>,
-    verdicts: Arc<VerdictCounters>,
-    /// The DPoP proofs accepted within the window (every clone shares it).
+    /// What every clone shares, in one allocation: a chosen key holds it
+    /// too, so a verification takes one reference to it, not one to each
+    /// part (each is an atomic write to memory every thread shares).
+    shared: Arc<ReaderState>,
+}
+
+/// The policy tokens are judged by, the verdict counters, and the DPoP
+/// proofs accepted within the window.
+#[derive(Debug)]
+struct ReaderState {
+    policy: Policy,
+    verdicts: VerdictCounters,
+    /// A DPoP proof being checked holds it too.
     replay: Arc<ReplayCache>,
 }
 
 impl TokenReader {
-    pub(crate) fn new(policy: Arc<Policy>, verdicts: Arc<VerdictCounters>) -> Self {
+    pub(crate) fn new(policy: Policy) -> Self {
         let replay = Arc::new(ReplayCache::new(policy.dpop.replay_cache_size));
         TokenReader {
-            policy,
-            verdicts,
-            replay,
+            shared: Arc::new(ReaderState {
+                policy,
+                verdicts: VerdictCounters::default(),
+                replay,
+            }),
         }
     }
 
@@ -54,7 +66,7 @@ impl TokenReader {
     pub fn read<'t>(&self, token: &'t str) -> Result<Token<'t>, AuthError> {
         let read = self.read_uncounted(token);
         if read.is_err() {
-            self.verdicts.record(&read);
+            self.verdicts().record(&read);
         }
         read
     }
@@ -64,7 +76,7 @@ impl TokenReader {
     pub fn read_authorization<'t>(&self, header: Option<&'t str>) -> Result<Token<'t>, AuthError> {
         let read = token_from_authorization(header).and_then(|token| self.read_uncounted(token));
         if read.is_err() {
-            self.verdicts.record(&read);
+            self.verdicts().record(&read);
         }
         read
     }
@@ -74,7 +86,7 @@ impl TokenReader {
     pub fn read_headers<'t>(&self, headers: &'t HeaderMap) -> Result<Token<'t>, AuthError> {
         let read = self.read_headers_uncounted(headers);
         if read.is_err() {
-            self.verdicts.record(&read);
+            self.verdicts().record(&read);
         }
         read
     }
@@ -87,7 +99,7 @@ impl TokenReader {
     pub fn read_request<'t>(&self, request: &IncomingRequest<'t>) -> Result<Token<'t>, AuthError> {
         let read = self.read_request_uncounted(request);
         if read.is_err() {
-            self.verdicts.record(&read);
+            self.verdicts().record(&read);
         }
         read
     }
@@ -106,10 +118,10 @@ impl TokenReader {
         token: &'t str,
         trace: &mut impl Trace,
     ) -> Result<Token<'t>, AuthError> {
-        if !self.policy.dpop.mode.accepts_bearer() {
+        if !self.policy().dpop.mode.accepts_bearer() {
             return Err(AuthError::DpopRequired);
         }
-        token::parse_traced(token, &self.policy, trace).map(|jws| Token {
+        token::parse_traced(token, self.policy(), trace).map(|jws| Token {
             jws,
             route: &NO_REQUIREMENTS,
             presentation: Presentation::bearer(),
@@ -121,7 +133,7 @@ impl TokenReader {
         &self,
         headers: &'t HeaderMap,
     ) -> Result<Token<'t>, AuthError> {
-        token_from_headers(&self.policy.token_sources, headers)
+        token_from_headers(&self.policy().token_sources, headers)
             .and_then(|token| self.read_uncounted(token))
     }
 
@@ -130,8 +142,9 @@ impl TokenReader {
         &self,
         request: &IncomingRequest<'t>,
     ) -> Result<Token<'t>, AuthError> {
-        let (token, presentation) = sender::read_request(request, &self.policy, &self.replay)?;
-        token::parse(token, &self.policy).map(|jws| Token {
+        let (token, presentation) =
+            sender::read_request(request, self.policy(), &self.shared.replay)?;
+        token::parse(token, self.policy()).map(|jws| Token {
             jws,
             route: &NO_REQUIREMENTS,
             presentation,
@@ -143,7 +156,7 @@ impl TokenReader {
     /// (RFC 9449 section 7.1), after the `Bearer` one when bearer tokens
     /// are accepted too (see the rules, "The challenge"). `None` for 503s.
     pub fn www_authenticate(&self, error: &AuthError, realm: Option<&str>) -> Option<String> {
-        error.challenge_under(realm, &self.policy.dpop)
+        error.challenge_under(realm, &self.policy().dpop)
     }
 
     /// [`AuthError::response`] with this configuration's challenge
@@ -152,12 +165,12 @@ impl TokenReader {
         error.response_with(self.www_authenticate(error, realm))
     }
 
-    pub(crate) fn verdicts(&self) -> &Arc<VerdictCounters> {
-        &self.verdicts
+    pub(crate) fn verdicts(&self) -> &VerdictCounters {
+        &self.shared.verdicts
     }
 
-    pub(crate) fn policy(&self) -> &Arc<Policy> {
-        &self.policy
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.shared.policy
     }
 }
 
@@ -220,7 +233,7 @@ impl<'t> Token<'t> {
         then: impl FnOnce(Claims) -> Result<T, AuthError>,
     ) -> Result<T, AuthError> {
         let verdict = self.check(&chosen).and_then(then);
-        chosen.verdicts.record(&verdict);
+        chosen.reader.verdicts().record(&verdict);
         verdict
     }
 
@@ -247,13 +260,9 @@ impl<'t> Token<'t> {
         let signing_input = jws.signing_input.as_bytes();
         jws.with_signature(|signature| key.verify(alg, signing_input, signature))
             .unwrap_or(Err(AuthError::InvalidSignature))?;
-        sender::judge(
-            &self.presentation,
-            &jws.payload,
-            &chosen.policy,
-            chosen.wall,
-        )?;
-        claims::check_traced(&chosen.policy, jws.payload, chosen.wall, self.route, trace)
+        let policy = chosen.reader.policy();
+        sender::judge(&self.presentation, &jws.payload, policy, chosen.wall)?;
+        claims::check_traced(policy, jws.payload, chosen.wall, self.route, trace)
     }
 }
 
@@ -263,18 +272,17 @@ impl<'t> Token<'t> {
 #[derive(Debug, Clone)]
 pub struct ChosenKey {
     key: Arc<VerifyingKey>,
-    policy: Arc<Policy>,
+    /// The reader of the verifier that chose it: the policy and the counters.
+    reader: TokenReader,
     wall: UnixTime,
-    verdicts: Arc<VerdictCounters>,
 }
 
 impl ChosenKey {
     pub(crate) fn new(key: Arc<VerifyingKey>, reader: &TokenReader, wall: UnixTime) -> Self {
         ChosenKey {
             key,
-            policy: Arc::clone(reader.policy()),
+            reader: reader.clone(),
             wall,
-            verdicts: Arc::clone(reader.verdicts()),
         }
     }
 

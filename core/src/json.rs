@@ -144,9 +144,12 @@ impl<'t> Member<'_, 't> {
 }
 
 /// The member names of one object seen so far, to refuse a repeated one:
-/// the first few in place, more in a set.
+/// the first few in place, each with its [`fingerprint`] (compared first,
+/// so a name is compared whole only with names that may equal it), more in
+/// a set.
 struct SeenNames<'t> {
     few: [Cow<'t, str>; FEW_NAMES],
+    fingerprints: [u64; FEW_NAMES],
     len: usize,
     many: HashSet<Cow<'t, str>>,
 }
@@ -158,6 +161,7 @@ impl<'t> SeenNames<'t> {
     fn new() -> Self {
         SeenNames {
             few: std::array::from_fn(|_| Cow::Borrowed("")),
+            fingerprints: [0; FEW_NAMES],
             len: 0,
             many: HashSet::new(),
         }
@@ -166,10 +170,16 @@ impl<'t> SeenNames<'t> {
     /// Records `name`; `false` when it was seen before.
     fn insert(&mut self, name: Cow<'t, str>) -> bool {
         if self.len < FEW_NAMES {
-            if self.few[..self.len].contains(&name) {
+            let print = fingerprint(&name);
+            let seen = self.fingerprints[..self.len]
+                .iter()
+                .zip(&self.few)
+                .any(|(seen_print, seen)| *seen_print == print && *seen == name);
+            if seen {
                 return false;
             }
             self.few[self.len] = name;
+            self.fingerprints[self.len] = print;
             self.len += 1;
             return true;
         }
@@ -178,6 +188,36 @@ impl<'t> SeenNames<'t> {
         }
         self.many.insert(name)
     }
+}
+
+/// A name's first seven bytes and its length (modulo 256) in one word:
+/// equal names have equal fingerprints, and names of up to seven bytes
+/// (most claim and header names) differ in theirs whenever they differ.
+fn fingerprint(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut print = [0u8; 8];
+    let head = bytes.len().min(7);
+    print[..head].copy_from_slice(&bytes[..head]);
+    print[7] = bytes.len() as u8;
+    u64::from_le_bytes(print)
+}
+
+/// Where the first of the eight bytes of `word` (in memory order: `word`
+/// is read little-endian) that ends a run of plain string characters is:
+/// a quote, a backslash or a control character (below 0x20); `None` when
+/// none does. Exact, by the classic "has a zero byte" test on `word` with
+/// each special byte cancelled (and its "has a byte less than" variant):
+/// each test may also flag bytes above a flagged one, never below it, so
+/// the lowest flag is the first special byte.
+fn run_end(word: u64) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let quotes = zero_bytes(word ^ (ONES * u64::from(b'"')));
+    let backslashes = zero_bytes(word ^ (ONES * u64::from(b'\\')));
+    let flags = below_space | quotes | backslashes;
+    (flags != 0).then(|| flags.trailing_zeros() as usize / 8)
 }
 
 /// The number serde_json's default build makes of the text of a JSON
@@ -408,8 +448,21 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// Moves past the characters a string holds as they are.
+    /// Moves past the characters a string holds as they are: eight bytes
+    /// at a time, then byte by byte within the last seven of the document.
     fn skip_plain(&mut self) {
+        let bytes = self.text.as_bytes();
+        while let Some(word) = bytes
+            .get(self.at..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map(|chunk| u64::from_le_bytes(*chunk))
+        {
+            if let Some(end) = run_end(word) {
+                self.at += end;
+                return;
+            }
+            self.at += 8;
+        }
         while let Some(byte) = self.peek() {
             if byte == b'"' || byte == b'\\' || byte < 0x20 {
                 break;
@@ -843,7 +896,67 @@ mod tests {
         }
     }
 
+    /// The word test finds every byte that ends a run, at every position,
+    /// and nothing else.
+    #[test]
+    fn a_run_ends_exactly_at_quotes_backslashes_and_control_characters() {
+        for special in 0..=255u8 {
+            for at in 0..8 {
+                let mut bytes = [b'a'; 8];
+                bytes[at] = special;
+                let ends = special == b'"' || special == b'\\' || special < 0x20;
+                let expected = ends.then_some(at);
+                assert_eq!(
+                    run_end(u64::from_le_bytes(bytes)),
+                    expected,
+                    "{special:#x} at {at}"
+                );
+            }
+        }
+    }
+
+    /// Names sharing their first seven bytes and their length are told
+    /// apart by the whole comparison; a repeat is found in any position.
+    #[test]
+    fn names_alike_in_their_fingerprint_are_compared_whole() {
+        assert_eq!(fingerprint("client_id"), fingerprint("client_ix"));
+        assert!(parse(r#"{"client_id":1,"client_ix":2}"#).is_ok());
+        assert_eq!(
+            parse(r#"{"client_id":1,"client_ix":2,"client_id":3}"#),
+            Err(JsonError::Duplicate)
+        );
+        assert_eq!(
+            parse(r#"{"exp":1,"iat":2,"\u0065xp":3}"#),
+            Err(JsonError::Duplicate)
+        );
+        let many: Vec<String> = (0..20)
+            .map(|index| format!("\"n{index}\":{index}"))
+            .collect();
+        let with_repeat = format!("{{{},\"n3\":0}}", many.join(","));
+        assert_eq!(parse(&with_repeat), Err(JsonError::Duplicate));
+        assert!(parse(&format!("{{{}}}", many.join(","))).is_ok());
+    }
+
     proptest! {
+        /// The word test agrees with the byte-by-byte one on any eight bytes.
+        #[test]
+        fn the_word_test_is_the_byte_test(word in any::<u64>()) {
+            let bytewise = word
+                .to_le_bytes()
+                .iter()
+                .position(|byte| *byte == b'"' || *byte == b'\\' || *byte < 0x20);
+            prop_assert_eq!(run_end(word), bytewise);
+        }
+
+        /// Strings of every length read the same whatever falls where the
+        /// eight-byte steps cut them.
+        #[test]
+        fn strings_read_as_serde_json_reads_them(text in "[a-z\"\\\\\u{0}-\u{1f}\u{e9}\u{1f600}]{0,40}") {
+            let document = serde_json::json!({ "s": text }).to_string();
+            let strict = parse(&document).map(|object| object["s"].clone());
+            prop_assert_eq!(strict, Ok(Value::String(text)));
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = parse_object(&bytes, MAX_DEPTH);

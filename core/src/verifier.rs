@@ -1,7 +1,6 @@
 //! [`Verifier`]: the Sans-IO state machine a driver runs. It joins the token
 //! checks, the key source and the claim checks, in the order of the rules.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::HeaderMap;
@@ -140,7 +139,7 @@ impl Verifier {
         let (policy, settings) = config.validate()?;
         Ok(Verifier {
             config,
-            reader: TokenReader::new(Arc::new(policy), Arc::default()),
+            reader: TokenReader::new(policy),
             source: KeySource::new(settings),
         })
     }

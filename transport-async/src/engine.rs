@@ -134,10 +134,12 @@ impl Engine {
     ) -> T {
         loop {
             let now = self.shared.clock.now();
-            // Registered before asking, so a refresh ending in between is
-            // not missed.
-            let mut ended = pin!(self.shared.refresh_ended.notified());
-            ended.as_mut().enable();
+            // Made before asking, so a refresh ending in between is not
+            // missed: a `Notified` receives every `notify_waiters` from its
+            // creation on (the only notification this driver sends), polled
+            // or not. Not enabled: an answer from cached keys, the hot
+            // path, then never takes the `Notify`'s lock.
+            let ended = pin!(self.shared.refresh_ended.notified());
             match self
                 .shared
                 .with_core(|core| operation(core, &mut query, now))
