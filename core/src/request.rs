@@ -125,7 +125,10 @@ pub(crate) fn token_from_headers<'h>(
 
 /// The one field `name` as text: `None` when absent, `invalid_request` when
 /// repeated or not visible ASCII.
-fn only_field<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<Option<&'h str>, AuthError> {
+pub(crate) fn only_field<'h>(
+    headers: &'h HeaderMap,
+    name: &HeaderName,
+) -> Result<Option<&'h str>, AuthError> {
     let mut fields = headers.get_all(name).iter();
     let Some(first) = fields.next() else {
         return Ok(None);

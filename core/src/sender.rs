@@ -17,7 +17,7 @@ use crate::confirmation::{certificate_thumbprint, jwk_thumbprint, Confirmation};
 use crate::dpop::{read_proof, DpopPolicy, DpopProblem, Proof};
 use crate::error::AuthError;
 use crate::replay::ReplayCache;
-use crate::request::{token_from_headers, Source};
+use crate::request::{only_field, token_from_headers, Source};
 use crate::time::UnixTime;
 
 /// The authorization scheme of RFC 9449 section 7.1.
@@ -115,7 +115,7 @@ pub(crate) fn read_presented<'r>(
     dpop: &DpopPolicy,
 ) -> Result<(&'r str, Option<Proof<'r>>), AuthError> {
     if dpop.mode.accepts_dpop() {
-        let authorization = only_authorization(request.headers)?;
+        let authorization = only_field(request.headers, &AUTHORIZATION)?;
         if is_scheme(authorization, DPOP_SCHEME) {
             let token = credentials(authorization, DPOP_SCHEME)?;
             let proof = read_proof(
@@ -133,22 +133,6 @@ pub(crate) fn read_presented<'r>(
         return Err(AuthError::DpopRequired);
     }
     Ok((token, None))
-}
-
-/// The one `Authorization` field as text (`None` when absent); several,
-/// or one that is not visible ASCII, are `invalid_request`.
-fn only_authorization(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
-    let mut fields = headers.get_all(AUTHORIZATION).iter();
-    let Some(first) = fields.next() else {
-        return Ok(None);
-    };
-    if fields.next().is_some() {
-        return Err(AuthError::InvalidRequest);
-    }
-    first
-        .to_str()
-        .map(Some)
-        .map_err(|_| AuthError::InvalidRequest)
 }
 
 /// Whether the value's scheme (up to the first space) is `scheme`, in any case.
