@@ -7,7 +7,8 @@
 //! and every HTTP exchange is a request it hands out and an answer it is fed.
 //! The ready-made drivers are `oidc-jwt-verifier-blocking` (ureq) and
 //! `oidc-jwt-verifier-async` (hyper + tokio); this crate is for writing one
-//! for another runtime, and for deterministic tests.
+//! for another runtime (an engine under the public handles of [`handle`]),
+//! and for deterministic tests.
 //!
 //! # Where each rule lives
 //!
@@ -32,6 +33,7 @@
 //! | Bodies (rule 10): limit, `Content-Encoding` | `body` |
 //! | The driving protocol | `progress`, `timer`, `event`, `status`; the lock-free halves of a verification in `check` |
 //! | The drivers' builder: clock, roots, the HTTPS proxy (`HTTPS_PROXY`, `NO_PROXY`), the caller's client | `builder`, `transport`, `proxy` |
+//! | The public handles on a driver's engine; the shared lock, what an abandoned refresh tells the core | [`handle`] (`SharedCore`, `Refresh`) |
 //! | The explain report (the same checks, reported one by one) | `explain` |
 //!
 //! # The driver loop
@@ -149,6 +151,7 @@ mod dpop;
 mod error;
 mod event;
 mod explain;
+pub mod handle;
 mod hops;
 mod http;
 mod issuers;

@@ -8,6 +8,7 @@ mod config_bounds;
 mod error_codes;
 mod events;
 mod explain;
+mod handles;
 mod key_source;
 mod numbers;
 mod simulation;

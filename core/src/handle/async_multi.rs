@@ -1,16 +1,20 @@
-//! [`MultiIssuerVerifier`]: one verifier per issuer of an allowlist, a token routed
+//! [`AsyncMultiIssuerVerifier`]: one verifier per issuer of an allowlist, a token routed
 //! to its issuer's own verifier and key cache by its unverified `iss` (the
 //! core's [`IssuerRouter`]).
 
-use oidc_jwt_verifier_core::http_types::{HeaderMap, Request, Response};
-use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Claims, ErrorResponse, IncomingRequest, IssuerRouter, Requirements,
-    Status,
-};
 use serde::de::DeserializeOwned;
 
-use crate::verifier::answer_refusal;
-use crate::{BuildError, JwtVerifier};
+use crate::build::BuildError;
+use crate::builder::Build;
+use crate::claims::Claims;
+use crate::config::AuthConfig;
+use crate::error::{AuthError, ErrorResponse};
+use crate::handle::{answer_refusal, AsyncDriver, AsyncJwtVerifier};
+use crate::http_types::{HeaderMap, Request, Response};
+use crate::issuers::IssuerRouter;
+use crate::requirements::Requirements;
+use crate::sender::IncomingRequest;
+use crate::status::Status;
 
 /// Verifies tokens of several issuers, each against its own configuration
 /// and key cache: a token goes to the verifier of the issuer its `iss`
@@ -20,31 +24,34 @@ use crate::{BuildError, JwtVerifier};
 ///
 /// Every issuer keeps its own single flight, backoff and status; a slow or
 /// failing issuer never delays the others.
+/// Its futures are `Send`.
 #[derive(Debug)]
-pub struct MultiIssuerVerifier {
+pub struct AsyncMultiIssuerVerifier<E> {
     router: IssuerRouter,
-    verifiers: Vec<JwtVerifier>,
+    verifiers: Vec<AsyncJwtVerifier<E>>,
 }
 
-impl MultiIssuerVerifier {
+impl<E: AsyncDriver + Build> AsyncMultiIssuerVerifier<E> {
     /// A verifier for each configuration (its own HTTP client, the system
     /// clock). No two may name the same issuer, and all must have the same
     /// `token_sources`.
     pub fn new(configs: impl IntoIterator<Item = AuthConfig>) -> Result<Self, BuildError> {
         let verifiers = configs
             .into_iter()
-            .map(JwtVerifier::new)
+            .map(AsyncJwtVerifier::new)
             .collect::<Result<Vec<_>, _>>()?;
         Self::from_verifiers(verifiers)
     }
+}
 
+impl<E: AsyncDriver> AsyncMultiIssuerVerifier<E> {
     /// Routes between verifiers built already (with a builder's clock,
     /// roots or client), one per issuer, on the same conditions as
     /// [`new`](Self::new).
-    pub fn from_verifiers(verifiers: Vec<JwtVerifier>) -> Result<Self, BuildError> {
-        let configs: Vec<AuthConfig> = verifiers.iter().map(JwtVerifier::config).collect();
+    pub fn from_verifiers(verifiers: Vec<AsyncJwtVerifier<E>>) -> Result<Self, BuildError> {
+        let configs: Vec<AuthConfig> = verifiers.iter().map(AsyncJwtVerifier::config).collect();
         let router = IssuerRouter::new(&configs)?;
-        Ok(MultiIssuerVerifier { router, verifiers })
+        Ok(AsyncMultiIssuerVerifier { router, verifiers })
     }
 
     /// The issuers, in the order given.
@@ -53,7 +60,7 @@ impl MultiIssuerVerifier {
     }
 
     /// The verifier of `issuer` (for its key-source operations).
-    pub fn verifier(&self, issuer: &str) -> Option<&JwtVerifier> {
+    pub fn verifier(&self, issuer: &str) -> Option<&AsyncJwtVerifier<E>> {
         let index = self
             .router
             .issuers()
@@ -63,47 +70,55 @@ impl MultiIssuerVerifier {
     }
 
     /// Verifies a bare token with its issuer's verifier.
-    pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
+    pub async fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
         self.routed(self.router.route(token)?)?
             .verify_access_token(token)
+            .await
     }
 
     /// Verifies a bare token and deserializes its payload into `T`
     /// (`claims_type_mismatch`, 500, when it does not fit).
-    pub fn verify_access_token_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
+    pub async fn verify_access_token_as<T: DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<T, AuthError> {
         self.routed(self.router.route(token)?)?
             .verify_access_token_as(token)
+            .await
     }
 
     /// Verifies the token of an `Authorization` header value (`None` when
     /// the request has no such header).
-    pub fn verify_authorization_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
+    pub async fn verify_authorization_header(
+        &self,
+        value: Option<&str>,
+    ) -> Result<Claims, AuthError> {
         let (index, token) = self.router.route_authorization(value)?;
-        self.routed(index)?.verify_access_token(token)
+        self.routed(index)?.verify_access_token(token).await
     }
 
     /// Verifies the token a request carries (the shared `token_sources`),
     /// with `route`'s requirements on top of its issuer's configured ones.
-    pub fn verify_headers(
+    pub async fn verify_headers(
         &self,
         headers: &HeaderMap,
         route: &Requirements,
     ) -> Result<Claims, AuthError> {
         let (index, _) = self.router.route_headers(headers)?;
-        self.routed(index)?.verify_headers(headers, route)
+        self.routed(index)?.verify_headers(headers, route).await
     }
 
-    /// Verifies a whole request, as [`JwtVerifier::verify_incoming`] does, with
+    /// Verifies a whole request, as [`AsyncJwtVerifier::verify_incoming`] does, with
     /// its issuer's verifier: the token is read (under the `DPoP` scheme
     /// with its proof, by the shared `dpop` mode) and routed by its `iss`,
     /// then that issuer verifies the request whole.
-    pub fn verify_incoming(
+    pub async fn verify_incoming(
         &self,
         request: &IncomingRequest<'_>,
         route: &Requirements,
     ) -> Result<Claims, AuthError> {
         let (index, _) = self.router.route_request(request)?;
-        self.routed(index)?.verify_incoming(request, route)
+        self.routed(index)?.verify_incoming(request, route).await
     }
 
     /// The `WWW-Authenticate` value answering `error`, as each issuer's
@@ -129,26 +144,26 @@ impl MultiIssuerVerifier {
     }
 
     /// Verifies a request and answers a refusal as a ready response, as
-    /// [`JwtVerifier::verify_request`] does.
+    /// [`AsyncJwtVerifier::verify_request`] does.
     // The ready response is what the caller returns at once: boxing it gains nothing.
     #[allow(clippy::result_large_err)]
-    pub fn verify_request<B>(
+    pub async fn verify_request<B>(
         &self,
         request: &Request<B>,
         realm: Option<&str>,
     ) -> Result<Claims, Response<String>> {
         let uri = request.uri().to_string();
         let incoming = IncomingRequest::new(request.method().as_str(), &uri, request.headers());
-        let verified = self.verify_incoming(&incoming, &Requirements::new());
+        let verified = self.verify_incoming(&incoming, &Requirements::new()).await;
         answer_refusal(verified, |error| self.error_response(error, realm))
     }
 
     /// Whether every issuer's keys are cached and usable (after fetching
     /// them when rule 8 says so), each asked in turn.
-    pub fn healthcheck(&self, refresh: bool) -> bool {
+    pub async fn healthcheck(&self, refresh: bool) -> bool {
         let mut healthy = true;
         for verifier in &self.verifiers {
-            healthy &= verifier.healthcheck(refresh);
+            healthy &= verifier.healthcheck(refresh).await;
         }
         healthy
     }
@@ -156,25 +171,25 @@ impl MultiIssuerVerifier {
     /// The status of `issuer`'s key source and counters (a token refused
     /// before it was routed counts in none).
     pub fn status(&self, issuer: &str) -> Option<Status> {
-        self.verifier(issuer).map(JwtVerifier::status)
+        self.verifier(issuer).map(AsyncJwtVerifier::status)
     }
 
     /// Waits until no issuer has a refresh under way.
-    pub fn wait_for_refresh(&self) {
+    pub async fn wait_for_refresh(&self) {
         for verifier in &self.verifiers {
-            verifier.wait_for_refresh();
+            verifier.wait_for_refresh().await;
         }
     }
 
-    /// Stops all I/O of every issuer, as [`JwtVerifier::close`].
-    pub fn close(&self) {
+    /// Stops all I/O of every issuer, as [`AsyncJwtVerifier::close`].
+    pub async fn close(&self) {
         for verifier in &self.verifiers {
-            verifier.close();
+            verifier.close().await;
         }
     }
 
     /// The verifier at a position the router gave.
-    fn routed(&self, index: usize) -> Result<&JwtVerifier, AuthError> {
+    fn routed(&self, index: usize) -> Result<&AsyncJwtVerifier<E>, AuthError> {
         self.verifiers.get(index).ok_or(AuthError::InvalidIssuer)
     }
 }

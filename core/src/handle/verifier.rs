@@ -1,15 +1,22 @@
-//! The two public handles: [`JwtVerifier`] (tokens and keys) and
-//! [`JwksClient`] (keys alone).
+//! The two blocking handles: [`JwtVerifier`] (tokens and keys) and
+//! [`JwksClient`] (keys alone), on any [`BlockingDriver`].
 
-use oidc_jwt_verifier_core::http_types::{HeaderMap, Request, Response};
-use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Builder, Claims, ErrorResponse, Explain, IncomingRequest, Query,
-    Requirements, SigningKey, Status,
-};
 use serde::de::DeserializeOwned;
 
-use crate::engine::Engine;
-use crate::{BuildError, HttpClient};
+use crate::build::BuildError;
+use crate::builder::{Build, BuildParts, Builder};
+use crate::check::{ChosenKey, Token};
+use crate::claims::Claims;
+use crate::config::AuthConfig;
+use crate::error::{AuthError, ErrorResponse};
+use crate::explain::Explain;
+use crate::handle::{answer_refusal, BlockingDriver};
+use crate::http_types::{HeaderMap, Request, Response};
+use crate::jwk::SigningKey;
+use crate::requirements::Requirements;
+use crate::sender::IncomingRequest;
+use crate::status::Status;
+use crate::verifier::{Query, Verifier};
 
 /// Verifies JWT access tokens against the configured key source, fetching
 /// keys over HTTPS when they are needed.
@@ -19,11 +26,11 @@ use crate::{BuildError, HttpClient};
 /// refresh. A verification with fresh keys performs no I/O and holds no lock
 /// while checking the signature.
 #[derive(Debug)]
-pub struct JwtVerifier {
-    pub(crate) engine: Engine,
+pub struct JwtVerifier<E> {
+    engine: E,
 }
 
-impl JwtVerifier {
+impl<E: BlockingDriver + Build> JwtVerifier<E> {
     /// A verifier for `config`, with its own HTTP client and the system clock.
     pub fn new(config: AuthConfig) -> Result<Self, BuildError> {
         Self::builder(config).build()
@@ -31,7 +38,7 @@ impl JwtVerifier {
 
     /// A verifier for `config` using the caller's HTTP client (the driver
     /// holds a handle to it and never changes its settings).
-    pub fn with_http_client(config: AuthConfig, client: HttpClient) -> Result<Self, BuildError> {
+    pub fn with_http_client(config: AuthConfig, client: E::HttpClient) -> Result<Self, BuildError> {
         Self::builder(config).http_client(client).build()
     }
 
@@ -39,11 +46,18 @@ impl JwtVerifier {
     pub fn builder(config: AuthConfig) -> Builder<Self> {
         Builder::new(config)
     }
+}
+
+impl<E: BlockingDriver> JwtVerifier<E> {
+    /// The verifier an engine built already drives.
+    pub fn from_engine(engine: E) -> Self {
+        JwtVerifier { engine }
+    }
 
     /// Verifies a bare token and returns its claims.
     pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
         let token = self.engine.reader().read(token)?;
-        let key = self.engine.choose_key(&token)?;
+        let key = self.choose_key(&token)?;
         token.finish(key)
     }
 
@@ -52,7 +66,7 @@ impl JwtVerifier {
     /// is the error's source).
     pub fn verify_access_token_as<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
         let token = self.engine.reader().read(token)?;
-        let key = self.engine.choose_key(&token)?;
+        let key = self.choose_key(&token)?;
         token.finish_as(key)
     }
 
@@ -60,7 +74,7 @@ impl JwtVerifier {
     /// request has no such header).
     pub fn verify_authorization_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
         let token = self.engine.reader().read_authorization(value)?;
-        let key = self.engine.choose_key(&token)?;
+        let key = self.choose_key(&token)?;
         token.finish(key)
     }
 
@@ -74,7 +88,7 @@ impl JwtVerifier {
         route: &Requirements,
     ) -> Result<Claims, AuthError> {
         let token = self.engine.reader().read_headers(headers)?.for_route(route);
-        let key = self.engine.choose_key(&token)?;
+        let key = self.choose_key(&token)?;
         token.finish(key)
     }
 
@@ -91,7 +105,7 @@ impl JwtVerifier {
         route: &Requirements,
     ) -> Result<Claims, AuthError> {
         let token = self.engine.reader().read_request(request)?.for_route(route);
-        let key = self.engine.choose_key(&token)?;
+        let key = self.choose_key(&token)?;
         token.finish(key)
     }
 
@@ -113,7 +127,7 @@ impl JwtVerifier {
     /// this verifier returned: the 403 a verification requiring them would
     /// give, its challenge listing every required value. No I/O.
     pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
-        self.engine.authorize(claims, route)
+        self.engine.core().lock().authorize(claims, route)
     }
 
     /// Explains what verifying `token` does, check by check, each with its
@@ -128,7 +142,7 @@ impl JwtVerifier {
 
     /// The configuration this verifier was built from.
     pub fn config(&self) -> AuthConfig {
-        self.engine.config()
+        self.engine.core().lock().config().clone()
     }
 
     /// Verifies a request as [`verify_incoming`](Self::verify_incoming)
@@ -157,25 +171,35 @@ impl JwtVerifier {
     /// The usable signing keys, fetched first when nothing fresh is cached or
     /// `refresh` is set (docs/rules.md, rule 8).
     pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        self.engine.signing_keys(refresh)
+        self.engine
+            .run(Query::with_refresh(refresh), |core, query, now| {
+                core.signing_keys(query, now)
+            })
     }
 
     /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
-        self.engine.signing_key(kid, refresh)
+        self.engine
+            .run(Query::with_refresh(refresh), |core, query, now| {
+                core.signing_key(kid, query, now)
+            })
     }
 
     /// Whether usable keys are cached and inside the stale window, after
     /// fetching them when rule 8 says so.
     pub fn healthcheck(&self, refresh: bool) -> bool {
-        self.engine.healthcheck(refresh)
+        self.engine
+            .run(Query::with_refresh(refresh), |core, query, now| {
+                core.healthcheck(query, now)
+            })
     }
 
     /// A snapshot of the key source (state, key ids, last success and
     /// failure, next refresh, counters): the same in both drivers. Never
     /// waits for a refresh.
     pub fn status(&self) -> Status {
-        self.engine.status()
+        let now = self.engine.now();
+        self.engine.core().with(|core| core.status(now))
     }
 
     /// Blocks until no refresh, in the foreground or in the background, is
@@ -189,38 +213,45 @@ impl JwtVerifier {
     /// as unreachable (`jwks_fetch_failed`). Dropping the verifier is enough
     /// to release it otherwise.
     pub fn close(&self) {
-        self.engine.close();
+        self.engine.core().with(Verifier::close);
+        self.engine.wait_for_refresh();
+    }
+
+    /// The key of a read token: the one step of a verification under the lock.
+    fn choose_key(&self, token: &Token<'_>) -> Result<ChosenKey, AuthError> {
+        self.engine.run(Query::new(), |core, query, now| {
+            core.choose_key(token, query, now)
+        })
     }
 }
 
-/// A verification's refusal as the ready HTTP answer `respond` gives, a
-/// server-side one (503, 500) logged first with its cause.
-#[allow(clippy::result_large_err)]
-pub(crate) fn answer_refusal(
-    verified: Result<Claims, AuthError>,
-    respond: impl FnOnce(&AuthError) -> ErrorResponse,
-) -> Result<Claims, Response<String>> {
-    verified.map_err(|error| {
-        error.emit();
-        respond(&error).into_http()
-    })
+impl<E: BlockingDriver + Build> Build for JwtVerifier<E> {
+    type HttpClient = E::HttpClient;
+
+    fn build(parts: BuildParts<E::HttpClient>) -> Result<Self, BuildError> {
+        E::build(parts).map(Self::from_engine)
+    }
+
+    fn environment(name: &'static str) -> Option<std::ffi::OsString> {
+        E::environment(name)
+    }
 }
 
 /// The key-source operations alone: the keys of the configured source, with
 /// the same cache, single flight and rules as [`JwtVerifier`].
 #[derive(Debug)]
-pub struct JwksClient {
-    pub(crate) engine: Engine,
+pub struct JwksClient<E> {
+    verifier: JwtVerifier<E>,
 }
 
-impl JwksClient {
+impl<E: BlockingDriver + Build> JwksClient<E> {
     /// A key client for `config`, with its own HTTP client and the system clock.
     pub fn new(config: AuthConfig) -> Result<Self, BuildError> {
         Self::builder(config).build()
     }
 
     /// A key client for `config` using the caller's HTTP client.
-    pub fn with_http_client(config: AuthConfig, client: HttpClient) -> Result<Self, BuildError> {
+    pub fn with_http_client(config: AuthConfig, client: E::HttpClient) -> Result<Self, BuildError> {
         Self::builder(config).http_client(client).build()
     }
 
@@ -228,34 +259,55 @@ impl JwksClient {
     pub fn builder(config: AuthConfig) -> Builder<Self> {
         Builder::new(config)
     }
+}
+
+impl<E: BlockingDriver> JwksClient<E> {
+    /// The key client an engine built already drives.
+    pub fn from_engine(engine: E) -> Self {
+        JwksClient {
+            verifier: JwtVerifier::from_engine(engine),
+        }
+    }
 
     /// The usable signing keys (docs/rules.md, rule 8).
     pub fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        self.engine.signing_keys(refresh)
+        self.verifier.get_signing_keys(refresh)
     }
 
     /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
-        self.engine.signing_key(kid, refresh)
+        self.verifier.get_signing_key(kid, refresh)
     }
 
     /// Whether usable keys are cached and inside the stale window.
     pub fn healthcheck(&self, refresh: bool) -> bool {
-        self.engine.healthcheck(refresh)
+        self.verifier.healthcheck(refresh)
     }
 
     /// A snapshot of the key source, as [`JwtVerifier::status`].
     pub fn status(&self) -> Status {
-        self.engine.status()
+        self.verifier.status()
     }
 
     /// Blocks until no refresh is under way.
     pub fn wait_for_refresh(&self) {
-        self.engine.wait_for_refresh();
+        self.verifier.wait_for_refresh();
     }
 
     /// Stops all I/O, as [`JwtVerifier::close`].
     pub fn close(&self) {
-        self.engine.close();
+        self.verifier.close();
+    }
+}
+
+impl<E: BlockingDriver + Build> Build for JwksClient<E> {
+    type HttpClient = E::HttpClient;
+
+    fn build(parts: BuildParts<E::HttpClient>) -> Result<Self, BuildError> {
+        E::build(parts).map(Self::from_engine)
+    }
+
+    fn environment(name: &'static str) -> Option<std::ffi::OsString> {
+        E::environment(name)
     }
 }

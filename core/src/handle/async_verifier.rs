@@ -1,15 +1,22 @@
-//! The two public handles: [`AsyncJwtVerifier`] (tokens and keys) and
-//! [`AsyncJwksClient`] (keys alone).
+//! The two async handles: [`AsyncAsyncJwtVerifier`] (tokens and keys) and
+//! [`AsyncAsyncJwksClient`] (keys alone), on any [`AsyncDriver`].
 
-use oidc_jwt_verifier_core::http_types::{HeaderMap, Request, Response};
-use oidc_jwt_verifier_core::{
-    AuthConfig, AuthError, Builder, Claims, ErrorResponse, Explain, IncomingRequest, Query,
-    Requirements, SigningKey, Status,
-};
 use serde::de::DeserializeOwned;
 
-use crate::engine::Engine;
-use crate::{BuildError, HttpClient};
+use crate::build::BuildError;
+use crate::builder::{Build, BuildParts, Builder};
+use crate::check::{ChosenKey, Token};
+use crate::claims::Claims;
+use crate::config::AuthConfig;
+use crate::error::{AuthError, ErrorResponse};
+use crate::explain::Explain;
+use crate::handle::{answer_refusal, AsyncDriver};
+use crate::http_types::{HeaderMap, Request, Response};
+use crate::jwk::SigningKey;
+use crate::requirements::Requirements;
+use crate::sender::IncomingRequest;
+use crate::status::Status;
+use crate::verifier::{Query, Verifier};
 
 /// Verifies JWT access tokens against the configured key source, fetching
 /// keys over HTTPS when they are needed.
@@ -17,15 +24,13 @@ use crate::{BuildError, HttpClient};
 /// One instance serves a whole process: it is `Send + Sync`, its futures are
 /// `Send`, and callers on any number of tasks share its key cache and its
 /// single in-flight refresh. A verification with fresh keys performs no I/O,
-/// never yields, and holds no lock while checking the signature. Fetches
-/// run on tasks of the current Tokio runtime (which needs its time driver,
-/// as `#[tokio::main]` gives).
+/// never yields, and holds no lock while checking the signature.
 #[derive(Debug)]
-pub struct AsyncJwtVerifier {
-    pub(crate) engine: Engine,
+pub struct AsyncJwtVerifier<E> {
+    engine: E,
 }
 
-impl AsyncJwtVerifier {
+impl<E: AsyncDriver + Build> AsyncJwtVerifier<E> {
     /// A verifier for `config`, with its own HTTP client and the system clock.
     pub fn new(config: AuthConfig) -> Result<Self, BuildError> {
         Self::builder(config).build()
@@ -33,7 +38,7 @@ impl AsyncJwtVerifier {
 
     /// A verifier for `config` using the caller's HTTP client (the driver
     /// holds a handle to it and never changes its settings).
-    pub fn with_http_client(config: AuthConfig, client: HttpClient) -> Result<Self, BuildError> {
+    pub fn with_http_client(config: AuthConfig, client: E::HttpClient) -> Result<Self, BuildError> {
         Self::builder(config).http_client(client).build()
     }
 
@@ -41,11 +46,18 @@ impl AsyncJwtVerifier {
     pub fn builder(config: AuthConfig) -> Builder<Self> {
         Builder::new(config)
     }
+}
+
+impl<E: AsyncDriver> AsyncJwtVerifier<E> {
+    /// The verifier an engine built already drives.
+    pub fn from_engine(engine: E) -> Self {
+        AsyncJwtVerifier { engine }
+    }
 
     /// Verifies a bare token and returns its claims.
     pub async fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError> {
         let token = self.engine.reader().read(token)?;
-        let key = self.engine.choose_key(&token).await?;
+        let key = self.choose_key(&token).await?;
         token.finish(key)
     }
 
@@ -57,7 +69,7 @@ impl AsyncJwtVerifier {
         token: &str,
     ) -> Result<T, AuthError> {
         let token = self.engine.reader().read(token)?;
-        let key = self.engine.choose_key(&token).await?;
+        let key = self.choose_key(&token).await?;
         token.finish_as(key)
     }
 
@@ -68,7 +80,7 @@ impl AsyncJwtVerifier {
         value: Option<&str>,
     ) -> Result<Claims, AuthError> {
         let token = self.engine.reader().read_authorization(value)?;
-        let key = self.engine.choose_key(&token).await?;
+        let key = self.choose_key(&token).await?;
         token.finish(key)
     }
 
@@ -82,7 +94,7 @@ impl AsyncJwtVerifier {
         route: &Requirements,
     ) -> Result<Claims, AuthError> {
         let token = self.engine.reader().read_headers(headers)?.for_route(route);
-        let key = self.engine.choose_key(&token).await?;
+        let key = self.choose_key(&token).await?;
         token.finish(key)
     }
 
@@ -99,7 +111,7 @@ impl AsyncJwtVerifier {
         route: &Requirements,
     ) -> Result<Claims, AuthError> {
         let token = self.engine.reader().read_request(request)?.for_route(route);
-        let key = self.engine.choose_key(&token).await?;
+        let key = self.choose_key(&token).await?;
         token.finish(key)
     }
 
@@ -121,7 +133,7 @@ impl AsyncJwtVerifier {
     /// this verifier returned: the 403 a verification requiring them would
     /// give, its challenge listing every required value. No I/O.
     pub fn authorize(&self, claims: &Claims, route: &Requirements) -> Result<(), AuthError> {
-        self.engine.authorize(claims, route)
+        self.engine.core().lock().authorize(claims, route)
     }
 
     /// Explains what verifying `token` does, check by check, each with its
@@ -138,7 +150,7 @@ impl AsyncJwtVerifier {
 
     /// The configuration this verifier was built from.
     pub fn config(&self) -> AuthConfig {
-        self.engine.config()
+        self.engine.core().lock().config().clone()
     }
 
     /// Verifies a request as [`verify_incoming`](Self::verify_incoming)
@@ -167,25 +179,38 @@ impl AsyncJwtVerifier {
     /// The usable signing keys, fetched first when nothing fresh is cached or
     /// `refresh` is set (docs/rules.md, rule 8).
     pub async fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        self.engine.signing_keys(refresh).await
+        self.engine
+            .run(Query::with_refresh(refresh), |core, query, now| {
+                core.signing_keys(query, now)
+            })
+            .await
     }
 
     /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub async fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
-        self.engine.signing_key(kid, refresh).await
+        self.engine
+            .run(Query::with_refresh(refresh), |core, query, now| {
+                core.signing_key(kid, query, now)
+            })
+            .await
     }
 
     /// Whether usable keys are cached and inside the stale window, after
     /// fetching them when rule 8 says so.
     pub async fn healthcheck(&self, refresh: bool) -> bool {
-        self.engine.healthcheck(refresh).await
+        self.engine
+            .run(Query::with_refresh(refresh), |core, query, now| {
+                core.healthcheck(query, now)
+            })
+            .await
     }
 
     /// A snapshot of the key source (state, key ids, last success and
     /// failure, next refresh, counters): the same in both drivers. Never
     /// waits for a refresh.
     pub fn status(&self) -> Status {
-        self.engine.status()
+        let now = self.engine.now();
+        self.engine.core().with(|core| core.status(now))
     }
 
     /// Waits until no refresh, one a caller waits for or a refresh-ahead, is
@@ -199,38 +224,47 @@ impl AsyncJwtVerifier {
     /// as unreachable (`jwks_fetch_failed`). Dropping the verifier is enough
     /// to release it otherwise.
     pub async fn close(&self) {
-        self.engine.close().await;
+        self.engine.core().with(Verifier::close);
+        self.engine.wait_for_refresh().await;
+    }
+
+    /// The key of a read token: the one step of a verification under the lock.
+    async fn choose_key(&self, token: &Token<'_>) -> Result<ChosenKey, AuthError> {
+        self.engine
+            .run(Query::new(), |core, query, now| {
+                core.choose_key(token, query, now)
+            })
+            .await
     }
 }
 
-/// A verification's refusal as the ready HTTP answer `respond` gives, a
-/// server-side one (503, 500) logged first with its cause.
-#[allow(clippy::result_large_err)]
-pub(crate) fn answer_refusal(
-    verified: Result<Claims, AuthError>,
-    respond: impl FnOnce(&AuthError) -> ErrorResponse,
-) -> Result<Claims, Response<String>> {
-    verified.map_err(|error| {
-        error.emit();
-        respond(&error).into_http()
-    })
+impl<E: AsyncDriver + Build> Build for AsyncJwtVerifier<E> {
+    type HttpClient = E::HttpClient;
+
+    fn build(parts: BuildParts<E::HttpClient>) -> Result<Self, BuildError> {
+        E::build(parts).map(Self::from_engine)
+    }
+
+    fn environment(name: &'static str) -> Option<std::ffi::OsString> {
+        E::environment(name)
+    }
 }
 
 /// The key-source operations alone: the keys of the configured source, with
 /// the same cache, single flight and rules as [`AsyncJwtVerifier`].
 #[derive(Debug)]
-pub struct AsyncJwksClient {
-    pub(crate) engine: Engine,
+pub struct AsyncJwksClient<E> {
+    verifier: AsyncJwtVerifier<E>,
 }
 
-impl AsyncJwksClient {
+impl<E: AsyncDriver + Build> AsyncJwksClient<E> {
     /// A key client for `config`, with its own HTTP client and the system clock.
     pub fn new(config: AuthConfig) -> Result<Self, BuildError> {
         Self::builder(config).build()
     }
 
     /// A key client for `config` using the caller's HTTP client.
-    pub fn with_http_client(config: AuthConfig, client: HttpClient) -> Result<Self, BuildError> {
+    pub fn with_http_client(config: AuthConfig, client: E::HttpClient) -> Result<Self, BuildError> {
         Self::builder(config).http_client(client).build()
     }
 
@@ -238,34 +272,55 @@ impl AsyncJwksClient {
     pub fn builder(config: AuthConfig) -> Builder<Self> {
         Builder::new(config)
     }
+}
+
+impl<E: AsyncDriver> AsyncJwksClient<E> {
+    /// The key client an engine built already drives.
+    pub fn from_engine(engine: E) -> Self {
+        AsyncJwksClient {
+            verifier: AsyncJwtVerifier::from_engine(engine),
+        }
+    }
 
     /// The usable signing keys (docs/rules.md, rule 8).
     pub async fn get_signing_keys(&self, refresh: bool) -> Result<Vec<SigningKey>, AuthError> {
-        self.engine.signing_keys(refresh).await
+        self.verifier.get_signing_keys(refresh).await
     }
 
     /// The one usable signing key with this `kid` (docs/rules.md, rule 8).
     pub async fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError> {
-        self.engine.signing_key(kid, refresh).await
+        self.verifier.get_signing_key(kid, refresh).await
     }
 
     /// Whether usable keys are cached and inside the stale window.
     pub async fn healthcheck(&self, refresh: bool) -> bool {
-        self.engine.healthcheck(refresh).await
+        self.verifier.healthcheck(refresh).await
     }
 
     /// A snapshot of the key source, as [`AsyncJwtVerifier::status`].
     pub fn status(&self) -> Status {
-        self.engine.status()
+        self.verifier.status()
     }
 
     /// Waits until no refresh is under way.
     pub async fn wait_for_refresh(&self) {
-        self.engine.wait_for_refresh().await;
+        self.verifier.wait_for_refresh().await;
     }
 
     /// Stops all I/O, as [`AsyncJwtVerifier::close`].
     pub async fn close(&self) {
-        self.engine.close().await;
+        self.verifier.close().await;
+    }
+}
+
+impl<E: AsyncDriver + Build> Build for AsyncJwksClient<E> {
+    type HttpClient = E::HttpClient;
+
+    fn build(parts: BuildParts<E::HttpClient>) -> Result<Self, BuildError> {
+        E::build(parts).map(Self::from_engine)
+    }
+
+    fn environment(name: &'static str) -> Option<std::ffi::OsString> {
+        E::environment(name)
     }
 }
