@@ -67,16 +67,26 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod builder;
 mod engine;
 mod http;
-mod multi;
 mod tls;
-mod verifier;
 
+pub use engine::Engine;
 pub use http::HttpClient;
-pub use multi::AsyncMultiIssuerVerifier;
-pub use verifier::{AsyncJwksClient, AsyncJwtVerifier};
+
+/// Verifies JWT access tokens in async code, fetching keys on Tokio tasks
+/// (the core's [`handle::AsyncJwtVerifier`](oidc_jwt_verifier_core::handle::AsyncJwtVerifier)
+/// on this crate's [`Engine`]). Fetches run on tasks of the current Tokio
+/// runtime, which needs its time driver (as `#[tokio::main]` gives).
+pub type AsyncJwtVerifier = oidc_jwt_verifier_core::handle::AsyncJwtVerifier<Engine>;
+/// The key-source operations alone (the core's
+/// [`handle::AsyncJwksClient`](oidc_jwt_verifier_core::handle::AsyncJwksClient) on this crate's [`Engine`]).
+pub type AsyncJwksClient = oidc_jwt_verifier_core::handle::AsyncJwksClient<Engine>;
+/// Verifies tokens of several issuers, each with its own key cache (the
+/// core's [`handle::AsyncMultiIssuerVerifier`](oidc_jwt_verifier_core::handle::AsyncMultiIssuerVerifier)
+/// on this crate's [`Engine`]).
+pub type AsyncMultiIssuerVerifier =
+    oidc_jwt_verifier_core::handle::AsyncMultiIssuerVerifier<Engine>;
 
 /// The core crate, for what this one does not re-export (writing a driver).
 pub use oidc_jwt_verifier_core as core;

@@ -53,16 +53,24 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod builder;
 mod engine;
 mod http;
-mod multi;
 mod tls;
-mod verifier;
 
+pub use engine::Engine;
 pub use http::HttpClient;
-pub use multi::MultiIssuerVerifier;
-pub use verifier::{JwksClient, JwtVerifier};
+
+/// Verifies JWT access tokens, blocking the calling thread for the fetches
+/// it needs (the core's [`handle::JwtVerifier`](oidc_jwt_verifier_core::handle::JwtVerifier)
+/// on this crate's [`Engine`]).
+pub type JwtVerifier = oidc_jwt_verifier_core::handle::JwtVerifier<Engine>;
+/// The key-source operations alone (the core's
+/// [`handle::JwksClient`](oidc_jwt_verifier_core::handle::JwksClient) on this crate's [`Engine`]).
+pub type JwksClient = oidc_jwt_verifier_core::handle::JwksClient<Engine>;
+/// Verifies tokens of several issuers, each with its own key cache (the
+/// core's [`handle::MultiIssuerVerifier`](oidc_jwt_verifier_core::handle::MultiIssuerVerifier)
+/// on this crate's [`Engine`]).
+pub type MultiIssuerVerifier = oidc_jwt_verifier_core::handle::MultiIssuerVerifier<Engine>;
 
 /// The core crate, for what this one does not re-export (writing a driver).
 pub use oidc_jwt_verifier_core as core;

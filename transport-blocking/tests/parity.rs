@@ -1,10 +1,12 @@
 //! The two drivers offer the same public API: every `pub fn` (with its
 //! `impl` and arguments), type and re-export of one has its twin in the
-//! other, up to `async`, `.await` and the `Async` prefix of type names. Their
-//! choice of TLS stack stays identical, and the same script gives the same
-//! `status()`.
+//! other, up to `async`, `.await` and the `Async` prefix of type names;
+//! so do the core's blocking and async handles the drivers' types name.
+//! Their choice of TLS stack stays identical, and the same script gives the
+//! same `status()`.
 //!
-//! It lives in the blocking crate and reads both crates' sources.
+//! It lives in the blocking crate and reads both crates' sources and the
+//! core's handles.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -23,11 +25,15 @@ const AUDIENCE: &str = "api://tests";
 const T0: f64 = 1_700_000_000.0;
 const JWKS: &str = "http://keys.test/jwks";
 
-fn drivers() -> (PathBuf, PathBuf) {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the workspace root")
-        .to_path_buf();
+        .to_path_buf()
+}
+
+fn drivers() -> (PathBuf, PathBuf) {
+    let workspace = workspace();
     (
         workspace.join("transport-blocking"),
         workspace.join("transport-async"),
@@ -44,6 +50,7 @@ fn normalize(text: &str) -> String {
         ("AsyncJwtVerifier", "JwtVerifier"),
         ("AsyncJwksClient", "JwksClient"),
         ("AsyncMultiIssuerVerifier", "MultiIssuerVerifier"),
+        ("AsyncDriver", "BlockingDriver"),
         ("( ", "("),
         (" )", ")"),
         ("{ ", "{"),
@@ -97,13 +104,27 @@ fn public_items(source: &str) -> Vec<String> {
     items
 }
 
-fn public_api(crate_dir: &Path) -> BTreeSet<String> {
+/// The source files of a driver's own public items: the top of its `src`.
+fn driver_files(crate_dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(crate_dir.join("src"))
         .expect("a src directory")
         .map(|entry| entry.expect("a directory entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
         .collect();
     files.sort();
+    files
+}
+
+/// The core's handles of one kind: `prefix` "" (blocking) or "async_".
+fn handle_files(prefix: &str) -> Vec<PathBuf> {
+    let handle = workspace().join("core/src/handle");
+    ["verifier.rs", "multi.rs"]
+        .iter()
+        .map(|file| handle.join(format!("{prefix}{file}")))
+        .collect()
+}
+
+fn public_api(files: Vec<PathBuf>) -> BTreeSet<String> {
     let mut api = BTreeSet::new();
     for file in files {
         let source = std::fs::read_to_string(&file).expect("a readable source file");
@@ -114,29 +135,55 @@ fn public_api(crate_dir: &Path) -> BTreeSet<String> {
     api
 }
 
+/// The items only one side has, as a failure message.
+fn assert_twins(what: &str, blocking: &BTreeSet<String>, asynchronous: &BTreeSet<String>) {
+    let only_blocking: Vec<_> = blocking.difference(asynchronous).collect();
+    let only_async: Vec<_> = asynchronous.difference(blocking).collect();
+    assert!(
+        only_blocking.is_empty() && only_async.is_empty(),
+        "{what}: only blocking: {only_blocking:#?}\nonly async: {only_async:#?}"
+    );
+}
+
 #[test]
 fn both_drivers_offer_the_same_public_api() {
     let (blocking, asynchronous) = drivers();
-    let blocking = public_api(&blocking);
-    let asynchronous = public_api(&asynchronous);
-    let only_blocking: Vec<_> = blocking.difference(&asynchronous).collect();
-    let only_async: Vec<_> = asynchronous.difference(&blocking).collect();
-    assert!(
-        only_blocking.is_empty() && only_async.is_empty(),
-        "only in the blocking driver: {only_blocking:#?}\nonly in the async driver: {only_async:#?}"
-    );
+    let blocking = public_api(driver_files(&blocking));
+    let asynchronous = public_api(driver_files(&asynchronous));
+    assert_twins("the drivers", &blocking, &asynchronous);
     for expected in [
-        "impl JwtVerifier :: pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError>",
-        "impl JwksClient :: pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError>",
-        "impl JwtVerifier :: pub fn builder(config: AuthConfig) -> Builder<Self>",
-        "impl JwtVerifier :: pub fn explain(&self, token: &str) -> Explain",
-        "impl JwtVerifier :: pub fn status(&self) -> Status",
-        "impl JwksClient :: pub fn status(&self) -> Status",
-        "impl MultiIssuerVerifier :: pub fn status(&self, issuer: &str) -> Option<Status>",
-        "impl JwtVerifier :: pub fn verify_request<B>(&self, request: &Request<B>, realm: Option<&str>) -> Result<Claims, Response<String>>",
+        "pub type JwtVerifier",
+        "pub type JwksClient",
+        "pub type MultiIssuerVerifier",
+        "pub struct Engine",
+        "pub use http::HttpClient",
         "pub use oidc_jwt_verifier_core as core",
     ] {
-        assert!(blocking.contains(expected), "{expected} not found in {blocking:#?}");
+        assert!(
+            blocking.contains(expected),
+            "{expected} not found in {blocking:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_core_offers_the_same_blocking_and_async_handles() {
+    let blocking = public_api(handle_files(""));
+    let asynchronous = public_api(handle_files("async_"));
+    assert_twins("the core's handles", &blocking, &asynchronous);
+    let plain = "impl<E: BlockingDriver> JwtVerifier<E>";
+    let built = "impl<E: BlockingDriver + Build> JwtVerifier<E>";
+    for expected in [
+        format!("{plain} :: pub fn verify_access_token(&self, token: &str) -> Result<Claims, AuthError>"),
+        "impl<E: BlockingDriver> JwksClient<E> :: pub fn get_signing_key(&self, kid: &str, refresh: bool) -> Result<SigningKey, AuthError>".to_owned(),
+        format!("{built} :: pub fn builder(config: AuthConfig) -> Builder<Self>"),
+        format!("{plain} :: pub fn explain(&self, token: &str) -> Explain"),
+        format!("{plain} :: pub fn status(&self) -> Status"),
+        "impl<E: BlockingDriver> JwksClient<E> :: pub fn status(&self) -> Status".to_owned(),
+        "impl<E: BlockingDriver> MultiIssuerVerifier<E> :: pub fn status(&self, issuer: &str) -> Option<Status>".to_owned(),
+        format!("{plain} :: pub fn verify_request<B>(&self, request: &Request<B>, realm: Option<&str>) -> Result<Claims, Response<String>>"),
+    ] {
+        assert!(blocking.contains(&expected), "{expected} not found in {blocking:#?}");
     }
 }
 
